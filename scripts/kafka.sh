@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Runs a real single-node Apache Kafka broker (KRaft, broker+controller in one JVM) from the
+# jars published on Maven Central, for development and tests. No Docker needed.
+#
+#   scripts/kafka.sh start    resolve jars (first time), format storage (first time), start, wait until ready
+#   scripts/kafka.sh stop     stop the broker started here (SIGTERM, then SIGKILL after a grace period)
+#   scripts/kafka.sh status   exit 0 if the broker answers, 1 otherwise
+#   scripts/kafka.sh reset    stop and delete the local data (topics, offsets)
+#
+# Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
+# KAFKA_HOME (<repo>/.kafka, ignored by git), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
+# KAFKA_START_TIMEOUT seconds (90). The broker version is pinned in scripts/kafka/pom.xml.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+kafka_conf_dir="$repo_root/scripts/kafka"
+port=${KAFKA_PORT:-9092}
+controller_port=${KAFKA_CONTROLLER_PORT:-$((port + 1))}
+home=${KAFKA_HOME:-$repo_root/.kafka}
+heap=${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
+start_timeout=${KAFKA_START_TIMEOUT:-90}
+
+lib_dir="$home/lib"
+data_dir="$home/data-$port"
+logs_dir="$home/logs-$port"
+pid_file="$home/kafka-$port.pid"
+config_file="$home/server-$port.properties"
+# A fixed cluster id keeps `reset` + `start` reproducible; it only has to be a base64 UUID.
+cluster_id="cmVzZW5kLXJlbGF5LWxvYw"
+
+log() { echo "[kafka.sh] $*" >&2; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+running_pid() {
+  [[ -f "$pid_file" ]] || return 1
+  local pid
+  pid=$(cat "$pid_file")
+  kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+# The classpath is resolved once into $lib_dir; a changed pom (new version) resolves it again.
+resolve_jars() {
+  local stamp="$lib_dir/.pom.sha256" want
+  want=$(sha256sum "$kafka_conf_dir/pom.xml" | cut -d' ' -f1)
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  command -v mvn >/dev/null || { log "Maven (mvn) is required to fetch the Kafka jars"; exit 1; }
+  command -v java >/dev/null || { log "Java 17+ is required to run Kafka"; exit 1; }
+  log "resolving Kafka jars from Maven Central into $lib_dir"
+  rm -rf "$lib_dir"
+  mkdir -p "$lib_dir"
+  mvn -q -B -f "$kafka_conf_dir/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$lib_dir" >&2
+  echo "$want" >"$stamp"
+}
+
+write_config() {
+  mkdir -p "$data_dir" "$logs_dir"
+  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@DATA_DIR@|$data_dir|g" \
+    "$kafka_conf_dir/server.properties.template" >"$config_file"
+}
+
+format_storage_once() {
+  [[ -f "$data_dir/meta.properties" ]] && return 0
+  log "formatting KRaft storage in $data_dir"
+  java $heap -cp "$lib_dir/*" -Dlog4j2.configurationFile="$kafka_conf_dir/log4j2.properties" \
+    -Dkafka.logs.dir="$logs_dir" kafka.tools.StorageTool format \
+    --cluster-id "$cluster_id" --config "$config_file" --ignore-formatted >&2
+}
+
+# "Ready" means the broker has finished starting (it logs so) and its client port accepts connections.
+wait_until_ready() {
+  local deadline=$((SECONDS + start_timeout)) pid=$1
+  until grep -q "Kafka Server started" "$logs_dir/server.log" 2>/dev/null && port_open "$port"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "broker exited during start-up; last lines of $logs_dir/server.log:"
+      tail -n 30 "$logs_dir/server.log" >&2 || true
+      rm -f "$pid_file"
+      exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+      log "broker not ready after ${start_timeout}s; see $logs_dir/server.log"
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+start() {
+  if pid=$(running_pid); then
+    log "already running (pid $pid) on 127.0.0.1:$port"
+    return 0
+  fi
+  if port_open "$port"; then
+    log "port $port is taken by another process; set KAFKA_PORT or stop it"
+    exit 1
+  fi
+  resolve_jars
+  write_config
+  format_storage_once
+  : >"$logs_dir/server.log"
+  log "starting Kafka $(ls "$lib_dir" | sed -n 's/^kafka_2.13-\(.*\)\.jar$/\1/p') on 127.0.0.1:$port"
+  # setsid: the broker must not receive the Ctrl-C meant for the script that started it.
+  setsid java $heap -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$kafka_conf_dir/log4j2.properties" -Dkafka.logs.dir="$logs_dir" \
+    -cp "$lib_dir/*" kafka.Kafka "$config_file" >"$logs_dir/stdout.log" 2>&1 </dev/null &
+  echo $! >"$pid_file"
+  wait_until_ready "$!"
+  log "ready on 127.0.0.1:$port"
+}
+
+stop() {
+  local pid
+  if ! pid=$(running_pid); then
+    log "not running"
+    rm -f "$pid_file"
+    return 0
+  fi
+  log "stopping pid $pid"
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      log "did not stop within 30s; killing"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "$pid_file"
+  log "stopped"
+}
+
+status() {
+  if pid=$(running_pid) && port_open "$port"; then
+    echo "running (pid $pid) on 127.0.0.1:$port"
+  else
+    echo "not running"
+    return 1
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  reset) stop && rm -rf "$data_dir" "$logs_dir" "$config_file" && log "local data deleted" ;;
+  *) echo "usage: $0 start|stop|status|reset" >&2; exit 2 ;;
+esac
