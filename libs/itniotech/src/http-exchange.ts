@@ -1,0 +1,97 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { describeTimeout, describeTransportError, type TransportFailure } from './transport-error.js';
+
+export interface HttpExchangeRequest {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+export type HttpExchangeResult = { kind: 'response'; httpStatus: number; bodyText: string } | TransportFailure;
+
+/** Provider answers are small; anything bigger is not one of them and is cut here. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * One HTTP request/answer with a hard deadline, over node:http rather than fetch because we need
+ * to know whether the connection was established when something failed: that decides whether
+ * the provider may have received the request ("outcome unknown"). Never rejects.
+ */
+export class HttpExchange {
+  readonly #httpAgent = new http.Agent({ keepAlive: true });
+  readonly #httpsAgent = new https.Agent({ keepAlive: true });
+
+  send(request: HttpExchangeRequest): Promise<HttpExchangeResult> {
+    return new Promise((resolve) => {
+      let connected = false;
+      let settled = false;
+      const finish = (result: HttpExchangeResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve(result);
+      };
+
+      const clientRequest = this.#open(request);
+      const deadline = setTimeout(() => {
+        finish(describeTimeout(request.timeoutMs, connected));
+        clientRequest.destroy();
+      }, request.timeoutMs);
+
+      clientRequest.on('socket', (socket: Socket) => {
+        whenConnected(socket, () => (connected = true));
+      });
+      clientRequest.on('response', (response) => {
+        readBody(response).then(
+          (bodyText) => finish({ kind: 'response', httpStatus: response.statusCode ?? 0, bodyText }),
+          (error: unknown) => finish(describeTransportError(error, true)),
+        );
+      });
+      clientRequest.on('error', (error) => finish(describeTransportError(error, connected)));
+      clientRequest.end(request.body);
+    });
+  }
+
+  /** Closes idle keep-alive connections so the process can exit. */
+  close(): void {
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+
+  #open(request: HttpExchangeRequest): http.ClientRequest {
+    const headers = { ...request.headers };
+    if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
+    const options = { method: request.method, headers };
+    return request.url.protocol === 'https:'
+      ? https.request(request.url, { ...options, agent: this.#httpsAgent })
+      : http.request(request.url, { ...options, agent: this.#httpAgent });
+  }
+}
+
+/** A reused keep-alive socket is already connected; a new one is once TCP (and TLS) is up. */
+function whenConnected(socket: Socket, onConnected: () => void): void {
+  if (!socket.connecting) {
+    onConnected();
+    return;
+  }
+  socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', onConnected);
+}
+
+async function readBody(response: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      response.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
