@@ -1,0 +1,42 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { IntakeModule } from './intake/intake.module.js';
+import { KafkaModule } from './kafka/kafka.module.js';
+import { FlowLifecycle } from './lifecycle/flow-lifecycle.js';
+import { OutcomeModule } from './outcome/outcome.module.js';
+import { RequestsModule } from './requests/requests.module.js';
+import { SubmissionModule } from './submission/submission.module.js';
+
+/** The flow of a request: intake → submission → outcome (outbox), plus health. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            // Health probes every few seconds would drown the log.
+            autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+            // Belt and braces: the service never sends these, but a log line must never show them.
+            redact: ['req.headers.sign', 'req.headers.authorization', 'req.headers["api-key"]'],
+          },
+        }),
+        DatabaseModule,
+        RequestsModule,
+        KafkaModule,
+        IntakeModule,
+        SubmissionModule,
+        OutcomeModule,
+        HealthModule,
+      ],
+      providers: [FlowLifecycle],
+    };
+  }
+}

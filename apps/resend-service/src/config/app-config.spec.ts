@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, loadConfig } from './app-config.js';
+
+const minimal = { ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret-value' };
+
+describe('loadConfig', () => {
+  it('applies the local defaults when only the credentials are given', () => {
+    const config = loadConfig(minimal);
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.topics.requested).toBe('campaign.resend.requested');
+    expect(config.topics.deadLetter).toBe('campaign.resend.requested.dlq');
+    expect(config.database.runMigrations).toBe(true);
+    expect(config.outbox.retentionDays).toBe(7);
+  });
+
+  it('names a missing secret without inventing a default', () => {
+    expect(() => loadConfig({ ITNIOTECH_API_KEY: 'key' })).toThrow(/ITNIOTECH_API_SECRET is required/);
+  });
+
+  it('names every invalid variable at once', () => {
+    try {
+      loadConfig({ ...minimal, HTTP_PORT: 'eighty', KAFKA_BROKERS: 'no-port', DATABASE_MIGRATIONS_RUN: 'maybe' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/HTTP_PORT/);
+      expect(message).toMatch(/KAFKA_BROKERS must be host:port/);
+      expect(message).toMatch(/DATABASE_MIGRATIONS_RUN must be true or false/);
+    }
+  });
+
+  it('never echoes a value in its error, since values may be secrets', () => {
+    expect(() => loadConfig({ ...minimal, DATABASE_URL: 'mysql://user:hunter2@db' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+
+  it('splits a broker list', () => {
+    expect(loadConfig({ ...minimal, KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094' }).kafka.brokers).toEqual([
+      '127.0.0.1:9092',
+      '127.0.0.1:9094',
+    ]);
+  });
+});

@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { DEFAULT_TOPICS } from '#contracts';
+import { z } from 'zod';
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const flag = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1');
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
+
+/**
+ * Every environment variable the service reads, with its default. Parsed once at start-up;
+ * a missing or invalid value stops the process with a message naming the variable.
+ */
+export const environmentSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: integer(0, 65535).default(3000),
+  SHUTDOWN_GRACE_MS: integer(0).default(15_000),
+
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }).default(
+    'postgres://postgres@127.0.0.1:5432/resend_relay',
+  ),
+  DATABASE_POOL_SIZE: integer(2, 200).default(10),
+  DATABASE_MIGRATIONS_RUN: flag.default(true),
+
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+    .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)), 'must be host:port[,host:port...]'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('resend-relay'),
+  KAFKA_GROUP_ID: z.string().min(1).default('resend-relay'),
+  KAFKA_TOPIC_REQUESTED: topicName.default(DEFAULT_TOPICS.requested),
+  KAFKA_TOPIC_COMPLETED: topicName.default(DEFAULT_TOPICS.completed),
+  KAFKA_TOPIC_FAILED: topicName.default(DEFAULT_TOPICS.failed),
+  KAFKA_TOPIC_DEAD_LETTER: topicName.default(DEFAULT_TOPICS.deadLetter),
+  KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),
+  KAFKA_TOPIC_REPLICATION_FACTOR: integer(1, 10).default(1),
+
+  ITNIOTECH_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default('https://api.itniotech.com'),
+  ITNIOTECH_API_KEY: z.string({ message: 'is required' }).min(1, 'is required'),
+  ITNIOTECH_API_SECRET: z.string({ message: 'is required' }).min(1, 'is required'),
+  ITNIOTECH_TIMEOUT_MS: integer(100, 300_000).default(10_000),
+  ITNIOTECH_CLASSIFICATION_OVERRIDES: z.string().default(''),
+  ITNIOTECH_LOOKUP_WINDOW_MINUTES: integer(1, 7 * 24 * 60).default(60),
+
+  SUBMISSION_ENABLED: flag.default(true),
+  SUBMISSION_CONCURRENCY: integer(1, 256).default(8),
+  SUBMISSION_POLL_INTERVAL_MS: integer(10, 60_000).default(500),
+  SUBMISSION_LEASE_MS: integer(1_000).default(60_000),
+  SUBMISSION_MAX_ATTEMPTS: integer(1, 1000).default(8),
+  SUBMISSION_MAX_AGE_MS: integer(1_000).default(6 * 60 * 60 * 1000),
+  SUBMISSION_BACKOFF_BASE_MS: integer(1).default(1_000),
+  SUBMISSION_BACKOFF_MAX_MS: integer(1).default(5 * 60 * 1000),
+  SUBMISSION_LONG_BACKOFF_MS: integer(1).default(60_000),
+
+  OUTBOX_ENABLED: flag.default(true),
+  OUTBOX_POLL_INTERVAL_MS: integer(10, 60_000).default(1_000),
+  OUTBOX_BATCH_SIZE: integer(1, 10_000).default(100),
+  OUTBOX_RETENTION_DAYS: integer(0, 3650).default(7),
+  CLOUDEVENTS_SOURCE: z.string().min(1).default('/resend-relay'),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;

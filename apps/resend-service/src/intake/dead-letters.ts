@@ -1,0 +1,59 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DEAD_LETTER_HEADERS } from '#contracts';
+import { OutboxWriter } from '#outbox';
+import type { EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import type { ConsumedMessage } from './consumed-message.js';
+import { DeadLetter, type DeadLetterReason } from './dead-letter.entity.js';
+
+/**
+ * Records a message that cannot become a request, in the caller's transaction: a dead_letter
+ * row with its exact bytes, and an outbox message that forwards it to the dead-letter topic
+ * with its original key, value and headers plus headers saying why and where it came from.
+ */
+@Injectable()
+export class DeadLetters {
+  private readonly logger = new Logger(DeadLetters.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  async record(
+    transaction: EntityManager,
+    message: ConsumedMessage,
+    reason: DeadLetterReason,
+    errorMessage: string,
+  ): Promise<void> {
+    const failedAt = new Date();
+    await transaction.insert(DeadLetter, {
+      kafkaTopic: message.topic,
+      kafkaPartition: message.partition,
+      kafkaOffset: message.offset,
+      messageKey: message.key,
+      messageValue: message.value,
+      headers: message.headers,
+      reason,
+      errorMessage,
+      receivedAt: failedAt,
+    });
+    await this.outbox.add(transaction, {
+      topic: this.config.topics.deadLetter,
+      key: message.key,
+      value: message.value ?? Buffer.alloc(0),
+      headers: {
+        ...message.headers,
+        [DEAD_LETTER_HEADERS.reason]: reason,
+        [DEAD_LETTER_HEADERS.error]: errorMessage,
+        [DEAD_LETTER_HEADERS.sourceTopic]: message.topic,
+        [DEAD_LETTER_HEADERS.sourcePartition]: String(message.partition),
+        [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
+        [DEAD_LETTER_HEADERS.failedAt]: failedAt.toISOString(),
+      },
+    });
+    this.logger.warn(
+      `dead-lettered ${message.topic}[${message.partition}]@${message.offset} (${reason}): ${errorMessage}`,
+    );
+  }
+}

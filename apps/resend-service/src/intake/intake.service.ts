@@ -1,0 +1,67 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { backoffDelayMs } from '#common';
+import { isTransientDatabaseError } from '../database/transient-errors.js';
+import { PendingWorkSignal } from '../requests/pending-work-signal.js';
+import type { ConsumedMessage } from './consumed-message.js';
+import { RequestRecorder } from './request-recorder.js';
+
+/**
+ * Records each consumed message before its offset may be committed. A database outage is
+ * waited out here (with backoff and consumer heartbeats) instead of being thrown to the Kafka
+ * transport, whose default would restart the consumer in a tight loop; data the database
+ * refuses is dead-lettered, so no message can stall its partition.
+ */
+@Injectable()
+export class IntakeService implements OnApplicationShutdown {
+  private readonly logger = new Logger(IntakeService.name);
+  private stopping = false;
+
+  constructor(
+    private readonly recorder: RequestRecorder,
+    private readonly pendingWork: PendingWorkSignal,
+  ) {}
+
+  async receive(message: ConsumedMessage, heartbeat: () => Promise<void>): Promise<void> {
+    for (let failures = 0; ; failures += 1) {
+      try {
+        const result = await this.recordOnce(message);
+        if (result === 'pending') this.pendingWork.wake();
+        return;
+      } catch (error) {
+        if (this.stopping) throw new Error('shutting down before the message was recorded; it will be redelivered');
+        this.logRetry(message, error, failures);
+        await this.waitWithHeartbeats(backoffDelayMs(failures + 1, { baseMs: 200, maxMs: 10_000 }), heartbeat);
+      }
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  private async recordOnce(message: ConsumedMessage) {
+    try {
+      return await this.recorder.record(message);
+    } catch (error) {
+      if (isTransientDatabaseError(error)) throw error;
+      return this.recorder.recordUnstorable(message, error);
+    }
+  }
+
+  private logRetry(message: ConsumedMessage, error: unknown, failures: number): void {
+    // First failure and then every tenth: an outage must not flood the log.
+    if (failures % 10 === 0) {
+      this.logger.warn(
+        `cannot record ${message.topic}[${message.partition}]@${message.offset} yet (${(error as Error).message}); retrying`,
+      );
+    }
+  }
+
+  private async waitWithHeartbeats(delayMs: number, heartbeat: () => Promise<void>): Promise<void> {
+    const deadline = Date.now() + delayMs;
+    while (Date.now() < deadline && !this.stopping) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, deadline - Date.now())));
+      await heartbeat().catch(() => undefined);
+    }
+  }
+}

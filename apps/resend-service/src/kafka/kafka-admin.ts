@@ -1,0 +1,60 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { AppConfig } from '../config/app-config.js';
+
+/**
+ * Creates the service's topics when they are missing, before the consumer subscribes:
+ * the service never relies on broker-side auto-creation. Also answers the Kafka health check.
+ */
+@Injectable()
+export class KafkaAdmin implements OnApplicationShutdown {
+  private readonly logger = new Logger(KafkaAdmin.name);
+  private readonly admin: Admin;
+  private connected: Promise<void> | null = null;
+
+  constructor(private readonly config: AppConfig) {
+    const kafka = new Kafka({
+      clientId: `${config.kafka.clientId}-admin`,
+      brokers: config.kafka.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1 },
+    });
+    this.admin = kafka.admin();
+  }
+
+  async ensureTopics(): Promise<void> {
+    await this.connect();
+    const wanted = Object.values(this.config.topics);
+    const existing = new Set(await this.admin.listTopics());
+    const missing = wanted.filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.config.kafka.partitions,
+        replicationFactor: this.config.kafka.replicationFactor,
+      })),
+    });
+    this.logger.log(`created topics ${missing.join(', ')}`);
+  }
+
+  /** Succeeds when the cluster answers a metadata request; used by the readiness check. */
+  async describeCluster(): Promise<{ brokers: number; controller: number | null }> {
+    await this.connect();
+    const cluster = await this.admin.describeCluster();
+    return { brokers: cluster.brokers.length, controller: cluster.controller };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.admin.disconnect().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    this.connected ??= this.admin.connect().catch((error: unknown) => {
+      this.connected = null;
+      throw error;
+    });
+    await this.connected;
+  }
+}

@@ -1,0 +1,33 @@
+import type { KafkaOptions } from '@nestjs/microservices';
+import { Transport } from '@nestjs/microservices';
+import { logLevel } from 'kafkajs';
+import type { AppConfig } from '../config/app-config.js';
+
+/** The consumer side of the hybrid app: one consumer group shared by every instance. */
+export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
+  return {
+    transport: Transport.KAFKA,
+    options: {
+      // Our names exactly as configured (Nest would append "-server").
+      postfixId: '',
+      client: {
+        clientId: config.kafka.clientId,
+        brokers: config.kafka.brokers,
+        logLevel: logLevel.WARN,
+        retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
+      },
+      consumer: {
+        groupId: config.kafka.groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        // kafkajs would otherwise give up (and stop consuming) after a few failed reconnects.
+        retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
+      },
+      subscribe: { fromBeginning: true },
+      // Keep values as bytes: intake decodes them itself, so it can dead-letter what is not JSON.
+      parser: { keepBinary: true },
+      producerOnlyMode: false,
+    },
+  };
+}

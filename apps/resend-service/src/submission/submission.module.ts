@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { OutcomeModule } from '../outcome/outcome.module.js';
+import { AttemptLog } from './attempt-log.js';
+import { providerProviders } from './provider.providers.js';
+import { RequestClaims } from './request-claims.js';
+import { RequestTransitions } from './request-transitions.js';
+import { RetryPolicy } from './retry-policy.js';
+import { SubmissionProcessor } from './submission.processor.js';
+import { SubmissionWorker } from './submission.worker.js';
+
+/** Step 2 of the flow: claim pending requests and submit them to the provider. */
+@Module({
+  imports: [OutcomeModule],
+  providers: [
+    ...providerProviders,
+    RequestClaims,
+    RetryPolicy,
+    AttemptLog,
+    RequestTransitions,
+    SubmissionProcessor,
+    SubmissionWorker,
+  ],
+  exports: [SubmissionWorker],
+})
+export class SubmissionModule {}

@@ -1,0 +1,112 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { backoffDelayMs } from '#common';
+import { AppConfig } from '../config/app-config.js';
+import { PendingWorkSignal } from '../requests/pending-work-signal.js';
+import type { ResendRequest } from '../requests/resend-request.entity.js';
+import { RequestClaims } from './request-claims.js';
+import { LeaseLostError } from './request-transitions.js';
+import { SubmissionProcessor } from './submission.processor.js';
+
+/**
+ * Runs in every instance: claims pending requests (up to SUBMISSION_CONCURRENCY at a time)
+ * and processes them. Woken by intake when it records a request; polls as a fallback, which
+ * also picks up retries that come due and leases that expired elsewhere.
+ */
+@Injectable()
+export class SubmissionWorker {
+  private readonly logger = new Logger(SubmissionWorker.name);
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private consecutiveClaimFailures = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly claims: RequestClaims,
+    private readonly processor: SubmissionProcessor,
+    private readonly pendingWork: PendingWorkSignal,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /**
+   * Stops claiming, then waits up to `graceMs` for calls in flight. A call still running after
+   * that keeps its lease and its outcome_unknown mark: whoever resumes it looks the task up.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.pendingWork.wake();
+    await this.loop;
+    const drained = Promise.allSettled([...this.inFlight]).then(() => true);
+    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref());
+    if (!(await Promise.race([drained, timedOut]))) {
+      this.logger.warn(`${this.inFlight.size} provider calls still in flight after ${graceMs} ms; leaving them to lease expiry`);
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.config.submission.concurrency - this.inFlight.size;
+      const claimed = free > 0 ? await this.claimSafely(free) : [];
+      claimed.forEach((request) => this.startProcessing(request));
+      if (claimed.length === 0 || claimed.length === free) {
+        await this.pendingWork.wait(this.idleDelayMs());
+      }
+    }
+  }
+
+  private async claimSafely(limit: number): Promise<ResendRequest[]> {
+    try {
+      const claimed = await this.claims.claim(limit);
+      if (this.consecutiveClaimFailures > 0) this.logger.log('claiming requests again');
+      this.consecutiveClaimFailures = 0;
+      return claimed;
+    } catch (error) {
+      this.consecutiveClaimFailures += 1;
+      if (this.consecutiveClaimFailures % 10 === 1) {
+        this.logger.warn(`cannot claim requests (${this.consecutiveClaimFailures} failures in a row): ${(error as Error).message}`);
+      }
+      return [];
+    }
+  }
+
+  private idleDelayMs(): number {
+    if (this.consecutiveClaimFailures === 0) return this.config.submission.pollIntervalMs;
+    return backoffDelayMs(this.consecutiveClaimFailures, { baseMs: 500, maxMs: 30_000 });
+  }
+
+  private startProcessing(request: ResendRequest): void {
+    const work = this.processor
+      .process(request)
+      .catch((error: unknown) => this.reportFailure(request, error))
+      .finally(() => {
+        this.inFlight.delete(work);
+        // A free slot: look for more work now rather than at the next poll.
+        this.pendingWork.wake();
+      });
+    this.inFlight.add(work);
+  }
+
+  private reportFailure(request: ResendRequest, error: unknown): void {
+    if (error instanceof LeaseLostError) {
+      this.logger.warn(error.message);
+      return;
+    }
+    // The request keeps its lease and, if a call was made, its outcome_unknown mark;
+    // it is resumed (safely) once the lease expires.
+    this.logger.error(`processing request ${request.requestId} failed: ${(error as Error).message}`);
+  }
+}

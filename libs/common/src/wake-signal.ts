@@ -1,0 +1,34 @@
+/**
+ * Lets a polling loop sleep until either its poll interval passes or someone has new work
+ * for it (`wake()`), whichever comes first. A wake with nobody waiting is remembered, so
+ * work announced between two polls is not missed.
+ */
+export class WakeSignal {
+  private pendingWake = false;
+  private release: (() => void) | null = null;
+
+  wake(): void {
+    if (this.release) {
+      this.release();
+    } else {
+      this.pendingWake = true;
+    }
+  }
+
+  wait(timeoutMs: number): Promise<void> {
+    if (this.pendingWake) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.release = null;
+        resolve();
+      }
+      this.release = done;
+    });
+  }
+}

@@ -1,0 +1,19 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * A Kafka message waiting to be published, written in the same transaction as the state it
+ * reports. The id doubles as the CloudEvents `ce_id`: it never changes, however often the row
+ * is (re)published.
+ */
+@Entity('outbox_event')
+export class OutboxEvent {
+  @PrimaryColumn('uuid') id!: string;
+  @Column({ type: 'text' }) topic!: string;
+  @Column({ name: 'message_key', type: 'bytea', nullable: true }) messageKey!: Buffer | null;
+  @Column({ name: 'message_value', type: 'bytea' }) messageValue!: Buffer;
+  @Column({ type: 'jsonb', default: {} }) headers!: Record<string, string>;
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt!: Date;
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true }) publishedAt!: Date | null;
+  @Column({ name: 'publish_attempts', type: 'integer', default: 0 }) publishAttempts!: number;
+  @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
+}

@@ -1,0 +1,194 @@
+import { Logger } from '@nestjs/common';
+import { backoffDelayMs, WakeSignal } from '#common';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
+import { PgNotificationListener } from './pg-notification-listener.js';
+
+export interface OutboxRelayOptions {
+  databaseUrl: string;
+  pollIntervalMs: number;
+  batchSize: number;
+  /** Published rows older than this are deleted; 0 keeps them forever. */
+  retentionDays: number;
+}
+
+export const OUTBOX_CHANNEL = 'outbox_event';
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Publishes unpublished outbox rows, then marks them published, at least once each.
+ *
+ * Rows are claimed by state (`published_at IS NULL`) with FOR UPDATE SKIP LOCKED, never by
+ * "id greater than the last one seen": transactions commit out of order, and a cursor would
+ * skip a row that commits late. Several relays (one per instance) can run side by side.
+ * A crash between publishing and marking republishes the row with the same id (ce_id).
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly wakeSignal = new WakeSignal();
+  private readonly listener: PgNotificationListener;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private consecutiveFailures = 0;
+  private lastPruneAt = 0;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: OutboxPublisher,
+    private readonly options: OutboxRelayOptions,
+  ) {
+    this.listener = new PgNotificationListener(options.databaseUrl, OUTBOX_CHANNEL, () => this.wake());
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** The last publishing error, or null once a batch went through again. */
+  get failure(): string | null {
+    return this.lastError;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.listener.start();
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in flight; with `flushWithinMs`, first keeps publishing until nothing is left or time is up. */
+  async stop(flushWithinMs = 0): Promise<void> {
+    if (!this.running) return;
+    if (flushWithinMs > 0) await this.flush(flushWithinMs);
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.listener.stop();
+  }
+
+  wake(): void {
+    this.wakeSignal.wake();
+  }
+
+  async closePublisher(): Promise<void> {
+    await this.publisher.close().catch(() => undefined);
+  }
+
+  /** Publishes one batch; returns how many rows were published. Exposed for tests and flushing. */
+  async publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (transaction) => {
+      const records = await this.claimBatch(transaction);
+      if (records.length === 0) return 0;
+      try {
+        await this.publisher.publish(records);
+      } catch (error) {
+        // Rolled back: the rows stay unpublished and unlocked for the next try (here or elsewhere).
+        throw new PublishError(records.map((record) => record.id), error);
+      }
+      await transaction.query(`UPDATE outbox_event SET published_at = now() WHERE id = ANY($1)`, [
+        records.map((record) => record.id),
+      ]);
+      return records.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const published = await this.publishBatchSafely();
+      await this.pruneIfDue();
+      if (published < this.options.batchSize || this.consecutiveFailures > 0) {
+        await this.wakeSignal.wait(this.nextDelayMs());
+      }
+    }
+  }
+
+  private async publishBatchSafely(): Promise<number> {
+    try {
+      const published = await this.publishBatch();
+      if (this.consecutiveFailures > 0) this.logger.log('publishing to Kafka again');
+      this.consecutiveFailures = 0;
+      this.lastError = null;
+      return published;
+    } catch (error) {
+      await this.recordFailure(error);
+      return 0;
+    }
+  }
+
+  private async recordFailure(error: unknown): Promise<void> {
+    this.consecutiveFailures += 1;
+    const cause = error instanceof PublishError ? error.cause : error;
+    this.lastError = (cause as Error)?.message ?? String(cause);
+    // One line per failure while the delay grows: bounded noise during an outage.
+    this.logger.warn(`outbox publish failed (${this.consecutiveFailures} in a row): ${this.lastError}`);
+    if (error instanceof PublishError) {
+      await this.dataSource
+        .query(`UPDATE outbox_event SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1)`, [
+          error.ids,
+          this.lastError.slice(0, 1000),
+        ])
+        .catch(() => undefined);
+    }
+  }
+
+  private nextDelayMs(): number {
+    if (this.consecutiveFailures === 0) return this.options.pollIntervalMs;
+    return backoffDelayMs(this.consecutiveFailures, { baseMs: 500, maxMs: 30_000 });
+  }
+
+  private async claimBatch(transaction: EntityManager): Promise<OutboxRecord[]> {
+    const rows: { id: string; topic: string; message_key: Buffer | null; message_value: Buffer; headers: Record<string, string> }[] =
+      await transaction.query(
+        `SELECT id, topic, message_key, message_value, headers
+           FROM outbox_event
+          WHERE published_at IS NULL
+          ORDER BY created_at, id
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [this.options.batchSize],
+      );
+    return rows.map((row) => ({
+      id: row.id,
+      topic: row.topic,
+      messageKey: row.message_key,
+      messageValue: row.message_value,
+      headers: row.headers,
+    }));
+  }
+
+  private async flush(withinMs: number): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while (Date.now() < deadline) {
+      try {
+        if ((await this.publishBatch()) === 0) return;
+      } catch (error) {
+        await this.recordFailure(error);
+        return;
+      }
+    }
+  }
+
+  private async pruneIfDue(): Promise<void> {
+    if (this.options.retentionDays === 0 || Date.now() - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = Date.now();
+    try {
+      const [, deleted] = await this.dataSource.query(
+        `DELETE FROM outbox_event WHERE published_at < now() - make_interval(days => $1)`,
+        [this.options.retentionDays],
+      );
+      if (deleted > 0) this.logger.log(`pruned ${deleted} published outbox rows older than ${this.options.retentionDays} days`);
+    } catch (error) {
+      this.logger.warn(`outbox pruning failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+class PublishError extends Error {
+  constructor(
+    readonly ids: string[],
+    override readonly cause: unknown,
+  ) {
+    super('publish failed');
+  }
+}
