@@ -1,6 +1,5 @@
+import type { DeadLetterReason } from '#contracts';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-export type DeadLetterReason = 'too_large' | 'not_json' | 'not_an_object' | 'no_usable_key_id' | 'unrecordable';
 
 /** A consumed message that could not become a request; its exact bytes are kept and forwarded to the DLQ topic. */
 @Entity('dead_letter')

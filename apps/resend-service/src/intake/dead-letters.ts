@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DEAD_LETTER_HEADERS } from '#contracts';
+import { DEAD_LETTER_HEADERS, type DeadLetterReason } from '#contracts';
 import { OutboxWriter } from '#outbox';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import type { ConsumedMessage } from './consumed-message.js';
-import { DeadLetter, type DeadLetterReason } from './dead-letter.entity.js';
+import { DeadLetter } from './dead-letter.entity.js';
 
 /**
  * Records a message that cannot become a request, in the caller's transaction: a dead_letter

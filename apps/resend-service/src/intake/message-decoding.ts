@@ -1,5 +1,4 @@
-import { MAX_REQUEST_BYTES } from '#contracts';
-import type { DeadLetterReason } from './dead-letter.entity.js';
+import { MAX_REQUEST_BYTES, type DeadLetterReason } from '#contracts';
 
 export type DecodedValue =
   | { ok: true; value: Record<string, unknown> }

@@ -16,7 +16,8 @@ export class RequestClaims {
   ) {}
 
   async claim(limit: number): Promise<ResendRequest[]> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
+    // For UPDATE ... RETURNING, TypeORM's postgres driver answers [rows, affectedCount].
+    const [rows]: [Record<string, unknown>[], number] = await this.dataSource.query(
       `UPDATE resend_request AS r
           SET status = 'in_progress', lease_owner = $1,
               lease_expires_at = now() + make_interval(secs => $2::double precision / 1000),

@@ -1,0 +1,65 @@
+/**
+ * Publishes one sample `campaign.resend.requested` event and prints the outcome event that
+ * comes back (completed or failed). Used by `npm start`; handy on its own:
+ *   node dist/scripts/publish-sample.js [keyId]
+ * Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC_REQUESTED/COMPLETED/FAILED (defaults).
+ */
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_TOPICS } from '#contracts';
+import { Kafka, logLevel } from 'kafkajs';
+
+const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',');
+const topics = {
+  requested: process.env.KAFKA_TOPIC_REQUESTED || DEFAULT_TOPICS.requested,
+  completed: process.env.KAFKA_TOPIC_COMPLETED || DEFAULT_TOPICS.completed,
+  failed: process.env.KAFKA_TOPIC_FAILED || DEFAULT_TOPICS.failed,
+};
+const timeoutMs = Number(process.env.SAMPLE_TIMEOUT_MS || 60_000);
+
+const keyId = Number(process.argv[2] || 100_000 + Math.floor(Math.random() * 900_000));
+const requestId = `sample-${randomUUID()}`;
+const request = {
+  requestId,
+  correlationId: `corr-${randomUUID().slice(0, 8)}`,
+  keyId,
+  taskName: `sample resend ${new Date().toISOString()}`,
+  displayNum: '1008122211',
+  sendTime: null,
+  maxCalls: 40,
+  resendType: 1,
+  scriptId: 1,
+  maxRingingTime: 60,
+  enableRecording: 1,
+  allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
+};
+
+const kafka = new Kafka({ clientId: 'resend-relay-sample', brokers, logLevel: logLevel.NOTHING });
+const consumer = kafka.consumer({ groupId: `resend-relay-sample-${randomUUID()}` });
+const producer = kafka.producer({ allowAutoTopicCreation: false });
+
+await consumer.connect();
+await consumer.subscribe({ topics: [topics.completed, topics.failed], fromBeginning: true });
+const outcome = new Promise<{ topic: string; headers: Record<string, string>; value: unknown }>((resolve) => {
+  void consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const value = JSON.parse(message.value?.toString() ?? 'null');
+      if (value?.requestId !== requestId) return;
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      resolve({ topic, headers, value });
+    },
+  });
+});
+
+await producer.connect();
+await producer.send({ topic: topics.requested, acks: -1, messages: [{ key: String(keyId), value: JSON.stringify(request) }] });
+console.log(`published to ${topics.requested}:\n${JSON.stringify(request, null, 2)}\n`);
+
+const timer = setTimeout(() => {
+  console.error(`no outcome event for ${requestId} within ${timeoutMs} ms`);
+  process.exit(1);
+}, timeoutMs);
+const event = await outcome;
+clearTimeout(timer);
+console.log(`received from ${event.topic}:\nheaders: ${JSON.stringify(event.headers, null, 2)}\nvalue: ${JSON.stringify(event.value, null, 2)}`);
+await Promise.all([consumer.disconnect(), producer.disconnect()]);
+process.exit(event.topic === topics.completed ? 0 : 2);

@@ -1,0 +1,48 @@
+import type { INestApplication } from '@nestjs/common';
+import { inject } from 'vitest';
+import { loadConfig, type AppConfig } from '../../apps/resend-service/src/config/app-config.js';
+import { KafkaAdmin } from '../../apps/resend-service/src/kafka/kafka-admin.js';
+import { createApp } from '../../apps/resend-service/src/main.js';
+
+export const TEST_API_KEY = 'e2e-api-key';
+export const TEST_API_SECRET = 'e2e-api-secret';
+
+export interface RunningService {
+  app: INestApplication;
+  config: AppConfig;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real resend-service (hybrid Kafka + HTTP app) in-process against the e2e database,
+ * the test broker and the given provider URL. `settings` are environment variables.
+ */
+export async function startService(providerUrl: string, settings: Record<string, string> = {}): Promise<RunningService> {
+  const config = loadConfig({
+    DATABASE_URL: inject('databaseUrl'),
+    KAFKA_BROKERS: inject('kafkaBrokers'),
+    KAFKA_GROUP_ID: 'resend-relay-e2e',
+    ITNIOTECH_BASE_URL: providerUrl,
+    ITNIOTECH_API_KEY: TEST_API_KEY,
+    ITNIOTECH_API_SECRET: TEST_API_SECRET,
+    ITNIOTECH_TIMEOUT_MS: '3000',
+    HTTP_PORT: '0',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    DATABASE_MIGRATIONS_RUN: 'false',
+    SUBMISSION_POLL_INTERVAL_MS: '200',
+    SUBMISSION_BACKOFF_BASE_MS: '100',
+    SUBMISSION_BACKOFF_MAX_MS: '1000',
+    SUBMISSION_LONG_BACKOFF_MS: '500',
+    OUTBOX_POLL_INTERVAL_MS: '200',
+    SHUTDOWN_GRACE_MS: '5000',
+    ...settings,
+  });
+  const app = await createApp(config);
+  app.enableShutdownHooks();
+  await app.get(KafkaAdmin).ensureTopics();
+  await app.startAllMicroservices();
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, config, url, stop: () => app.close() };
+}

@@ -1,0 +1,26 @@
+/**
+ * Polls `probe` until it returns something other than undefined/false, or fails after
+ * `timeoutMs` with the description, so a test waits for a condition, never for a duration.
+ */
+export async function waitFor<T>(
+  description: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const cause = lastError ? ` (last error: ${(lastError as Error).message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${cause}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
