@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createSimulatorApp } from './create-simulator-app.js';
+import { readSimulatorEnvironment, type SimulatorEnvironment } from './simulator-environment.js';
+
+const logger = new Logger('ItniotechSimulator');
+
+/** Starts the Itniotech simulator from environment variables (see docs/provider.md). */
+async function main(): Promise<void> {
+  const environment = readEnvironmentOrExit();
+  const app = await createSimulatorApp(environment.settings);
+  // Nest closes the server on SIGTERM/SIGINT, so a supervisor can stop it cleanly.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(environment.port, environment.host);
+  logger.log(`Itniotech simulator listening on http://${environment.host}:${environment.port} (api key "${environment.settings.apiKey}")`);
+}
+
+/** A bad setting stops the start with one line naming it, not a stack trace. */
+function readEnvironmentOrExit(): SimulatorEnvironment {
+  try {
+    return readSimulatorEnvironment(process.env);
+  } catch (error) {
+    logger.error((error as Error).message);
+    process.exit(1);
+  }
+}
+
+void main();

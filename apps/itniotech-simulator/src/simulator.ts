@@ -1,0 +1,39 @@
+import { CallJournal } from './call-journal.js';
+import { CallPipeline } from './call-pipeline.js';
+import { FaultRules } from './fault-rules.js';
+import { HeldCalls } from './held-calls.js';
+import { ProviderEndpoints } from './provider-endpoints.js';
+import { ProviderGate } from './provider-gate.js';
+import { RuntimeSettings } from './runtime-settings.js';
+import type { SimulatorSettings } from './simulator-settings.js';
+import { TaskStore } from './task-store.js';
+
+/** All of the simulator's in-memory state and parts, wired together once. */
+export class Simulator {
+  readonly settings: RuntimeSettings;
+  readonly tasks: TaskStore;
+  readonly journal: CallJournal;
+  readonly faults = new FaultRules();
+  readonly held = new HeldCalls();
+  readonly gate: ProviderGate;
+  readonly pipeline: CallPipeline;
+
+  constructor(settings: SimulatorSettings) {
+    this.settings = new RuntimeSettings(settings);
+    this.tasks = new TaskStore(settings.firstTaskId);
+    this.journal = new CallJournal(settings.callHistoryLimit);
+    this.gate = new ProviderGate(this.settings);
+    const endpoints = new ProviderEndpoints(this.settings, this.tasks);
+    this.pipeline = new CallPipeline({ settings: this.settings, gate: this.gate, endpoints, faults: this.faults, held: this.held, journal: this.journal });
+  }
+
+  /** Back to the start: no tasks, calls, faults or counters, start-up settings; held calls go on. */
+  reset(): void {
+    this.faults.clear();
+    this.held.releaseAll();
+    this.tasks.clear();
+    this.journal.clear();
+    this.gate.reset();
+    this.settings.reset();
+  }
+}
