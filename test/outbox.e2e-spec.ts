@@ -1,0 +1,79 @@
+import { DEFAULT_TOPICS } from '#contracts';
+import { OutboxRelay } from '#outbox';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TestDatabase } from './support/database.js';
+import { KafkaTestClient } from './support/kafka-test-client.js';
+import { sampleRequest } from './support/requests.js';
+import { startService, type RunningService } from './support/service-harness.js';
+import { RunningSimulator } from './support/simulator-harness.js';
+import { waitFor } from './support/wait-for.js';
+
+describe('transactional outbox', () => {
+  let simulator: RunningSimulator;
+  let service: RunningService;
+  let kafka: KafkaTestClient;
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    simulator = await RunningSimulator.start();
+    // The relay does not start: outcomes accumulate in the outbox.
+    service = await startService(simulator.url, { OUTBOX_ENABLED: 'false' });
+    kafka = new KafkaTestClient(inject('kafkaBrokers'));
+    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
+    db = new TestDatabase();
+  });
+
+  afterAll(async () => {
+    await kafka?.close();
+    await service?.stop();
+    await simulator?.close();
+    await db?.close();
+  });
+
+  it('processes requests while the relay is stopped, publishes every outcome once it starts, and keeps ce_id on republication', async () => {
+    const requests = [sampleRequest(), sampleRequest(), sampleRequest({ scriptId: 999_999 })];
+    for (const sent of requests) await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    const requestIds = requests.map((sent) => sent.requestId);
+
+    // Processed: terminal rows, each with its outcome event waiting in the outbox.
+    const terminal = await waitFor('three terminal requests', async () => {
+      const rows = await db.rows(
+        `SELECT status FROM resend_request WHERE request_id = ANY($1) AND status IN ('completed', 'failed')`,
+        [requestIds],
+      );
+      return rows.length === 3 ? rows : undefined;
+    });
+    expect(terminal.map((row) => row.status).sort()).toEqual(['completed', 'completed', 'failed']);
+    const unpublished = await db.rows(
+      `SELECT id, topic FROM outbox_event_readable WHERE payload->>'requestId' = ANY($1) AND NOT published`,
+      [requestIds],
+    );
+    expect(unpublished).toHaveLength(3);
+    expect(kafka.messagesOn(DEFAULT_TOPICS.completed, (m) => requestIds.includes(m.json?.requestId))).toHaveLength(0);
+
+    // The relay starts: every outcome is published, and marked so.
+    await service.app.get(OutboxRelay).start();
+    const isOurs = (m: { json?: { requestId?: string } }) => requestIds.includes(m.json?.requestId ?? '');
+    await kafka.waitForMessages(DEFAULT_TOPICS.completed, isOurs, 2);
+    await kafka.waitForMessages(DEFAULT_TOPICS.failed, isOurs, 1);
+    await waitFor('outbox rows marked published', async () => {
+      const rows = await db.rows(`SELECT 1 FROM outbox_event WHERE id = ANY($1) AND published_at IS NOT NULL`, [
+        unpublished.map((row) => row.id),
+      ]);
+      return rows.length === 3;
+    });
+    const firstCopy = kafka.messagesOn(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === requests[0]!.requestId);
+    expect(firstCopy).toHaveLength(1);
+
+    // A row published again (as after a crash between publishing and marking) keeps its ce_id.
+    await db.rows(`UPDATE outbox_event SET published_at = NULL WHERE id = $1`, [firstCopy[0]!.headers.ce_id]);
+    service.app.get(OutboxRelay).wake();
+    const copies = await kafka.waitForMessages(
+      DEFAULT_TOPICS.completed,
+      (m) => m.json?.requestId === requests[0]!.requestId,
+      2,
+    );
+    expect(copies.map((copy) => copy.headers.ce_id)).toEqual([firstCopy[0]!.headers.ce_id, firstCopy[0]!.headers.ce_id]);
+    expect(copies[1]!.json).toEqual(copies[0]!.json);
+  });
+});
