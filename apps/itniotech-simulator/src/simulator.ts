@@ -1,3 +1,4 @@
+import type { BeforeApplicationShutdown } from '@nestjs/common';
 import { CallJournal } from './call-journal.js';
 import { CallPipeline } from './call-pipeline.js';
 import { FaultRules } from './fault-rules.js';
@@ -9,7 +10,7 @@ import type { SimulatorSettings } from './simulator-settings.js';
 import { TaskStore } from './task-store.js';
 
 /** All of the simulator's in-memory state and parts, wired together once. */
-export class Simulator {
+export class Simulator implements BeforeApplicationShutdown {
   readonly settings: RuntimeSettings;
   readonly tasks: TaskStore;
   readonly journal: CallJournal;
@@ -35,5 +36,10 @@ export class Simulator {
     this.journal.clear();
     this.gate.reset();
     this.settings.reset();
+  }
+
+  /** Held calls keep their connections open, which would keep the server from closing. */
+  beforeApplicationShutdown(): void {
+    this.held.releaseAll();
   }
 }

@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { HttpExchange, type HttpExchangeResult } from './http-exchange.js';
 import type { ProviderCallResult } from './provider-call-result.js';
@@ -176,6 +177,12 @@ function badResponse(message: string): LookupFailure {
 function assertValidOptions(options: ItniotechClientOptions): void {
   if (!/^https?:\/\//.test(options.baseUrl)) throw new Error('ItniotechClient: baseUrl must be an http(s) URL');
   if (options.apiKey === '') throw new Error('ItniotechClient: apiKey must not be empty');
+  // Checked here so that a bad key fails at start-up, not as an exception in the middle of a call.
+  try {
+    validateHeaderValue('Api-Key', options.apiKey);
+  } catch {
+    throw new Error('ItniotechClient: apiKey contains characters not allowed in an HTTP header');
+  }
   if (options.apiSecret === '') throw new Error('ItniotechClient: apiSecret must not be empty');
   if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
     throw new Error('ItniotechClient: timeoutMs must be a positive number');
