@@ -26,4 +26,6 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
 fi
 
 npx tsc -p tsconfig.json --noEmit
+# Some e2e tests run the service as real processes (to SIGKILL them): they need the build.
+npm run -s build
 npx vitest run "$@"

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_TOPICS } from '#contracts';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { TestProject } from 'vitest/node';
@@ -20,12 +22,27 @@ export default async function setup(project: TestProject) {
   await dataSource.runMigrations();
   await dataSource.destroy();
 
+  await createTopics(kafkaBrokers);
+
   project.provide('databaseUrl', databaseUrl);
   project.provide('kafkaBrokers', kafkaBrokers);
 
   return async () => {
     await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
   };
+}
+
+/** Created up front (as the service would), so tests can watch the outcome topics before any service runs. */
+async function createTopics(brokers: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'e2e-setup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = Object.values(DEFAULT_TOPICS).filter((topic) => !existing.has(topic));
+    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 3 })) });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function withDatabase(serverUrl: URL, database: string): string {

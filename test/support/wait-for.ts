@@ -4,16 +4,16 @@
  */
 export async function waitFor<T>(
   description: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  probe: () => Promise<T> | T,
   timeoutMs = 30_000,
   intervalMs = 100,
-): Promise<T> {
+): Promise<Exclude<T, undefined | false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== false) return value as Exclude<T, undefined | false>;
     } catch (error) {
       lastError = error;
     }

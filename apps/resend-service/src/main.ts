@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   await waitForTopics(app.get(KafkaAdmin), logger);
   await app.startAllMicroservices();
   await app.listen(config.http.port, config.http.host);
-  logger.log(`resend-service ${config.instanceId} listening on http://${config.http.host}:${config.http.port}`);
+  logger.log(`resend-service ${config.instanceId} listening on ${(await app.getUrl()).replace('[::1]', '127.0.0.1')}`);
 }
 
 /** The first SIGTERM/SIGINT shuts down gracefully; a second one means "now". */

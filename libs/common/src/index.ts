@@ -1,2 +1,3 @@
 export * from './backoff.js';
 export * from './wake-signal.js';
+export * from './failpoint.js';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { backoffDelayMs, WakeSignal } from '#common';
+import { backoffDelayMs, failpoint, WakeSignal } from '#common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
 import { PgNotificationListener } from './pg-notification-listener.js';
@@ -80,12 +80,14 @@ export class OutboxRelay {
     return this.dataSource.transaction(async (transaction) => {
       const records = await this.claimBatch(transaction);
       if (records.length === 0) return 0;
+      await failpoint('before_publish');
       try {
         await this.publisher.publish(records);
       } catch (error) {
         // Rolled back: the rows stay unpublished and unlocked for the next try (here or elsewhere).
         throw new PublishError(records.map((record) => record.id), error);
       }
+      await failpoint('after_publish');
       await transaction.query(`UPDATE outbox_event SET published_at = now() WHERE id = ANY($1)`, [
         records.map((record) => record.id),
       ]);

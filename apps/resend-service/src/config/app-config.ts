@@ -16,7 +16,15 @@ export class AppConfig {
   readonly http: { host: string; port: number };
   readonly shutdownGraceMs: number;
   readonly database: { url: string; poolSize: number; runMigrations: boolean };
-  readonly kafka: { brokers: string[]; clientId: string; groupId: string; partitions: number; replicationFactor: number };
+  readonly kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    sessionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    partitions: number;
+    replicationFactor: number;
+  };
   readonly topics: { requested: string; completed: string; failed: string; deadLetter: string };
   readonly provider: {
     baseUrl: string;
@@ -50,6 +58,8 @@ export class AppConfig {
       brokers: env.KAFKA_BROKERS,
       clientId: env.KAFKA_CLIENT_ID,
       groupId: env.KAFKA_GROUP_ID,
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
     };

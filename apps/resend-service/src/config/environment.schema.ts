@@ -36,6 +36,9 @@ export const environmentSchema = z.object({
   KAFKA_TOPIC_COMPLETED: topicName.default(DEFAULT_TOPICS.completed),
   KAFKA_TOPIC_FAILED: topicName.default(DEFAULT_TOPICS.failed),
   KAFKA_TOPIC_DEAD_LETTER: topicName.default(DEFAULT_TOPICS.deadLetter),
+  /** How long the group waits for a silent consumer (e.g. a killed instance) before moving its partitions. */
+  KAFKA_SESSION_TIMEOUT_MS: integer(6_000, 300_000).default(30_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: integer(100, 60_000).default(3_000),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),
   KAFKA_TOPIC_REPLICATION_FACTOR: integer(1, 10).default(1),
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { backoffDelayMs } from '#common';
+import { backoffDelayMs, failpoint } from '#common';
 import { isTransientDatabaseError } from '../database/transient-errors.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ConsumedMessage } from './consumed-message.js';
@@ -26,6 +26,7 @@ export class IntakeService implements OnApplicationShutdown {
       try {
         const result = await this.recordOnce(message);
         if (result === 'pending') this.pendingWork.wake();
+        await failpoint('after_request_recorded');
         return;
       } catch (error) {
         if (this.stopping) throw new Error('shutting down before the message was recorded; it will be redelivered');

@@ -19,8 +19,8 @@ export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
       consumer: {
         groupId: config.kafka.groupId,
         allowAutoTopicCreation: false,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        sessionTimeout: config.kafka.sessionTimeoutMs,
+        heartbeatInterval: config.kafka.heartbeatIntervalMs,
         // kafkajs would otherwise give up (and stop consuming) after a few failed reconnects.
         retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
       },

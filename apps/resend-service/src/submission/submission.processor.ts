@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { failpoint } from '#common';
 import { ItniotechClient, type Classification, type Classifier, type ProviderCallResult } from '#itniotech';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -30,6 +31,7 @@ export class SubmissionProcessor {
   ) {}
 
   async process(request: ResendRequest): Promise<void> {
+    await failpoint('after_claim');
     if (request.outcomeUnknown) {
       const settled = await this.resolveUnknownOutcome(request);
       if (settled) return;
@@ -58,6 +60,7 @@ export class SubmissionProcessor {
     const result = await this.client.resendAi(body);
     const verdict = this.classify(result);
     this.logOutcome(request, result, verdict);
+    await failpoint('before_result_commit');
     await this.dataSource.transaction(async (transaction) => {
       await this.attempts.finishSubmit(transaction, attemptId, result, verdict);
       if (result.kind === 'accepted') {

@@ -1,0 +1,96 @@
+import type { FailpointName } from '#common';
+import { DEFAULT_TOPICS } from '#contracts';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TestDatabase } from './support/database.js';
+import { KafkaTestClient } from './support/kafka-test-client.js';
+import { sampleRequest } from './support/requests.js';
+import { ServiceProcess } from './support/service-process.js';
+import { RunningSimulator } from './support/simulator-harness.js';
+import { waitFor } from './support/wait-for.js';
+
+/**
+ * SIGKILL the service at each point of the flow, restart it, and check the promise: the request
+ * ends terminal, with exactly one outcome event id and exactly one provider task.
+ */
+describe('crash recovery: SIGKILL at every point of the flow', () => {
+  let simulator: RunningSimulator;
+  let kafka: KafkaTestClient;
+  let db: TestDatabase;
+  let running: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    simulator = await RunningSimulator.start();
+    kafka = new KafkaTestClient(inject('kafkaBrokers'));
+    db = new TestDatabase();
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.map((instance) => instance.kill()));
+    running = [];
+  });
+
+  afterAll(async () => {
+    await kafka?.close();
+    await simulator?.reset(); // releases held calls
+    await simulator?.close();
+    await db?.close();
+  });
+
+  async function startInstance(name: string, env: Record<string, string> = {}) {
+    const instance = await ServiceProcess.start(name, simulator.url, env);
+    running.push(instance);
+    return instance;
+  }
+
+  async function expectExactlyOnce(sent: ReturnType<typeof sampleRequest>) {
+    const row = await waitFor('the request to be terminal', () =>
+      db.one(`SELECT * FROM resend_request WHERE request_id = $1 AND status IN ('completed', 'failed')`, [sent.requestId]),
+    );
+    expect(row.status).toBe('completed');
+    const copies = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+    const tasks = await simulator.tasksFor(sent.keyId);
+    expect(tasks).toHaveLength(1);
+    expect(copies[0]!.json.newKeyId).toBe(tasks[0]!.taskId);
+    expect(new Set(copies.map((copy) => copy.headers.ce_id)).size).toBe(1);
+    expect(await db.rows(`SELECT 1 FROM resend_request WHERE key_id = $1`, [sent.keyId])).toHaveLength(1);
+    return { row, copies };
+  }
+
+  beforeAll(async () => {
+    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
+  });
+
+  const failpoints: FailpointName[] = [
+    'after_request_recorded',
+    'after_claim',
+    'before_result_commit',
+    'before_publish',
+    'after_publish',
+  ];
+
+  it.each(failpoints)('killed at %s: resumes and completes exactly once', async (point) => {
+    const victim = await startInstance(`crash-${point}`, { RESEND_RELAY_FAILPOINTS: point });
+    const sent = sampleRequest();
+    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await victim.waitForOutput(new RegExp(`FAILPOINT ${point}`));
+    await victim.kill();
+
+    await startInstance(`resume-${point}`);
+    const { row } = await expectExactlyOnce(sent);
+    // Killed after the provider answered, before recording it: resolved by looking the task up.
+    expect(row.resolved_by_lookup).toBe(point === 'before_result_commit');
+  });
+
+  it('killed while the provider call is in flight: resumes by lookup, one task', async () => {
+    const victim = await startInstance('crash-in-flight');
+    const sent = sampleRequest();
+    await simulator.addFault({ match: { keyId: sent.keyId }, times: 1, hold: true });
+    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await waitFor('the simulator to receive the call', async () => (await simulator.tasksFor(sent.keyId)).length === 1);
+    await victim.kill();
+
+    await startInstance('resume-in-flight');
+    const { row } = await expectExactlyOnce(sent);
+    expect(row.resolved_by_lookup).toBe(true);
+  });
+});

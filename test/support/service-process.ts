@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { inject } from 'vitest';
+import { TEST_API_KEY, TEST_API_SECRET } from './service-harness.js';
+import { waitFor } from './wait-for.js';
+
+const SERVICE_ENTRY = 'dist/apps/resend-service/src/main.js';
+
+/**
+ * The built resend-service as a real OS process (what `npm start` runs), for tests that kill
+ * it: SIGKILL at a failpoint, SIGTERM for a graceful stop, several instances in one group.
+ * Its output goes to .run/test-logs/<name>.log and is kept in memory for `waitForOutput`.
+ */
+export class ServiceProcess {
+  private output = '';
+  private readonly exited: Promise<number | null>;
+  url = '';
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    mkdirSync('.run/test-logs', { recursive: true });
+    const log = createWriteStream(`.run/test-logs/${name}.log`, { flags: 'a' });
+    const capture = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      log.write(chunk);
+    };
+    child.stdout!.on('data', capture);
+    child.stderr!.on('data', capture);
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  /** Starts an instance and waits until it listens. `env` adds to or overrides the test defaults. */
+  static async start(name: string, providerUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const child = spawn(process.execPath, ['--enable-source-maps', SERVICE_ENTRY], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: inject('databaseUrl'),
+        KAFKA_BROKERS: inject('kafkaBrokers'),
+        KAFKA_GROUP_ID: 'resend-relay-e2e',
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+        ITNIOTECH_BASE_URL: providerUrl,
+        ITNIOTECH_API_KEY: TEST_API_KEY,
+        ITNIOTECH_API_SECRET: TEST_API_SECRET,
+        ITNIOTECH_TIMEOUT_MS: '3000',
+        HTTP_PORT: '0',
+        INSTANCE_ID: name,
+        LOG_LEVEL: 'info',
+        DATABASE_MIGRATIONS_RUN: 'false',
+        SUBMISSION_POLL_INTERVAL_MS: '200',
+        SUBMISSION_LEASE_MS: '5000',
+        SUBMISSION_BACKOFF_BASE_MS: '100',
+        SUBMISSION_BACKOFF_MAX_MS: '1000',
+        SUBMISSION_LONG_BACKOFF_MS: '500',
+        OUTBOX_POLL_INTERVAL_MS: '200',
+        SHUTDOWN_GRACE_MS: '5000',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const instance = new ServiceProcess(name, child);
+    const match = await instance.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/, 60_000);
+    instance.url = match[1]!;
+    return instance;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Waits until the process has printed something matching `pattern` (e.g. `FAILPOINT after_claim`). */
+  waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+    return waitFor(`${this.name} to print ${pattern}`, () => {
+      const match = this.output.match(pattern);
+      if (match) return match;
+      if (this.child.exitCode !== null) throw new Error(`${this.name} exited with ${this.child.exitCode}`);
+      return undefined;
+    }, timeoutMs);
+  }
+
+  /** SIGKILL: no shutdown hook runs, exactly like a crash. */
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  waitForExit(): Promise<number | null> {
+    return this.exited;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+}
