@@ -2,6 +2,7 @@ import type { FailpointName } from '#common';
 import { DEFAULT_TOPICS } from '#contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabase } from './support/database.js';
+import { recordScenario, suiteSize, waitUntilSettled } from './support/invariants.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -68,29 +69,49 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     'after_publish',
   ];
 
-  it.each(failpoints)('killed at %s: resumes and completes exactly once', async (point) => {
-    const victim = await startInstance(`crash-${point}`, { RESEND_RELAY_FAILPOINTS: point });
-    const sent = sampleRequest();
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
-    await victim.waitForOutput(new RegExp(`FAILPOINT ${point}`));
-    await victim.kill();
+  const rounds = suiteSize(1, 5);
 
-    await startInstance(`resume-${point}`);
-    const { row } = await expectExactlyOnce(sent);
-    // Killed after the provider answered, before recording it: resolved by looking the task up.
-    expect(row.resolved_by_lookup).toBe(point === 'before_result_commit');
+  it.each(failpoints)('killed at %s: resumes and completes exactly once', async (point) => {
+    const startedAt = Date.now();
+    const sent: ReturnType<typeof sampleRequest>[] = [];
+    for (let round = 1; round <= rounds; round += 1) {
+      const victim = await startInstance(`crash-${point}-${round}`, { RESEND_RELAY_FAILPOINTS: point });
+      const request = sampleRequest();
+      sent.push(request);
+      await kafka.sendJson(DEFAULT_TOPICS.requested, request);
+      await victim.waitForOutput(new RegExp(`FAILPOINT ${point}`));
+      await victim.kill();
+
+      const survivor = await startInstance(`resume-${point}-${round}`);
+      const { row } = await expectExactlyOnce(request);
+      // Killed after the provider answered, before recording it: resolved by looking the task up.
+      expect(row.resolved_by_lookup).toBe(point === 'before_result_commit');
+      await survivor.stop();
+    }
+    const report = await waitUntilSettled(sent, { db, kafka, simulator });
+    recordScenario(`SIGKILL at ${point}`, `${rounds} kills`, report, startedAt);
+    expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
 
   it('killed while the provider call is in flight: resumes by lookup, one task', async () => {
-    const victim = await startInstance('crash-in-flight');
-    const sent = sampleRequest();
-    await simulator.addFault({ match: { keyId: sent.keyId }, times: 1, hold: true });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
-    await waitFor('the simulator to receive the call', async () => (await simulator.tasksFor(sent.keyId)).length === 1);
-    await victim.kill();
+    const startedAt = Date.now();
+    const sent: ReturnType<typeof sampleRequest>[] = [];
+    for (let round = 1; round <= rounds; round += 1) {
+      const victim = await startInstance(`crash-in-flight-${round}`);
+      const request = sampleRequest();
+      sent.push(request);
+      await simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
+      await kafka.sendJson(DEFAULT_TOPICS.requested, request);
+      await waitFor('the simulator to receive the call', async () => (await simulator.tasksFor(request.keyId)).length === 1);
+      await victim.kill();
 
-    await startInstance('resume-in-flight');
-    const { row } = await expectExactlyOnce(sent);
-    expect(row.resolved_by_lookup).toBe(true);
+      const survivor = await startInstance(`resume-in-flight-${round}`);
+      const { row } = await expectExactlyOnce(request);
+      expect(row.resolved_by_lookup).toBe(true);
+      await survivor.stop();
+    }
+    const report = await waitUntilSettled(sent, { db, kafka, simulator });
+    recordScenario('SIGKILL with the call in flight', `${rounds} kills`, report, startedAt);
+    expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
 });
