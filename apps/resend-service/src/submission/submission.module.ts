@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
+import { ItniotechClient } from '#itniotech';
 import { OutcomeModule } from '../outcome/outcome.module.js';
 import { AttemptLog } from './attempt-log.js';
 import { providerProviders } from './provider.providers.js';
@@ -22,4 +23,11 @@ import { SubmissionWorker } from './submission.worker.js';
   ],
   exports: [SubmissionWorker],
 })
-export class SubmissionModule {}
+export class SubmissionModule implements OnApplicationShutdown {
+  constructor(private readonly client: ItniotechClient) {}
+
+  /** After the worker has stopped (FlowLifecycle runs before shutdown): close idle provider connections. */
+  onApplicationShutdown(): void {
+    this.client.close();
+  }
+}
