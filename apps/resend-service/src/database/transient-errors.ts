@@ -17,6 +17,15 @@ export function isTransientDatabaseError(error: unknown): boolean {
   );
 }
 
+/** True when the database could not be reached at all (as opposed to a conflict between transactions). */
+export function isConnectionError(error: unknown): boolean {
+  const code = findProperty(error, 'code');
+  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code === '53300' || code.startsWith('E'))) {
+    return true;
+  }
+  return isTransientDatabaseError(error) && !['23505', '40001', '40P01'].includes(String(code));
+}
+
 /** TypeORM wraps driver errors (QueryFailedError.driverError); look through one level. */
 function findProperty(error: unknown, name: 'code' | 'message'): unknown {
   if (error === null || typeof error !== 'object') return undefined;

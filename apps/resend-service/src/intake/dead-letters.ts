@@ -27,17 +27,26 @@ export class DeadLetters {
     errorMessage: string,
   ): Promise<void> {
     const failedAt = new Date();
-    await transaction.insert(DeadLetter, {
-      kafkaTopic: message.topic,
-      kafkaPartition: message.partition,
-      kafkaOffset: message.offset,
-      messageKey: message.key,
-      messageValue: message.value,
-      headers: message.headers,
-      reason,
-      errorMessage,
-      receivedAt: failedAt,
-    });
+    // A redelivered message (offset not committed before a crash) was dead-lettered already.
+    const inserted = await transaction
+      .createQueryBuilder()
+      .insert()
+      .into(DeadLetter)
+      .values({
+        kafkaTopic: message.topic,
+        kafkaPartition: message.partition,
+        kafkaOffset: message.offset,
+        messageKey: message.key,
+        messageValue: message.value,
+        headers: message.headers,
+        reason,
+        errorMessage,
+        receivedAt: failedAt,
+      })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    if (inserted.raw.length === 0) return;
     await this.outbox.add(transaction, {
       topic: this.config.topics.deadLetter,
       key: message.key,

@@ -1,9 +1,12 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { backoffDelayMs, failpoint } from '#common';
-import { isTransientDatabaseError } from '../database/transient-errors.js';
+import { isConnectionError, isTransientDatabaseError } from '../database/transient-errors.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { RequestRecorder } from './request-recorder.js';
+
+/** Conflicts between concurrent writers resolve on the next try; a few tries are plenty. */
+const MAX_CONFLICT_RETRIES = 5;
 
 /**
  * Records each consumed message before its offset may be committed. A database outage is
@@ -22,7 +25,9 @@ export class IntakeService implements OnApplicationShutdown {
   ) {}
 
   async receive(message: ConsumedMessage, heartbeat: () => Promise<void>): Promise<void> {
-    for (let failures = 0; ; failures += 1) {
+    let failures = 0;
+    let conflicts = 0;
+    for (;;) {
       try {
         const result = await this.recordOnce(message);
         if (result === 'pending') this.pendingWork.wake();
@@ -30,8 +35,18 @@ export class IntakeService implements OnApplicationShutdown {
         return;
       } catch (error) {
         if (this.stopping) throw new Error('shutting down before the message was recorded; it will be redelivered');
+        conflicts = isConnectionError(error) ? 0 : conflicts + 1;
+        if (conflicts > MAX_CONFLICT_RETRIES) {
+          // Not an outage, and retrying did not resolve it: keep the message as a dead letter rather than stall.
+          const stored = await this.recorder.recordUnstorable(message, error).then(
+            () => true,
+            () => false,
+          );
+          if (stored) return;
+        }
         this.logRetry(message, error, failures);
-        await this.waitWithHeartbeats(backoffDelayMs(failures + 1, { baseMs: 200, maxMs: 10_000 }), heartbeat);
+        failures += 1;
+        await this.waitWithHeartbeats(backoffDelayMs(failures, { baseMs: 200, maxMs: 10_000 }), heartbeat);
       }
     }
   }

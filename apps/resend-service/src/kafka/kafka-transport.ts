@@ -25,6 +25,8 @@ export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
         retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
       },
       subscribe: { fromBeginning: true },
+      // Partitions are independent (order matters only within one): record them in parallel.
+      run: { partitionsConsumedConcurrently: config.kafka.partitions },
       // Keep values as bytes: intake decodes them itself, so it can dead-letter what is not JSON.
       parser: { keepBinary: true },
       producerOnlyMode: false,
