@@ -7,6 +7,32 @@ import { createApp } from '../../apps/resend-service/src/main.js';
 export const TEST_API_KEY = 'e2e-api-key';
 export const TEST_API_SECRET = 'e2e-api-secret';
 
+/**
+ * The environment of a service under test, for both in-process apps and real processes: the
+ * e2e database and broker, the simulator's credentials, and short timings so tests run quickly.
+ */
+export function testServiceEnvironment(providerUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: inject('databaseUrl'),
+    KAFKA_BROKERS: inject('kafkaBrokers'),
+    KAFKA_GROUP_ID: 'resend-relay-e2e',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+    ITNIOTECH_BASE_URL: providerUrl,
+    ITNIOTECH_API_KEY: TEST_API_KEY,
+    ITNIOTECH_API_SECRET: TEST_API_SECRET,
+    ITNIOTECH_TIMEOUT_MS: '3000',
+    HTTP_PORT: '0',
+    DATABASE_MIGRATIONS_RUN: 'false',
+    SUBMISSION_POLL_INTERVAL_MS: '200',
+    SUBMISSION_BACKOFF_BASE_MS: '100',
+    SUBMISSION_BACKOFF_MAX_MS: '1000',
+    SUBMISSION_LONG_BACKOFF_MS: '500',
+    OUTBOX_POLL_INTERVAL_MS: '200',
+    SHUTDOWN_GRACE_MS: '5000',
+  };
+}
+
 export interface RunningService {
   app: INestApplication;
   config: AppConfig;
@@ -19,27 +45,7 @@ export interface RunningService {
  * the test broker and the given provider URL. `settings` are environment variables.
  */
 export async function startService(providerUrl: string, settings: Record<string, string> = {}): Promise<RunningService> {
-  const config = loadConfig({
-    DATABASE_URL: inject('databaseUrl'),
-    KAFKA_BROKERS: inject('kafkaBrokers'),
-    KAFKA_GROUP_ID: 'resend-relay-e2e',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
-    ITNIOTECH_BASE_URL: providerUrl,
-    ITNIOTECH_API_KEY: TEST_API_KEY,
-    ITNIOTECH_API_SECRET: TEST_API_SECRET,
-    ITNIOTECH_TIMEOUT_MS: '3000',
-    HTTP_PORT: '0',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    DATABASE_MIGRATIONS_RUN: 'false',
-    SUBMISSION_POLL_INTERVAL_MS: '200',
-    SUBMISSION_BACKOFF_BASE_MS: '100',
-    SUBMISSION_BACKOFF_MAX_MS: '1000',
-    SUBMISSION_LONG_BACKOFF_MS: '500',
-    OUTBOX_POLL_INTERVAL_MS: '200',
-    SHUTDOWN_GRACE_MS: '5000',
-    ...settings,
-  });
+  const config = loadConfig({ ...testServiceEnvironment(providerUrl), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...settings });
   const app = await createApp(config);
   app.enableShutdownHooks();
   await app.get(KafkaAdmin).ensureTopics();

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { inject } from 'vitest';
-import { TEST_API_KEY, TEST_API_SECRET } from './service-harness.js';
+import { testServiceEnvironment } from './service-harness.js';
 import { waitFor } from './wait-for.js';
 
 const SERVICE_ENTRY = 'dist/apps/resend-service/src/main.js';
@@ -36,26 +35,11 @@ export class ServiceProcess {
     const child = spawn(process.execPath, ['--enable-source-maps', SERVICE_ENTRY], {
       env: {
         PATH: process.env.PATH,
-        DATABASE_URL: inject('databaseUrl'),
-        KAFKA_BROKERS: inject('kafkaBrokers'),
-        KAFKA_GROUP_ID: 'resend-relay-e2e',
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
-        KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
-        ITNIOTECH_BASE_URL: providerUrl,
-        ITNIOTECH_API_KEY: TEST_API_KEY,
-        ITNIOTECH_API_SECRET: TEST_API_SECRET,
-        ITNIOTECH_TIMEOUT_MS: '3000',
-        HTTP_PORT: '0',
+        ...testServiceEnvironment(providerUrl),
         INSTANCE_ID: name,
         LOG_LEVEL: 'info',
-        DATABASE_MIGRATIONS_RUN: 'false',
-        SUBMISSION_POLL_INTERVAL_MS: '200',
+        // A killed instance's lease expires quickly, so that tests see the request resumed.
         SUBMISSION_LEASE_MS: '5000',
-        SUBMISSION_BACKOFF_BASE_MS: '100',
-        SUBMISSION_BACKOFF_MAX_MS: '1000',
-        SUBMISSION_LONG_BACKOFF_MS: '500',
-        OUTBOX_POLL_INTERVAL_MS: '200',
-        SHUTDOWN_GRACE_MS: '5000',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
