@@ -1,23 +1,23 @@
 import type { INestApplication } from '@nestjs/common';
 import { createSimulatorApp } from '../../apps/itniotech-simulator/src/create-simulator-app.js';
+import {
+  SimulatorControl,
+  type FaultRuleInput,
+  type LedgerTask,
+} from '../../apps/itniotech-simulator/src/simulator-control.js';
 import type { SimulatorSettings } from '../../apps/itniotech-simulator/src/simulator-settings.js';
 import { TEST_API_KEY, TEST_API_SECRET } from './service-harness.js';
 
-export interface LedgerTask {
-  taskId: number;
-  keyId: number;
-  taskName: string;
-  body: Record<string, unknown>;
-  headers: { apiKey: string; timestamp: string };
-  signatureValid: boolean;
-}
+export type { LedgerTask };
 
-/** The provider simulator on a free port, over real HTTP, with a small client for its control API. */
-export class RunningSimulator {
+/** The provider simulator in-process on a free port, over real HTTP, with its control API client. */
+export class RunningSimulator extends SimulatorControl {
   private constructor(
     private readonly app: INestApplication,
     readonly url: string,
-  ) {}
+  ) {
+    super(url);
+  }
 
   static async start(settings: Partial<SimulatorSettings> = {}): Promise<RunningSimulator> {
     const app = await createSimulatorApp(
@@ -29,34 +29,15 @@ export class RunningSimulator {
     return new RunningSimulator(app, url);
   }
 
-  async ledger(): Promise<{ tasks: LedgerTask[] }> {
-    return (await this.control('GET', '/__simulator/ledger')) as { tasks: LedgerTask[] };
-  }
-
   async tasksFor(keyId: number): Promise<LedgerTask[]> {
     return (await this.ledger()).tasks.filter((task) => task.keyId === keyId);
   }
 
-  addFault(rule: object): Promise<unknown> {
-    return this.control('POST', '/__simulator/faults', rule);
-  }
-
-  reset(): Promise<unknown> {
-    return this.control('POST', '/__simulator/reset');
+  addFault(rule: FaultRuleInput) {
+    return this.addFaults(rule);
   }
 
   close(): Promise<void> {
     return this.app.close();
-  }
-
-  private async control(method: string, path: string, body?: object): Promise<unknown> {
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
-    const text = await response.text();
-    return text ? JSON.parse(text) : null;
   }
 }
