@@ -61,6 +61,7 @@ export class SubmissionProcessor {
     const verdict = this.classify(result);
     this.logOutcome(request, result, verdict);
     await failpoint('before_result_commit');
+    let lookUpBeforeFailing = false;
     await this.dataSource.transaction(async (transaction) => {
       await this.attempts.finishSubmit(transaction, attemptId, result, verdict);
       if (result.kind === 'accepted') {
@@ -72,6 +73,10 @@ export class SubmissionProcessor {
           errorCode: verdict.errorCode,
           errorMessage: `${verdict.message} (after an unknown outcome: looking the task up)`,
         });
+      } else if (verdict.decision === 'final' && verdict.outcomeUnknown) {
+        // A final answer that may still have created the task (BAD_RESPONSE, such as "success"
+        // without a task id): the request stays in progress, outcome unknown, and is looked up below.
+        lookUpBeforeFailing = true;
       } else if (verdict.decision === 'final') {
         await this.transitions.fail(transaction, request, {
           code: verdict.errorCode,
@@ -82,6 +87,12 @@ export class SubmissionProcessor {
         await this.retryLater(transaction, request, verdict);
       }
     });
+    if (lookUpBeforeFailing && !(await this.resolveUnknownOutcome(request))) {
+      // The provider holds no such task: the final answer stands.
+      await this.dataSource.transaction((transaction) =>
+        this.transitions.fail(transaction, request, { code: verdict.errorCode, message: verdict.message, category: 'provider_rejected' }),
+      );
+    }
   }
 
   private async retryLater(
