@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   const logger = new NestLogger('Main');
-  app.enableShutdownHooks();
+  // After a graceful shutdown, exit 0: by default Nest re-raises the signal, which the handler
+  // below would take for a second one (exit 130, "second SIGTERM").
+  app.enableShutdownHooks([], { useProcessExit: true });
   exitAtOnceOnSecondSignal(logger);
   await waitForTopics(app.get(KafkaAdmin), logger);
   await app.startAllMicroservices();
