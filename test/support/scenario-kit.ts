@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { DEFAULT_TOPICS } from '#contracts';
+import { Kafka, logLevel } from 'kafkajs';
+import type { TestDatabase } from './database.js';
+import type { KafkaTestClient } from './kafka-test-client.js';
+import type { sampleRequest } from './requests.js';
+import { waitFor } from './wait-for.js';
+
+const run = promisify(execFile);
+
+export type Request = ReturnType<typeof sampleRequest>;
+
+/**
+ * A requested topic and a consumer group of a scenario's own: its service instances see only
+ * its messages (not what earlier files left on the shared topic), and it may use a database of
+ * its own without another group's committed offsets getting in the way.
+ */
+export async function scenarioTopic(brokers: string, name: string, partitions = 3) {
+  const suffix = `${name}-${randomBytes(3).toString('hex')}`;
+  const topic = `${DEFAULT_TOPICS.requested}.${suffix}`;
+  const admin = new Kafka({ clientId: 'e2e-scenario', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+  } finally {
+    await admin.disconnect();
+  }
+  return {
+    topic,
+    groupId: `resend-relay-${suffix}`,
+    env: { KAFKA_TOPIC_REQUESTED: topic, KAFKA_GROUP_ID: `resend-relay-${suffix}`, KAFKA_TOPIC_PARTITIONS: String(partitions) },
+  };
+}
+
+/** Publishes requests keyed by keyId (so repeats of a keyId keep their order), in batches. */
+export async function publishRequests(kafka: KafkaTestClient, topic: string, requests: object[], batchSize = 500): Promise<void> {
+  for (let start = 0; start < requests.length; start += batchSize) {
+    await kafka.send(
+      topic,
+      requests.slice(start, start + batchSize).map((request) => ({
+        key: String((request as { keyId: number }).keyId),
+        value: JSON.stringify(request),
+      })),
+    );
+  }
+}
+
+/** The HTTP status of GET /health, or 0 when the service does not answer within 10 s. */
+export async function healthStatus(serviceUrl: string): Promise<number> {
+  try {
+    const response = await fetch(`${serviceUrl}/health`, { signal: AbortSignal.timeout(10_000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+export function waitForHealth(serviceUrl: string, status: 200 | 503, timeoutMs = 60_000): Promise<true> {
+  return waitFor(`GET ${serviceUrl}/health to answer ${status}`, async () => (await healthStatus(serviceUrl)) === status, timeoutMs, 250);
+}
+
+/** How many of these requests have a row (any status) in resend_request. */
+export async function recordedCount(db: TestDatabase, sent: { requestId: string }[]): Promise<number> {
+  const [row] = await db.rows<{ count: string }>(`SELECT count(*) AS count FROM resend_request WHERE request_id = ANY($1)`, [
+    sent.map((request) => request.requestId),
+  ]);
+  return Number(row!.count);
+}
+
+/** How many of these requests are terminal (completed, failed, duplicate) in resend_request. */
+export async function terminalCount(db: TestDatabase, sent: { requestId: string }[]): Promise<number> {
+  const [row] = await db.rows<{ count: string }>(
+    `SELECT count(*) AS count FROM resend_request
+      WHERE request_id = ANY($1) AND status IN ('completed', 'failed', 'duplicate')`,
+    [sent.map((request) => request.requestId)],
+  );
+  return Number(row!.count);
+}
+
+/**
+ * Runs scripts/kafka.sh against the test broker (same data dir: topics and offsets survive).
+ * `start` waits until the broker is ready.
+ */
+export async function kafkaBroker(brokers: string, action: 'stop' | 'start'): Promise<void> {
+  const port = brokers.split(',')[0]!.split(':')[1]!;
+  await run('bash', ['scripts/kafka.sh', action], {
+    env: { ...process.env, KAFKA_PORT: port },
+    timeout: 180_000,
+  });
+}
+
+/** Lines of a pino JSON log at warn level or above, plus any line that is not pino JSON (stack traces, console output). */
+export function noisyLines(log: string): string[] {
+  return log
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .filter((line) => {
+      try {
+        const level = (JSON.parse(line) as { level?: number }).level;
+        return typeof level !== 'number' || level >= 40;
+      } catch {
+        return true;
+      }
+    });
+}
+
+/** A small seeded generator (mulberry32), so a run's random choices can be repeated from its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
