@@ -1,0 +1,371 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_TOPICS } from '#contracts';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { FaultRuleInput } from '../apps/itniotech-simulator/src/simulator-control.js';
+import { TestDatabase } from './support/database.js';
+import { LONG_RUN, recordScenario, suiteSize, waitUntilSettled, type InvariantReport } from './support/invariants.js';
+import { KafkaTestClient } from './support/kafka-test-client.js';
+import { PrivatePostgres } from './support/private-postgres.js';
+import { sampleRequest } from './support/requests.js';
+import {
+  healthStatus,
+  kafkaBroker,
+  noisyLines,
+  publishRequests,
+  recordedCount,
+  scenarioTopic,
+  seededRandom,
+  terminalCount,
+  waitForHealth,
+  type Request,
+} from './support/scenario-kit.js';
+import { ServiceProcess } from './support/service-process.js';
+import { RunningSimulator } from './support/simulator-harness.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+import { waitFor } from './support/wait-for.js';
+
+const RESEND_PATH = '/voice/group/call/resend/ai';
+const SETTLE_TIMEOUT_MS = LONG_RUN ? 1_200_000 : 150_000;
+const TEST_TIMEOUT_MS = LONG_RUN ? 3_600_000 : 240_000;
+
+/**
+ * "No request lost, no task created twice" through outages of each dependency: the Kafka
+ * broker, PostgreSQL and the provider, each stopped while requests flow and brought back, with
+ * the service running throughout (it must recover on its own). Real Kafka, Postgres, HTTP.
+ */
+describe('outages: Kafka, PostgreSQL and the provider go away and come back', () => {
+  const brokers = inject('kafkaBrokers');
+  let simulator: RunningSimulator;
+  let db: TestDatabase;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    simulator = await RunningSimulator.start();
+    db = new TestDatabase();
+  });
+
+  afterEach(async () => {
+    // Newest first: services stop before what they depend on goes away.
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+    await simulator.clearFaults();
+  });
+
+  afterAll(async () => {
+    await simulator?.reset();
+    await simulator?.close();
+    await db?.close();
+  });
+
+  async function startService(name: string, providerUrl: string, env: Record<string, string>) {
+    const instance = await ServiceProcess.start(name, providerUrl, env);
+    cleanups.push(() => instance.stop());
+    return instance;
+  }
+
+  async function watchOutcomes() {
+    const watcher = new KafkaTestClient(brokers);
+    cleanups.push(() => watcher.close());
+    await watcher.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
+    return watcher;
+  }
+
+  function newRequests(count: number): Request[] {
+    return Array.from({ length: count }, () => sampleRequest());
+  }
+
+  function expectClean(report: InvariantReport, sent: Request[]) {
+    expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
+    expect(report.byStatus).toEqual({ completed: sent.length });
+  }
+
+  it(
+    'Kafka broker stopped and restarted mid-stream: /health goes 503 and back, every request completes once',
+    async () => {
+      const startedAt = Date.now();
+      const total = suiteSize(40, 400);
+      const before = newRequests(Math.ceil(total / 2));
+      const after = newRequests(total - before.length);
+      const scenario = await scenarioTopic(brokers, 'kafka-outage');
+      const service = await startService(`outage-kafka-${randomBytes(2).toString('hex')}`, simulator.url, scenario.env);
+      await waitForHealth(service.url, 200);
+
+      const producer = new KafkaTestClient(brokers);
+      await publishRequests(producer, scenario.topic, before);
+      await producer.close();
+      // Mid-stream: some of the first part recorded, not necessarily all of it.
+      await waitFor('a quarter of the requests to be recorded', async () => (await recordedCount(db, before)) >= total / 4, 60_000);
+
+      const logBeforeOutage = service.log.length;
+      const outageStartedAt = Date.now();
+      let outageLog = '';
+      try {
+        await kafkaBroker(brokers, 'stop');
+        await waitForHealth(service.url, 503, 60_000);
+        // The outage lasts until what was recorded before it is decided in Postgres: the worker
+        // keeps calling the provider without Kafka; the outcome events wait in the outbox.
+        const recordedBeforeOutage = await db.rows<{ request_id: string }>(
+          `SELECT request_id FROM resend_request WHERE request_id = ANY($1)`,
+          [before.map((request) => request.requestId)],
+        );
+        await waitFor(
+          'the requests recorded before the outage to be decided',
+          async () => (await terminalCount(db, recordedBeforeOutage.map((row) => ({ requestId: row.request_id })))) === recordedBeforeOutage.length,
+          90_000,
+        );
+        // ... and until the outbox relay has backed off four times in a row (a few seconds of growing delays).
+        await waitFor('the outbox relay to back off four times', () => /outbox publish failed \(4 in a row\)/.test(service.log.slice(logBeforeOutage)), 90_000);
+        const [waiting] = await db.rows<{ count: string }>(`SELECT count(*) AS count FROM outbox_event WHERE published_at IS NULL`);
+        expect(Number(waiting!.count)).toBeGreaterThan(0);
+        expect(await healthStatus(service.url)).toBe(503);
+      } finally {
+        outageLog = service.log.slice(logBeforeOutage);
+        await kafkaBroker(brokers, 'start');
+      }
+      const outageSeconds = (Date.now() - outageStartedAt) / 1000;
+      const noisy = loopNoise(outageLog);
+      console.log(`Kafka outage: ${outageSeconds.toFixed(1)} s, ${noisy.length} warn/error lines (health probes aside)`);
+      expect(noisy.length, noisy.slice(0, 30).join('\n')).toBeLessThan(30 + outageSeconds * 5);
+
+      const laterProducer = new KafkaTestClient(brokers);
+      await publishRequests(laterProducer, scenario.topic, after);
+      await laterProducer.close();
+
+      // A downstream consumer reading the outcome topics after the outage.
+      const watcher = await watchOutcomes();
+      const sent = [...before, ...after];
+      const report = await waitUntilSettled(sent, { db, kafka: watcher, simulator }, SETTLE_TIMEOUT_MS);
+      await waitForHealth(service.url, 200, 90_000);
+      recordScenario(
+        'Kafka broker stopped mid-stream',
+        `broker stop + start, ${Math.round(outageSeconds)} s; ${noisy.length} warn lines`,
+        report,
+        startedAt,
+      );
+      expectClean(report, sent);
+      // Recovered without a restart, and still stops cleanly.
+      expect(await service.stop()).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'PostgreSQL stopped and restarted mid-stream: /health 503, nothing committed unrecorded, bounded log noise, every request completes once',
+    async () => {
+      const startedAt = Date.now();
+      const total = suiteSize(45, 450);
+      const [first, during, afterwards] = [newRequests(total / 3), newRequests(total / 3), newRequests(total / 3)];
+      const postgres = await PrivatePostgres.start(55432);
+      cleanups.push(() => postgres.destroy());
+      const databaseUrl = await postgres.createMigratedDatabase('resend_relay_outage');
+      const privateDb = new TestDatabase(databaseUrl);
+      cleanups.push(() => privateDb.close());
+      const scenario = await scenarioTopic(brokers, 'pg-outage');
+      const service = await startService(`outage-pg-${randomBytes(2).toString('hex')}`, simulator.url, {
+        ...scenario.env,
+        DATABASE_URL: databaseUrl,
+      });
+      const watcher = await watchOutcomes();
+      const parts = { db: privateDb, kafka: watcher, simulator };
+      const producer = new KafkaTestClient(brokers);
+      cleanups.push(() => producer.close());
+
+      await publishRequests(producer, scenario.topic, first);
+      await waitFor('the first requests to be recorded', async () => (await recordedCount(privateDb, first)) === first.length, 60_000);
+      // Where each partition's recorded messages end: no offset may be committed beyond these while the database is down.
+      const recordedEnds = await privateDb.rows<{ kafka_partition: number; next_offset: string }>(
+        `SELECT kafka_partition, max(kafka_offset) + 1 AS next_offset FROM resend_request WHERE kafka_topic = $1 GROUP BY kafka_partition`,
+        [scenario.topic],
+      );
+
+      const logBeforeOutage = service.log.length;
+      const outageStartedAt = Date.now();
+      let outageLog = '';
+      let committed: { partition: number; offset: string }[] = [];
+      try {
+        await postgres.stopServer();
+        await waitForHealth(service.url, 503, 60_000);
+        await publishRequests(producer, scenario.topic, during);
+        // Bounded outage: until intake has tried (and failed) to record a message published
+        // during it, and the outbox relay has backed off five times in a row.
+        await service.waitForOutput(/cannot record [^\n]* yet/, 60_000);
+        await waitFor('the outbox relay to back off five times', () => /outbox publish failed \(5 in a row\)/.test(service.log.slice(logBeforeOutage)), 90_000);
+        expect(await healthStatus(service.url)).toBe(503);
+        committed = (await fetchCommittedOffsets(brokers, scenario.groupId, scenario.topic)) ?? [];
+      } finally {
+        outageLog = service.log.slice(logBeforeOutage);
+        await postgres.startServer();
+      }
+      const outageSeconds = (Date.now() - outageStartedAt) / 1000;
+
+      // Kafka kept the messages: nothing published during the outage had its offset committed.
+      for (const { partition, offset } of committed) {
+        const recordedEnd = Number(recordedEnds.find((end) => end.kafka_partition === partition)?.next_offset ?? 0);
+        expect(Number(offset), `committed offset of partition ${partition}`).toBeLessThanOrEqual(recordedEnd);
+      }
+      // Bounded noise: a line per backoff step, not per retry loop iteration.
+      const noisy = loopNoise(outageLog);
+      console.log(`PostgreSQL outage: ${outageSeconds.toFixed(1)} s, ${noisy.length} warn/error lines (health probes aside)`);
+      expect(noisy.length, noisy.slice(0, 20).join('\n')).toBeLessThan(20 + outageSeconds * 4);
+
+      await waitForHealth(service.url, 200, 90_000);
+      await publishRequests(producer, scenario.topic, afterwards);
+      const sent = [...first, ...during, ...afterwards];
+      const report = await waitUntilSettled(sent, parts, SETTLE_TIMEOUT_MS);
+      recordScenario(
+        'PostgreSQL stopped mid-stream',
+        `pg_ctl stop -m fast, ${Math.round(outageSeconds)} s, ${during.length} published during it; ${noisy.length} warn lines`,
+        report,
+        startedAt,
+      );
+      expectClean(report, sent);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'provider down (connections refused), then answering 503 and dropping connections for a while: every request completes once',
+    async () => {
+      const startedAt = Date.now();
+      const total = suiteSize(40, 400);
+      const [refusedPhase, faultPhase] = [newRequests(total / 2), newRequests(total / 2)];
+      const proxy = await TcpProxy.start(simulator.url);
+      cleanups.push(() => proxy.close());
+      const scenario = await scenarioTopic(brokers, 'provider-down');
+      await startService(`outage-provider-${randomBytes(2).toString('hex')}`, proxy.url, {
+        ...scenario.env,
+        SUBMISSION_MAX_ATTEMPTS: '200',
+      });
+      const watcher = await watchOutcomes();
+      const producer = new KafkaTestClient(brokers);
+      cleanups.push(() => producer.close());
+
+      // Down: the port refuses connections. It stays down until every request has been refused at least once.
+      await proxy.close();
+      await publishRequests(producer, scenario.topic, refusedPhase);
+      await waitFor(
+        'every request to be refused at least once',
+        async () => (await requestsWithAttemptError(refusedPhase, 'CONNECTION_REFUSED')) === refusedPhase.length,
+        90_000,
+      );
+      await proxy.open();
+
+      // Back, but failing: the next calls (resends and lookups alike) get HTTP 503 or a dropped connection.
+      const failingCalls = faultPhase.length;
+      await simulator.addFaults({ httpStatus: 503, times: failingCalls }, { drop: 'before_processing', times: failingCalls });
+      await publishRequests(producer, scenario.topic, faultPhase);
+      await waitFor('the provider faults to be used up', async () => (await activeFaultRules(simulator.url)).length === 0, 90_000);
+
+      const sent = [...refusedPhase, ...faultPhase];
+      const report = await waitUntilSettled(sent, { db, kafka: watcher, simulator }, SETTLE_TIMEOUT_MS);
+      recordScenario(
+        'provider down, then 503 / dropped',
+        `refused until all tried; then ${failingCalls}× HTTP 503 + ${failingCalls}× drop`,
+        report,
+        startedAt,
+      );
+      expectClean(report, sent);
+      expect(await requestsWithAttemptError(faultPhase, 'HTTP_503')).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    '30% of the provider calls fail (5xx, timeouts, drops after processing, -16, -18): zero lost, zero duplicate tasks',
+    async () => {
+      const startedAt = Date.now();
+      const total = suiteSize(300, 3000);
+      const seed = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
+      const random = seededRandom(seed);
+      const timeoutMs = 1_000;
+      const sent = newRequests(total);
+      const faultKinds: { label: string; rule: Omit<FaultRuleInput, 'match' | 'times'> }[] = [
+        { label: 'HTTP 500', rule: { httpStatus: 500 } },
+        { label: 'HTTP 502', rule: { httpStatus: 502 } },
+        { label: 'HTTP 503', rule: { httpStatus: 503 } },
+        { label: 'timeout, task created', rule: { latencyMs: timeoutMs + 500 } },
+        { label: 'timeout, task created after the client gave up', rule: { latencyMs: timeoutMs + 500, delayPhase: 'before_processing' } },
+        { label: 'drop after processing', rule: { drop: 'after_processing' } },
+        { label: 'drop before processing', rule: { drop: 'before_processing' } },
+        { label: '-16', rule: { answer: { status: '-16' } } },
+        { label: '-18', rule: { answer: { status: '-18' } } },
+      ];
+      const rules: FaultRuleInput[] = [];
+      const byKind = new Map<string, number>();
+      for (const request of sent) {
+        if (random() >= 0.3) continue;
+        const kind = faultKinds[Math.floor(random() * faultKinds.length)]!;
+        const times = 1 + Math.floor(random() * 2);
+        rules.push({ match: { keyId: request.keyId, path: RESEND_PATH }, times, ...kind.rule });
+        byKind.set(kind.label, (byKind.get(kind.label) ?? 0) + times);
+      }
+      for (let start = 0; start < rules.length; start += 500) await simulator.addFaults(...rules.slice(start, start + 500));
+
+      const scenario = await scenarioTopic(brokers, 'provider-faults');
+      await startService(`faults-30pct-${randomBytes(2).toString('hex')}`, simulator.url, {
+        ...scenario.env,
+        ITNIOTECH_TIMEOUT_MS: String(timeoutMs),
+        SUBMISSION_MAX_ATTEMPTS: '20',
+        SUBMISSION_BACKOFF_BASE_MS: '50',
+        SUBMISSION_BACKOFF_MAX_MS: '500',
+      });
+      const watcher = await watchOutcomes();
+      const producer = new KafkaTestClient(brokers);
+      cleanups.push(() => producer.close());
+      await publishRequests(producer, scenario.topic, sent);
+
+      const report = await waitUntilSettled(sent, { db, kafka: watcher, simulator }, SETTLE_TIMEOUT_MS);
+      const faultCount = [...byKind.values()].reduce((sum, count) => sum + count, 0);
+      console.log(`30% faults (seed ${seed}): ${rules.length} requests with faults, ${faultCount} failing calls`, Object.fromEntries(byKind));
+      recordScenario(
+        '30% of provider calls failing',
+        `${faultCount} failing calls on ${rules.length} requests (5xx, timeouts, drops, -16, -18; seed ${seed})`,
+        report,
+        startedAt,
+      );
+      expectClean(report, sent);
+      // Every rule was applied at least once (rules used up are gone; some second uses are never
+      // needed: a task created by a dropped or late call is found by the lookup, not sent again).
+      const leftovers = await activeFaultRules(simulator.url);
+      expect(leftovers.filter((rule) => rule.matched === 0)).toEqual([]);
+      const keyIds = new Set(sent.map((request) => request.keyId));
+      const tasks = (await simulator.ledger()).tasks.filter((task) => keyIds.has(task.keyId));
+      expect(tasks).toHaveLength(sent.length);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  async function requestsWithAttemptError(requests: Request[], errorCode: string): Promise<number> {
+    const [row] = await db.rows<{ count: string }>(
+      `SELECT count(DISTINCT r.id) AS count FROM submission_attempt a JOIN resend_request r ON r.id = a.request_id
+        WHERE r.request_id = ANY($1) AND a.error_code = $2`,
+      [requests.map((request) => request.requestId), errorCode],
+    );
+    return Number(row!.count);
+  }
+});
+
+/**
+ * warn/error lines that a retry loop could multiply. A failed readiness probe logs one line per
+ * probe (the test probes several times a second): those measure the prober, not the service.
+ */
+function loopNoise(log: string): string[] {
+  return noisyLines(log).filter((line) => !line.includes('Health Check has failed'));
+}
+
+/** The fault rules that still have uses left, with how often each was applied. */
+async function activeFaultRules(simulatorUrl: string): Promise<{ id: number; matched: number }[]> {
+  const response = await fetch(`${simulatorUrl}/__simulator/faults`);
+  return ((await response.json()) as { rules: { id: number; matched: number }[] }).rules;
+}
+
+async function fetchCommittedOffsets(brokers: string, groupId: string, topic: string) {
+  const admin = new Kafka({ clientId: 'e2e-offsets', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return offsets?.partitions.map(({ partition, offset }) => ({ partition, offset }));
+  } finally {
+    await admin.disconnect();
+  }
+}
