@@ -113,8 +113,9 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
           async () => (await terminalCount(db, recordedBeforeOutage.map((row) => ({ requestId: row.request_id })))) === recordedBeforeOutage.length,
           90_000,
         );
-        // ... and until the outbox relay has backed off four times in a row (a few seconds of growing delays).
-        await waitFor('the outbox relay to back off four times', () => /outbox publish failed \(4 in a row\)/.test(service.log.slice(logBeforeOutage)), 90_000);
+        // ... and until the outbox relay has backed off several times in a row (growing delays).
+        const relayFailures = suiteSize(4, 6);
+        await waitFor(`the outbox relay to back off ${relayFailures} times`, () => service.log.slice(logBeforeOutage).includes(`outbox publish failed (${relayFailures} in a row)`), 120_000);
         const [waiting] = await db.rows<{ count: string }>(`SELECT count(*) AS count FROM outbox_event WHERE published_at IS NULL`);
         expect(Number(waiting!.count)).toBeGreaterThan(0);
         expect(await healthStatus(service.url)).toBe(503);
@@ -164,14 +165,21 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       const service = await startService(`outage-pg-${randomBytes(2).toString('hex')}`, simulator.url, {
         ...scenario.env,
         DATABASE_URL: databaseUrl,
+        // Held provider calls (below) must not time out before the test releases them.
+        ITNIOTECH_TIMEOUT_MS: '60000',
       });
       const watcher = await watchOutcomes();
       const parts = { db: privateDb, kafka: watcher, simulator };
       const producer = new KafkaTestClient(brokers);
       cleanups.push(() => producer.close());
 
+      // Two provider calls are in flight when the database goes away: the provider creates their
+      // tasks, but the answers arrive while the result cannot be recorded.
+      const inFlight = first.slice(0, 2);
+      await simulator.addFaults(...inFlight.map((request) => ({ match: { keyId: request.keyId }, times: 1, hold: true })));
       await publishRequests(producer, scenario.topic, first);
       await waitFor('the first requests to be recorded', async () => (await recordedCount(privateDb, first)) === first.length, 60_000);
+      await waitFor('two provider calls to be held', async () => (await simulator.held()).count === inFlight.length, 60_000);
       // Where each partition's recorded messages end: no offset may be committed beyond these while the database is down.
       const recordedEnds = await privateDb.rows<{ kafka_partition: number; next_offset: string }>(
         `SELECT kafka_partition, max(kafka_offset) + 1 AS next_offset FROM resend_request WHERE kafka_topic = $1 GROUP BY kafka_partition`,
@@ -185,11 +193,15 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       try {
         await postgres.stopServer();
         await waitForHealth(service.url, 503, 60_000);
+        expect(await simulator.release()).toBe(inFlight.length);
         await publishRequests(producer, scenario.topic, during);
-        // Bounded outage: until intake has tried (and failed) to record a message published
-        // during it, and the outbox relay has backed off five times in a row.
+        // Bounded outage: until the released calls' results failed to be recorded, intake has
+        // tried (and failed) to record a message published during it, and the outbox relay has
+        // backed off several times in a row.
+        await waitFor('both released calls to fail to be recorded', () => count(service.log.slice(logBeforeOutage), /processing request [^"]* failed/g) >= inFlight.length, 60_000);
         await service.waitForOutput(/cannot record [^\n]* yet/, 60_000);
-        await waitFor('the outbox relay to back off five times', () => /outbox publish failed \(5 in a row\)/.test(service.log.slice(logBeforeOutage)), 90_000);
+        const relayFailures = suiteSize(5, 7);
+        await waitFor(`the outbox relay to back off ${relayFailures} times`, () => service.log.slice(logBeforeOutage).includes(`outbox publish failed (${relayFailures} in a row)`), 120_000);
         expect(await healthStatus(service.url)).toBe(503);
         committed = (await fetchCommittedOffsets(brokers, scenario.groupId, scenario.topic)) ?? [];
       } finally {
@@ -212,6 +224,11 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       await publishRequests(producer, scenario.topic, afterwards);
       const sent = [...first, ...during, ...afterwards];
       const report = await waitUntilSettled(sent, parts, SETTLE_TIMEOUT_MS);
+      // The calls answered during the outage: their tasks were found by lookup, not created again.
+      const resumed = await privateDb.rows(`SELECT resolved_by_lookup FROM resend_request WHERE request_id = ANY($1)`, [
+        inFlight.map((request) => request.requestId),
+      ]);
+      expect(resumed).toEqual(inFlight.map(() => ({ resolved_by_lookup: true })));
       recordScenario(
         'PostgreSQL stopped mid-stream',
         `pg_ctl stop -m fast, ${Math.round(outageSeconds)} s, ${during.length} published during it; ${noisy.length} warn lines`,
@@ -351,6 +368,10 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
  */
 function loopNoise(log: string): string[] {
   return noisyLines(log).filter((line) => !line.includes('Health Check has failed'));
+}
+
+function count(text: string, pattern: RegExp): number {
+  return text.match(pattern)?.length ?? 0;
 }
 
 /** The fault rules that still have uses left, with how often each was applied. */
