@@ -308,6 +308,7 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
         { label: '-18', rule: { answer: { status: '-18' } } },
       ];
       const rules: FaultRuleInput[] = [];
+      // Planned faulty answers per kind (at most: a second one may never be needed).
       const byKind = new Map<string, number>();
       for (const request of sent) {
         if (random() >= 0.3) continue;
@@ -332,11 +333,22 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       await publishRequests(producer, scenario.topic, sent);
 
       const report = await waitUntilSettled(sent, { db, kafka: watcher, simulator }, SETTLE_TIMEOUT_MS);
-      const faultCount = [...byKind.values()].reduce((sum, count) => sum + count, 0);
-      console.log(`30% faults (seed ${seed}): ${rules.length} requests with faults, ${faultCount} failing calls`, Object.fromEntries(byKind));
+      // What the service saw: resend calls that did not come back accepted, of all resend calls.
+      const [calls] = await db.rows<{ total: string; failed: string; lookups: string }>(
+        `SELECT count(*) FILTER (WHERE a.kind = 'submit') AS total,
+                count(*) FILTER (WHERE a.kind = 'submit' AND a.outcome <> 'accepted') AS failed,
+                count(*) FILTER (WHERE a.kind = 'lookup') AS lookups
+           FROM submission_attempt a JOIN resend_request r ON r.id = a.request_id WHERE r.request_id = ANY($1)`,
+        [sent.map((request) => request.requestId)],
+      );
+      const failedShare = Math.round((100 * Number(calls!.failed)) / Number(calls!.total));
+      console.log(
+        `30% faults (seed ${seed}): rules on ${rules.length} requests; ${calls!.failed} of ${calls!.total} resend calls failed (${failedShare}%), ${calls!.lookups} lookups`,
+        Object.fromEntries(byKind),
+      );
       recordScenario(
         '30% of provider calls failing',
-        `${faultCount} failing calls on ${rules.length} requests (5xx, timeouts, drops, -16, -18; seed ${seed})`,
+        `${calls!.failed}/${calls!.total} resend calls failed (${failedShare}%: 5xx, timeouts, drops, -16, -18), ${calls!.lookups} lookups; seed ${seed}`,
         report,
         startedAt,
       );
