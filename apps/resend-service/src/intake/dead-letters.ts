@@ -27,6 +27,10 @@ export class DeadLetters {
     errorMessage: string,
   ): Promise<void> {
     const failedAt = new Date();
+    // The value and key are kept as bytes; headers and the error text go to jsonb and text, which
+    // refuse NUL characters: a dead letter must be storable whatever the message carried.
+    const headers = storableHeaders(message.headers);
+    errorMessage = withoutNul(errorMessage);
     // A redelivered message (offset not committed before a crash) was dead-lettered already.
     const inserted = await transaction
       .createQueryBuilder()
@@ -38,7 +42,7 @@ export class DeadLetters {
         kafkaOffset: message.offset,
         messageKey: message.key,
         messageValue: message.value,
-        headers: message.headers,
+        headers,
         reason,
         errorMessage,
         receivedAt: failedAt,
@@ -52,7 +56,7 @@ export class DeadLetters {
       key: message.key,
       value: message.value ?? Buffer.alloc(0),
       headers: {
-        ...message.headers,
+        ...headers,
         [DEAD_LETTER_HEADERS.reason]: reason,
         [DEAD_LETTER_HEADERS.error]: errorMessage,
         [DEAD_LETTER_HEADERS.sourceTopic]: message.topic,
@@ -65,4 +69,13 @@ export class DeadLetters {
       `dead-lettered ${message.topic}[${message.partition}]@${message.offset} (${reason}): ${errorMessage}`,
     );
   }
+}
+
+/** NUL is the one character PostgreSQL text and jsonb cannot hold; it becomes U+FFFD (�). */
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
+function storableHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [withoutNul(name), withoutNul(value)]));
 }
