@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type InjectionToken, type OnModuleDestroy } from '@nestjs/common';
+import { Module, type DynamicModule, type InjectionToken, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OutboxEvent } from './outbox-event.entity.js';
@@ -19,7 +19,7 @@ export interface OutboxModuleAsyncOptions {
  * its shutdown sequence, after the work that writes outbox rows has stopped.
  */
 @Module({})
-export class OutboxModule implements OnModuleDestroy {
+export class OutboxModule implements OnApplicationShutdown {
   constructor(private readonly relay: OutboxRelay) {}
 
   static forRootAsync(options: OutboxModuleAsyncOptions): DynamicModule {
@@ -41,7 +41,12 @@ export class OutboxModule implements OnModuleDestroy {
     };
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * The last resort, after the application's own shutdown sequence: not onModuleDestroy, which
+   * Nest runs before beforeApplicationShutdown and would stop the relay before the application
+   * could flush what its last work wrote.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.relay.stop();
     await this.relay.closePublisher();
   }
