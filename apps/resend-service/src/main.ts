@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { KafkaAdmin } from './kafka/kafka-admin.js';
-import { kafkaTransportOptions } from './kafka/kafka-transport.js';
+import { RequestConsumer } from './kafka/kafka-transport.js';
 import { backoffDelayMs } from '#common';
 
 /**
@@ -15,7 +15,7 @@ import { backoffDelayMs } from '#common';
 export async function createApp(config: AppConfig) {
   const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.connectMicroservice(kafkaTransportOptions(config), { inheritAppConfig: true });
+  app.connectMicroservice({ strategy: app.get(RequestConsumer) }, { inheritAppConfig: true });
   return app;
 }
 

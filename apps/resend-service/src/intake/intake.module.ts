@@ -10,5 +10,6 @@ import { RequestedMessageController } from './requested-message.controller.js';
   imports: [OutcomeModule],
   controllers: [RequestedMessageController],
   providers: [IntakeService, RequestRecorder, DeadLetters],
+  exports: [IntakeService],
 })
 export class IntakeModule {}

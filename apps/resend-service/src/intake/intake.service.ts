@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { backoffDelayMs, failpoint } from '#common';
 import { isConnectionError, isTransientDatabaseError } from '../database/transient-errors.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
@@ -15,7 +15,7 @@ const MAX_CONFLICT_RETRIES = 5;
  * refuses is dead-lettered, so no message can stall its partition.
  */
 @Injectable()
-export class IntakeService implements OnApplicationShutdown {
+export class IntakeService {
   private readonly logger = new Logger(IntakeService.name);
   private stopping = false;
 
@@ -47,11 +47,17 @@ export class IntakeService implements OnApplicationShutdown {
         this.logRetry(message, error, failures);
         failures += 1;
         await this.waitWithHeartbeats(backoffDelayMs(failures, { baseMs: 200, maxMs: 10_000 }), heartbeat);
+        if (this.stopping) throw new Error('shutting down before the message was recorded; it will be redelivered');
       }
     }
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Called first on shutdown (FlowLifecycle), before the consumer is closed: a message still
+   * waiting for the database is given up (not committed, so it is redelivered) instead of
+   * holding the consumer, and the shutdown, until the database is back.
+   */
+  stop(): void {
     this.stopping = true;
   }
 

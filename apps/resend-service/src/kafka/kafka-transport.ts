@@ -1,7 +1,8 @@
+import { Injectable } from '@nestjs/common';
 import type { KafkaOptions } from '@nestjs/microservices';
-import { Transport } from '@nestjs/microservices';
+import { ServerKafka, Transport } from '@nestjs/microservices';
 import { logLevel } from 'kafkajs';
-import type { AppConfig } from '../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
 
 /** The consumer side of the hybrid app: one consumer group shared by every instance. */
 export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
@@ -32,4 +33,17 @@ export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
       producerOnlyMode: false,
     },
   };
+}
+
+/**
+ * The Kafka consumer of the hybrid app (connected as its transport strategy), as a provider so
+ * that FlowLifecycle can stop it first on shutdown: Nest itself closes microservices only after
+ * every beforeApplicationShutdown hook, i.e. it would keep taking new requests while the worker
+ * drains. Closing twice is harmless: the second close finds nothing to disconnect.
+ */
+@Injectable()
+export class RequestConsumer extends ServerKafka {
+  constructor(config: AppConfig) {
+    super(kafkaTransportOptions(config).options!);
+  }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KafkaAdmin } from './kafka-admin.js';
+import { RequestConsumer } from './kafka-transport.js';
 
-@Module({ providers: [KafkaAdmin], exports: [KafkaAdmin] })
+@Module({ providers: [KafkaAdmin, RequestConsumer], exports: [KafkaAdmin, RequestConsumer] })
 export class KafkaModule {}

@@ -1,12 +1,15 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { OutboxRelay } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
+import { IntakeService } from '../intake/intake.service.js';
+import { RequestConsumer } from '../kafka/kafka-transport.js';
 import { SubmissionWorker } from '../submission/submission.worker.js';
 
 /**
  * Starts the background parts of the flow once the app is up, and stops them in flow order on
- * shutdown: (the Kafka consumer is closed first by Nest), then the worker finishes its calls in
- * flight within SHUTDOWN_GRACE_MS, then the relay publishes what they wrote.
+ * shutdown: first the Kafka consumer (no new request; one that could not be recorded yet is
+ * redelivered), then the worker finishes its calls in flight within SHUTDOWN_GRACE_MS, then the
+ * relay publishes what they wrote.
  */
 @Injectable()
 export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -16,6 +19,8 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     private readonly config: AppConfig,
     private readonly worker: SubmissionWorker,
     private readonly relay: OutboxRelay,
+    private readonly intake: IntakeService,
+    private readonly consumer: RequestConsumer,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -25,6 +30,8 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.logger.log(`shutting down${signal ? ` on ${signal}` : ''}`);
+    this.intake.stop();
+    await this.consumer.close();
     const graceMs = this.config.shutdownGraceMs;
     await this.worker.stop(graceMs);
     await this.relay.stop(Math.min(graceMs, 5_000));
