@@ -92,19 +92,32 @@ export async function kafkaBroker(brokers: string, action: 'stop' | 'start'): Pr
   });
 }
 
-/** Lines of a pino JSON log at warn level or above, plus any line that is not pino JSON (stack traces, console output). */
+/**
+ * Log entries at warn level or above: pino JSON lines with level >= 40, and output that is not
+ * pino JSON (TypeORM's console report of a failed query, stack traces), where a run of
+ * consecutive non-JSON lines counts as one entry (a multi-line SQL statement is one report).
+ */
 export function noisyLines(log: string): string[] {
-  return log
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .filter((line) => {
-      try {
-        const level = (JSON.parse(line) as { level?: number }).level;
-        return typeof level !== 'number' || level >= 40;
-      } catch {
-        return true;
-      }
-    });
+  const entries: string[] = [];
+  let plain: string[] = [];
+  const flushPlain = () => {
+    if (plain.length > 0) entries.push(plain.join('\n'));
+    plain = [];
+  };
+  for (const line of log.split('\n')) {
+    if (line.trim() === '') continue;
+    let level: unknown;
+    try {
+      level = (JSON.parse(line) as { level?: unknown }).level;
+    } catch {
+      plain.push(line);
+      continue;
+    }
+    flushPlain();
+    if (typeof level !== 'number' || level >= 40) entries.push(line);
+  }
+  flushPlain();
+  return entries;
 }
 
 /** A small seeded generator (mulberry32), so a run's random choices can be repeated from its seed. */
