@@ -25,8 +25,8 @@ export function consumedMessageFrom(context: KafkaContext): ConsumedMessage {
 }
 
 /**
- * Nest's Kafka parser decodes keys and headers (and parses those that look like JSON) even
- * with keepBinary; turn them back into bytes so dead letters carry what was sent.
+ * Keys and values arrive as bytes (RequestConsumer bypasses Nest's decoding); headers become
+ * UTF-8 text, as they are stored (jsonb). Decoded strings and objects are turned back into bytes.
  */
 function toBuffer(value: unknown): Buffer | null {
   if (value === null || value === undefined) return null;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { KafkaOptions } from '@nestjs/microservices';
-import { ServerKafka, Transport } from '@nestjs/microservices';
+import { ServerKafka, Transport, type KafkaParser } from '@nestjs/microservices';
 import { logLevel } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
 
@@ -29,6 +29,7 @@ export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
       // Partitions are independent (order matters only within one): record them in parallel.
       run: { partitionsConsumedConcurrently: config.kafka.partitions },
       // Keep values as bytes: intake decodes them itself, so it can dead-letter what is not JSON.
+      // (RequestConsumer keeps keys and headers as bytes too.)
       parser: { keepBinary: true },
       producerOnlyMode: false,
     },
@@ -40,10 +41,19 @@ export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
  * that FlowLifecycle can stop it first on shutdown: Nest itself closes microservices only after
  * every beforeApplicationShutdown hook, i.e. it would keep taking new requests while the worker
  * drains. Closing twice is harmless: the second close finds nothing to disconnect.
+ *
+ * It hands intake each record's key and headers as the bytes that arrived: Nest's parser decodes
+ * them as UTF-8 (replacing bytes that are not) and re-serialises values that look like JSON,
+ * even with keepBinary, so a dead-letter copy would not carry the original key and headers.
  */
 @Injectable()
 export class RequestConsumer extends ServerKafka {
   constructor(config: AppConfig) {
     super(kafkaTransportOptions(config).options!);
+    this.parser = bytesAsReceived;
   }
 }
+
+const bytesAsReceived = {
+  parse: (record: { headers?: Record<string, unknown> }) => ({ ...record, headers: { ...record.headers } }),
+} as unknown as KafkaParser;
