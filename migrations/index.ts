@@ -1,4 +1,5 @@
 import { InitialSchema1764237600000 } from './1764237600000-initial-schema.js';
+import { OutboxRefused1764300000000 } from './1764300000000-outbox-refused.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
-export const migrations = [InitialSchema1764237600000];
+export const migrations = [InitialSchema1764237600000, OutboxRefused1764300000000];

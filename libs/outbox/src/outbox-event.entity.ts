@@ -16,4 +16,6 @@ export class OutboxEvent {
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true }) publishedAt!: Date | null;
   @Column({ name: 'publish_attempts', type: 'integer', default: 0 }) publishAttempts!: number;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
+  /** Set when Kafka refused the message for good (too large): never published, kept for operators. */
+  @Column({ name: 'refused_at', type: 'timestamptz', nullable: true }) refusedAt!: Date | null;
 }

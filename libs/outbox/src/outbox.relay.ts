@@ -75,24 +75,53 @@ export class OutboxRelay {
     await this.publisher.close().catch(() => undefined);
   }
 
-  /** Publishes one batch; returns how many rows were published. Exposed for tests and flushing. */
+  /**
+   * Publishes one batch; returns how many rows it settled (published, or refused by Kafka for
+   * good). Exposed for tests and flushing.
+   */
   async publishBatch(): Promise<number> {
     return this.dataSource.transaction(async (transaction) => {
       const records = await this.claimBatch(transaction);
       if (records.length === 0) return 0;
       await failpoint('before_publish');
+      let refused = new Map<string, string>();
       try {
         await this.publisher.publish(records);
       } catch (error) {
         // Rolled back: the rows stay unpublished and unlocked for the next try (here or elsewhere).
-        throw new PublishError(records.map((record) => record.id), error);
+        if (!isTooLargeForKafka(error)) throw new PublishError(records.map((record) => record.id), error);
+        // A message the broker will never accept must not hold back every row behind it.
+        refused = await this.publishOneByOne(records);
       }
       await failpoint('after_publish');
       await transaction.query(`UPDATE outbox_event SET published_at = now() WHERE id = ANY($1)`, [
-        records.map((record) => record.id),
+        records.filter((record) => !refused.has(record.id)).map((record) => record.id),
       ]);
+      for (const [id, reason] of refused) {
+        await transaction.query(
+          `UPDATE outbox_event SET refused_at = now(), publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = $1`,
+          [id, reason],
+        );
+      }
       return records.length;
     });
+  }
+
+  /** After a "too large" answer: each record on its own; returns those Kafka refuses (id → why). */
+  private async publishOneByOne(records: OutboxRecord[]): Promise<Map<string, string>> {
+    const refused = new Map<string, string>();
+    for (const record of records) {
+      try {
+        await this.publisher.publish([record]);
+      } catch (error) {
+        // Any other error: all rolled back; the ones already sent are sent again later (same ce_id).
+        if (!isTooLargeForKafka(error)) throw new PublishError(records.map((item) => item.id), error);
+        const reason = `refused by Kafka, not published: ${(error as Error).message}`.slice(0, 1000);
+        this.logger.error(`outbox row ${record.id} (${record.topic}, ${record.messageValue.length} bytes): ${reason}`);
+        refused.set(record.id, reason);
+      }
+    }
+    return refused;
   }
 
   private async run(): Promise<void> {
@@ -144,7 +173,7 @@ export class OutboxRelay {
       await transaction.query(
         `SELECT id, topic, message_key, message_value, headers
            FROM outbox_event
-          WHERE published_at IS NULL
+          WHERE published_at IS NULL AND refused_at IS NULL
           ORDER BY created_at, id
           LIMIT $1
           FOR UPDATE SKIP LOCKED`,
@@ -184,6 +213,16 @@ export class OutboxRelay {
       this.logger.warn(`outbox pruning failed: ${(error as Error).message}`);
     }
   }
+}
+
+/** Kafka's answer to a message (or batch) over its size limit: sending it again cannot help. */
+function isTooLargeForKafka(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && typeof cause === 'object' && depth < 5; depth += 1) {
+    const type = (cause as { type?: unknown }).type;
+    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') return true;
+    cause = (cause as { cause?: unknown; originalError?: unknown }).cause ?? (cause as { originalError?: unknown }).originalError;
+  }
+  return false;
 }
 
 class PublishError extends Error {
