@@ -28,9 +28,9 @@ export class DeadLetters {
   ): Promise<void> {
     const failedAt = new Date();
     // The value and key are kept as bytes; headers and the error text go to jsonb and text, which
-    // refuse NUL characters: a dead letter must be storable whatever the message carried.
+    // refuse NUL characters (and lone surrogates): a dead letter must be storable whatever it carried.
     const headers = storableHeaders(message.headers);
-    errorMessage = withoutNul(errorMessage);
+    errorMessage = storableText(errorMessage);
     // A redelivered message (offset not committed before a crash) was dead-lettered already.
     const inserted = await transaction
       .createQueryBuilder()
@@ -71,11 +71,14 @@ export class DeadLetters {
   }
 }
 
-/** NUL is the one character PostgreSQL text and jsonb cannot hold; it becomes U+FFFD (�). */
-function withoutNul(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+/**
+ * What PostgreSQL text and jsonb cannot hold becomes U+FFFD (�): NUL, and a lone UTF-16
+ * surrogate (JSON.parse's error text quotes the input and may cut an emoji in half).
+ */
+function storableText(text: string): string {
+  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 function storableHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [withoutNul(name), withoutNul(value)]));
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [storableText(name), storableText(value)]));
 }
