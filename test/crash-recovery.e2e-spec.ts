@@ -85,7 +85,11 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
       const survivor = await startInstance(`resume-${point}-${round}`);
       const { row } = await expectExactlyOnce(request);
       // Killed after the provider answered, before recording it: resolved by looking the task up.
-      expect(row.resolved_by_lookup).toBe(point === 'before_result_commit');
+      // (At after_request_recorded only the consumer is frozen: the worker may already have
+      // called the provider, or be calling it, when the kill comes; either way is correct.)
+      if (point !== 'after_request_recorded') {
+        expect(row.resolved_by_lookup).toBe(point === 'before_result_commit');
+      }
       await survivor.stop();
     }
     const report = await waitUntilSettled(sent, { db, kafka, simulator });
