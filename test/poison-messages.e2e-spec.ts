@@ -166,6 +166,21 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     await expectDeadLettered(message, positions[0]!, 'not_json');
   }, 120_000);
 
+  it('a dead letter whose headers claim JSON (content-type: application/json) does not break the operators\' view outbox_event_readable', async () => {
+    const good = sampleRequest();
+    const positions = await producer.send(REQUESTED, [
+      { key: 'claims-json', partition: 1, headers: { 'content-type': 'application/json' }, value: 'this is { not JSON' },
+      { key: Buffer.from([0xff, 0xfe]), partition: 1, headers: { 'content-type': 'application/json' }, value: Buffer.from([0xc3, 0x28]) },
+      { key: String(good.keyId), partition: 1, value: JSON.stringify(good) },
+    ]);
+    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
+    for (const index of [0, 1]) await raw.waitForCopyOf(DLQ, { topic: REQUESTED, ...positions[index]! });
+    const readable = await db.rows(`SELECT topic, message_key, payload FROM outbox_event_readable`);
+    expect(readable.length).toBeGreaterThan(0);
+    const event = readable.find((row) => row.payload?.requestId === good.requestId);
+    expect(event).toMatchObject({ topic: DEFAULT_TOPICS.completed, message_key: String(good.keyId) });
+  }, 120_000);
+
   it('a poison message with a NUL in a header is still dead-lettered and does not stall its partition', async () => {
     const good = sampleRequest();
     const messages: RawMessage[] = [
@@ -307,8 +322,9 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     const tasks = new Map((await simulator.ledger()).tasks.map((task) => [task.keyId, task]));
     for (const message of goods) expect(tasks.get(message.keyId)?.taskName, `task of ${message.requestId}`).toBe(message.taskName);
 
-    // Zero crashes: the same process is up, healthy, and never got stuck on a message.
+    // Zero crashes: the same process is up, healthy, and never got stuck on a message; the audit record stays readable.
     await expectHealthy();
+    expect(Number((await db.one(`SELECT count(*) AS n FROM outbox_event_readable`))!.n)).toBeGreaterThan(0);
     expect(service.log).not.toMatch(/cannot record .* yet/);
     const kinds: Record<string, number> = {};
     for (const message of messages) kinds[message.kind] = (kinds[message.kind] ?? 0) + 1;
