@@ -404,7 +404,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
   function waitForOutboxPublished() {
     return waitFor(
       'the outbox to be published',
-      async () => Number((await db.one(`SELECT count(*) AS n FROM outbox_event WHERE published_at IS NULL`))!.n) === 0,
+      async () => Number((await db.one(`SELECT count(*) AS n FROM outbox_event WHERE published_at IS NULL AND refused_at IS NULL`))!.n) === 0,
       60_000,
     );
   }
