@@ -1,33 +1,26 @@
 import { DEFAULT_TOPICS } from '#contracts';
 import { OutboxRelay } from '#outbox';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TestDatabase } from './support/database.js';
-import { KafkaTestClient } from './support/kafka-test-client.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from './support/database.js';
+import type { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
-import { startService, type RunningService } from './support/service-harness.js';
-import { RunningSimulator } from './support/simulator-harness.js';
+import type { RunningService } from './support/service-harness.js';
+import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { waitFor } from './support/wait-for.js';
 
 describe('transactional outbox', () => {
-  let simulator: RunningSimulator;
+  let flow: FlowFixture;
   let service: RunningService;
   let kafka: KafkaTestClient;
   let db: TestDatabase;
 
   beforeAll(async () => {
-    simulator = await RunningSimulator.start();
-    // The relay does not start: outcomes accumulate in the outbox.
-    service = await startService(simulator.url, { OUTBOX_ENABLED: 'false' });
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
-    db = new TestDatabase();
+    flow = await startFlow({ service: { OUTBOX_ENABLED: 'false' } });
+    ({ service, kafka, db } = flow);
   });
 
   afterAll(async () => {
-    await kafka?.close();
-    await service?.stop();
-    await simulator?.close();
-    await db?.close();
+    await flow?.close();
   });
 
   it('processes requests while the relay is stopped, publishes every outcome once it starts, and keeps ce_id on republication', async () => {

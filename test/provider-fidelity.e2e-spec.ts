@@ -1,13 +1,14 @@
 import { CLASSIFICATION_TABLE, ItniotechClient, signRequest, type ResendAiRequest } from '#itniotech';
 import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../apps/itniotech-simulator/src/call-journal.js';
 import type { FaultRuleInput } from '../apps/itniotech-simulator/src/simulator-control.js';
-import { TestDatabase } from './support/database.js';
-import { KafkaTestClient, type ReceivedMessage } from './support/kafka-test-client.js';
+import type { TestDatabase } from './support/database.js';
+import type { KafkaTestClient, ReceivedMessage } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
-import { startService, TEST_API_KEY, TEST_API_SECRET, type RunningService } from './support/service-harness.js';
-import { RunningSimulator } from './support/simulator-harness.js';
+import { TEST_API_KEY, TEST_API_SECRET } from './support/service-harness.js';
+import type { RunningSimulator } from './support/simulator-harness.js';
+import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -140,35 +141,27 @@ const ROWS: Row[] = [
 ];
 
 describe('provider fidelity: the classification table through the whole service (Kafka → Postgres → HTTP → Kafka)', () => {
+  let flow: FlowFixture;
   let simulator: RunningSimulator;
-  let service: RunningService;
   let kafka: KafkaTestClient;
   let db: TestDatabase;
 
   beforeAll(async () => {
-    simulator = await RunningSimulator.start();
-    service = await startService(simulator.url, {
-      SUBMISSION_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-      SUBMISSION_BACKOFF_BASE_MS: String(BACKOFF_MS),
-      SUBMISSION_BACKOFF_MAX_MS: String(BACKOFF_MS),
-      SUBMISSION_LONG_BACKOFF_MS: String(BACKOFF_MS),
-      SUBMISSION_CONCURRENCY: '32',
-      ITNIOTECH_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS),
+    flow = await startFlow({
+      service: {
+        SUBMISSION_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+        SUBMISSION_BACKOFF_BASE_MS: String(BACKOFF_MS),
+        SUBMISSION_BACKOFF_MAX_MS: String(BACKOFF_MS),
+        SUBMISSION_LONG_BACKOFF_MS: String(BACKOFF_MS),
+        SUBMISSION_CONCURRENCY: '32',
+        ITNIOTECH_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS),
+      },
     });
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
-    db = new TestDatabase();
-  });
-
-  afterEach(async () => {
-    await simulator?.clearFaults();
+    ({ simulator, kafka, db } = flow);
   });
 
   afterAll(async () => {
-    await kafka?.close();
-    await service?.stop();
-    await simulator?.close();
-    await db?.close();
+    await flow?.close();
   });
 
   type Sent = ReturnType<typeof sampleRequest>;

@@ -1,34 +1,29 @@
 import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { TestDatabase } from './support/database.js';
-import { KafkaTestClient } from './support/kafka-test-client.js';
+import type { TestDatabase } from './support/database.js';
+import type { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
-import { startService, type RunningService } from './support/service-harness.js';
-import { RunningSimulator } from './support/simulator-harness.js';
+import type { RunningService } from './support/service-harness.js';
+import type { RunningSimulator } from './support/simulator-harness.js';
+import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 
 const CE_HEADERS = ['ce_specversion', 'ce_id', 'ce_type', 'ce_source', 'ce_time', 'content-type'];
 
 describe('campaign.resend.requested → provider → outcome event (real Kafka, Postgres, HTTP)', () => {
+  let flow: FlowFixture;
   let simulator: RunningSimulator;
   let service: RunningService;
   let kafka: KafkaTestClient;
   let db: TestDatabase;
 
   beforeAll(async () => {
-    simulator = await RunningSimulator.start();
-    service = await startService(simulator.url);
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed, DEFAULT_TOPICS.deadLetter]);
-    db = new TestDatabase();
+    flow = await startFlow({ alsoWatch: [DEFAULT_TOPICS.deadLetter] });
+    ({ simulator, service, kafka, db } = flow);
   });
 
   afterAll(async () => {
-    await kafka?.close();
-    await service?.stop();
-    await simulator?.close();
-    await db?.close();
+    await flow?.close();
   });
 
   it('completes a valid request with exactly one provider task and one completed event', async () => {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TestDatabase } from './support/database.js';
-import { KafkaTestClient, type ReceivedMessage } from './support/kafka-test-client.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from './support/database.js';
+import type { KafkaTestClient, ReceivedMessage } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
-import { startService, type RunningService } from './support/service-harness.js';
-import { RunningSimulator } from './support/simulator-harness.js';
+import type { RunningSimulator } from './support/simulator-harness.js';
+import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -124,24 +124,18 @@ function asSent(sent: Request, normalised: Record<string, unknown> = {}) {
 }
 
 describe('validation of campaign.resend.requested, through Kafka, the service and the simulator', () => {
+  let flow: FlowFixture;
   let simulator: RunningSimulator;
-  let service: RunningService;
   let kafka: KafkaTestClient;
   let db: TestDatabase;
 
   beforeAll(async () => {
-    simulator = await RunningSimulator.start();
-    service = await startService(simulator.url);
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
-    db = new TestDatabase();
+    flow = await startFlow();
+    ({ simulator, kafka, db } = flow);
   });
 
   afterAll(async () => {
-    await kafka?.close();
-    await service?.stop();
-    await simulator?.close();
-    await db?.close();
+    await flow?.close();
   });
 
   function outcomeOf(requestId: string): Promise<ReceivedMessage> {
