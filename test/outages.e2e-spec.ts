@@ -15,11 +15,11 @@ import {
   publishRequests,
   recordedCount,
   scenarioTopic,
-  seededRandom,
   terminalCount,
   waitForHealth,
   type Request,
 } from './support/scenario-kit.js';
+import { seededRandom } from './support/seeded-random.js';
 import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -49,6 +49,7 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
     // Newest first: services stop before what they depend on goes away.
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
     await simulator.clearFaults();
+    await simulator.release();
   });
 
   afterAll(async () => {
@@ -90,6 +91,9 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       const service = await startService(`outage-kafka-${randomBytes(2).toString('hex')}`, simulator.url, scenario.env);
       await waitForHealth(service.url, 200);
 
+      // Provider answers are held until the broker is down, so that outcomes are certainly
+      // decided during the outage (on an idle machine they could all be published before it).
+      await simulator.addFault({ match: { path: '/voice/group/call/resend/ai' }, hold: true });
       const producer = new KafkaTestClient(brokers);
       await publishRequests(producer, scenario.topic, before);
       await producer.close();
@@ -102,6 +106,8 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       try {
         await kafkaBroker(brokers, 'stop');
         await waitForHealth(service.url, 503, 60_000);
+        await simulator.clearFaults();
+        await simulator.release();
         // The outage lasts until what was recorded before it is decided in Postgres: the worker
         // keeps calling the provider without Kafka; the outcome events wait in the outbox.
         const recordedBeforeOutage = await db.rows<{ request_id: string }>(

@@ -1,3 +1,4 @@
+import { seededRandom } from './seeded-random.js';
 import { MAX_REQUEST_BYTES } from '#contracts';
 import type { RawMessage } from './positioned-producer.js';
 
@@ -7,17 +8,6 @@ import type { RawMessage } from './positioned-producer.js';
  * (FUZZ_SEED=<seed>); only the run id (which keeps ids unique in a shared database) differs.
  */
 
-/** mulberry32: small, fast, good enough to drive a fuzzer, and the same on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export const INJECTION_STRINGS = [
   "'; DROP TABLE resend_request; --",
