@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { KafkaAdmin } from './kafka/kafka-admin.js';
-import { RequestConsumer } from './kafka/kafka-transport.js';
+import { RequestConsumer } from './intake/request-consumer.js';
 import { backoffDelayMs } from '#common';
 
 /**

@@ -1,12 +1,11 @@
 import { Module, type DynamicModule, type InjectionToken, type OnApplicationShutdown } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { OutboxEvent } from './outbox-event.entity.js';
+import type { SqlDatabase } from '#common';
 import { KafkaOutboxPublisher, type KafkaPublisherOptions } from './outbox-publisher.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox.relay.js';
 import { OutboxWriter } from './outbox.writer.js';
 
-export type OutboxModuleOptions = OutboxRelayOptions & { kafka: KafkaPublisherOptions };
+/** `database`: where the outbox table lives (the relay claims and marks rows in its own transactions). */
+export type OutboxModuleOptions = OutboxRelayOptions & { kafka: KafkaPublisherOptions; database: SqlDatabase };
 
 export interface OutboxModuleAsyncOptions {
   inject: InjectionToken[];
@@ -25,15 +24,14 @@ export class OutboxModule implements OnApplicationShutdown {
   static forRootAsync(options: OutboxModuleAsyncOptions): DynamicModule {
     return {
       module: OutboxModule,
-      imports: [TypeOrmModule.forFeature([OutboxEvent])],
       providers: [
         OutboxWriter,
         {
           provide: OutboxRelay,
-          inject: [DataSource, ...options.inject],
-          useFactory: (dataSource: DataSource, ...args: never[]) => {
+          inject: options.inject,
+          useFactory: (...args: never[]) => {
             const settings = options.useFactory(...args);
-            return new OutboxRelay(dataSource, new KafkaOutboxPublisher(settings.kafka), settings);
+            return new OutboxRelay(settings.database, new KafkaOutboxPublisher(settings.kafka), settings);
           },
         },
       ],

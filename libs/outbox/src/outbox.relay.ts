@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { backoffDelayMs, failpoint, WakeSignal } from '#common';
-import type { DataSource, EntityManager } from 'typeorm';
+import { backoffDelayMs, failpoint, WakeSignal, type SqlDatabase, type SqlExecutor, type SqlStatement } from '#common';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
 import { PgNotificationListener } from './pg-notification-listener.js';
 
@@ -34,7 +33,7 @@ export class OutboxRelay {
   private lastError: string | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: SqlDatabase,
     private readonly publisher: OutboxPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
@@ -80,7 +79,7 @@ export class OutboxRelay {
    * good). Exposed for tests and flushing.
    */
   async publishBatch(): Promise<number> {
-    return this.dataSource.transaction(async (transaction) => {
+    return this.database.transaction(async (transaction) => {
       const records = await this.claimBatch(transaction);
       if (records.length === 0) return 0;
       await failpoint('before_publish');
@@ -94,15 +93,8 @@ export class OutboxRelay {
         refused = await this.publishOneByOne(records);
       }
       await failpoint('after_publish');
-      await transaction.query(`UPDATE outbox_event SET published_at = now() WHERE id = ANY($1)`, [
-        records.filter((record) => !refused.has(record.id)).map((record) => record.id),
-      ]);
-      for (const [id, reason] of refused) {
-        await transaction.query(
-          `UPDATE outbox_event SET refused_at = now(), publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = $1`,
-          [id, reason],
-        );
-      }
+      await transaction.query(markPublished, [records.filter((record) => !refused.has(record.id)).map((record) => record.id)]);
+      for (const [id, reason] of refused) await transaction.query(markRefused, [id, reason]);
       return records.length;
     });
   }
@@ -154,12 +146,7 @@ export class OutboxRelay {
     // One line per failure while the delay grows: bounded noise during an outage.
     this.logger.warn(`outbox publish failed (${this.consecutiveFailures} in a row): ${this.lastError}`);
     if (error instanceof PublishError) {
-      await this.dataSource
-        .query(`UPDATE outbox_event SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1)`, [
-          error.ids,
-          this.lastError.slice(0, 1000),
-        ])
-        .catch(() => undefined);
+      await this.database.query(notePublishFailure, [error.ids, this.lastError.slice(0, 1000)]).catch(() => undefined);
     }
   }
 
@@ -168,17 +155,14 @@ export class OutboxRelay {
     return backoffDelayMs(this.consecutiveFailures, { baseMs: 500, maxMs: 30_000 });
   }
 
-  private async claimBatch(transaction: EntityManager): Promise<OutboxRecord[]> {
-    const rows: { id: string; topic: string; message_key: Buffer | null; message_value: Buffer; headers: Record<string, string> }[] =
-      await transaction.query(
-        `SELECT id, topic, message_key, message_value, headers
-           FROM outbox_event
-          WHERE published_at IS NULL AND refused_at IS NULL
-          ORDER BY created_at, id
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-        [this.options.batchSize],
-      );
+  private async claimBatch(transaction: SqlExecutor): Promise<OutboxRecord[]> {
+    const rows = await transaction.query<{
+      id: string;
+      topic: string;
+      message_key: Buffer | null;
+      message_value: Buffer;
+      headers: Record<string, string>;
+    }>(claimUnpublished, [this.options.batchSize]);
     return rows.map((row) => ({
       id: row.id,
       topic: row.topic,
@@ -204,16 +188,41 @@ export class OutboxRelay {
     if (this.options.retentionDays === 0 || Date.now() - this.lastPruneAt < PRUNE_EVERY_MS) return;
     this.lastPruneAt = Date.now();
     try {
-      const [, deleted] = await this.dataSource.query(
-        `DELETE FROM outbox_event WHERE published_at < now() - make_interval(days => $1)`,
-        [this.options.retentionDays],
-      );
+      const [{ deleted }] = await this.database.query<{ deleted: number }>(prunePublished, [this.options.retentionDays]);
       if (deleted > 0) this.logger.log(`pruned ${deleted} published outbox rows older than ${this.options.retentionDays} days`);
     } catch (error) {
       this.logger.warn(`outbox pruning failed: ${(error as Error).message}`);
     }
   }
 }
+
+/** Oldest first; rows another relay holds are skipped, not waited for. */
+const claimUnpublished: SqlStatement = {
+  name: 'outbox.claim-unpublished',
+  text: `SELECT id, topic, message_key, message_value, headers
+           FROM outbox_event
+          WHERE published_at IS NULL AND refused_at IS NULL
+          ORDER BY created_at, id
+          LIMIT $1
+            FOR UPDATE SKIP LOCKED`,
+};
+const markPublished: SqlStatement = {
+  name: 'outbox.mark-published',
+  text: `UPDATE outbox_event SET published_at = now() WHERE id = ANY($1::uuid[])`,
+};
+const markRefused: SqlStatement = {
+  name: 'outbox.mark-refused',
+  text: `UPDATE outbox_event SET refused_at = now(), publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = $1`,
+};
+const notePublishFailure: SqlStatement = {
+  name: 'outbox.note-publish-failure',
+  text: `UPDATE outbox_event SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
+};
+const prunePublished: SqlStatement = {
+  name: 'outbox.prune-published',
+  text: `WITH pruned AS (DELETE FROM outbox_event WHERE published_at < now() - make_interval(days => $1) RETURNING 1)
+         SELECT count(*)::integer AS deleted FROM pruned`,
+};
 
 /** Kafka's answer to a message (or batch) over its size limit: sending it again cannot help. */
 function isTooLargeForKafka(error: unknown): boolean {

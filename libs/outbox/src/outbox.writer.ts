@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { OutboxEvent } from './outbox-event.entity.js';
+import type { SqlExecutor, SqlStatement } from '#common';
 
 export interface OutboxMessage {
   /** Defaults to a new UUID; pass one when the headers must already carry it (CloudEvents ce_id). */
@@ -13,21 +12,28 @@ export interface OutboxMessage {
   headers?: Record<string, string>;
 }
 
+const insertOutboxEvents: SqlStatement = {
+  name: 'outbox.insert-events',
+  text: `INSERT INTO outbox_event (id, topic, message_key, message_value, headers)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::jsonb[])`,
+};
+
 /**
- * Adds messages to the outbox inside the caller's transaction: pass the transaction's
- * EntityManager, so the message exists if and only if the caller's state change commits.
+ * Adds messages to the outbox inside the caller's transaction, so that they exist if and only if
+ * the caller's state change commits. Any number of messages is one statement.
  */
 @Injectable()
 export class OutboxWriter {
-  async add(transaction: EntityManager, message: OutboxMessage): Promise<string> {
-    const id = message.id ?? randomUUID();
-    await transaction.insert(OutboxEvent, {
-      id,
-      topic: message.topic,
-      messageKey: message.key === null ? null : Buffer.from(message.key),
-      messageValue: Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)),
-      headers: message.headers ?? {},
-    });
-    return id;
+  async add(transaction: SqlExecutor, messages: OutboxMessage[]): Promise<string[]> {
+    if (messages.length === 0) return [];
+    const ids = messages.map((message) => message.id ?? randomUUID());
+    await transaction.query(insertOutboxEvents, [
+      ids,
+      messages.map((message) => message.topic),
+      messages.map((message) => (message.key === null ? null : Buffer.from(message.key))),
+      messages.map((message) => (Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)))),
+      messages.map((message) => JSON.stringify(message.headers ?? {})),
+    ]);
+    return ids;
   }
 }

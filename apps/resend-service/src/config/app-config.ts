@@ -25,6 +25,7 @@ export class AppConfig {
     partitions: number;
     replicationFactor: number;
   };
+  readonly intake: { batchSize: number; concurrentPartitions: number };
   readonly topics: { requested: string; completed: string; failed: string; deadLetter: string };
   readonly provider: {
     baseUrl: string;
@@ -63,6 +64,7 @@ export class AppConfig {
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
     };
+    this.intake = { batchSize: env.INTAKE_BATCH_SIZE, concurrentPartitions: env.INTAKE_CONCURRENT_PARTITIONS };
     this.topics = {
       requested: env.KAFKA_TOPIC_REQUESTED,
       completed: env.KAFKA_TOPIC_COMPLETED,

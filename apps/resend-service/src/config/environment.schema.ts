@@ -42,6 +42,11 @@ export const environmentSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),
   KAFKA_TOPIC_REPLICATION_FACTOR: integer(1, 10).default(1),
 
+  /** Messages of one partition recorded per transaction (a fetched batch is cut into chunks of this size). */
+  INTAKE_BATCH_SIZE: integer(1, 10_000).default(500),
+  /** Partitions recorded at the same time by one instance. */
+  INTAKE_CONCURRENT_PARTITIONS: integer(1, 1000).default(3),
+
   ITNIOTECH_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default('https://api.itniotech.com'),
   ITNIOTECH_API_KEY: z.string({ message: 'is required' }).min(1, 'is required'),
   ITNIOTECH_API_SECRET: z.string({ message: 'is required' }).min(1, 'is required'),

@@ -1,6 +1,6 @@
-import type { KafkaContext } from '@nestjs/microservices';
+import type { KafkaMessage } from 'kafkajs';
 
-/** A Kafka record as it arrived, with the value's exact bytes (the transport keeps them binary). */
+/** A Kafka record as it arrived: key and value as the exact bytes, headers as UTF-8 text (they are stored as jsonb). */
 export interface ConsumedMessage {
   topic: string;
   partition: number;
@@ -10,28 +10,22 @@ export interface ConsumedMessage {
   headers: Record<string, string>;
 }
 
-export function consumedMessageFrom(context: KafkaContext): ConsumedMessage {
-  const message = context.getMessage();
+export function consumedMessageFrom(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
   return {
-    topic: context.getTopic(),
-    partition: context.getPartition(),
+    topic,
+    partition,
     offset: message.offset,
-    key: toBuffer(message.key),
-    value: toBuffer(message.value),
+    key: message.key ?? null,
+    value: message.value ?? null,
     headers: Object.fromEntries(
-      Object.entries(message.headers ?? {}).map(([name, value]) => [name, toBuffer(value)?.toString('utf8') ?? '']),
+      Object.entries(message.headers ?? {}).map(([name, value]) => [name, headerText(value)]),
     ),
   };
 }
 
-/**
- * Keys and values arrive as bytes (RequestConsumer bypasses Nest's decoding); headers become
- * UTF-8 text, as they are stored (jsonb). Decoded strings and objects are turned back into bytes.
- */
-function toBuffer(value: unknown): Buffer | null {
-  if (value === null || value === undefined) return null;
-  if (Buffer.isBuffer(value)) return value;
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (Array.isArray(value)) return Buffer.concat(value.map((item) => toBuffer(item) ?? Buffer.alloc(0)));
-  return Buffer.from(JSON.stringify(value), 'utf8');
+/** A header may repeat (an array); its values are joined, as the earlier transport did. */
+function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string {
+  if (value === undefined) return '';
+  const parts = Array.isArray(value) ? value : [value];
+  return Buffer.concat(parts.map((part) => (Buffer.isBuffer(part) ? part : Buffer.from(part, 'utf8')))).toString('utf8');
 }

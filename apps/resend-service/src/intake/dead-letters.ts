@@ -1,15 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DEAD_LETTER_HEADERS, type DeadLetterReason } from '#contracts';
+import type { SqlExecutor } from '#common';
 import { OutboxWriter } from '#outbox';
-import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import type { ConsumedMessage } from './consumed-message.js';
-import { DeadLetter } from './dead-letter.entity.js';
+import { insertDeadLetter } from './intake.sql.js';
+
+export interface DeadLetterEntry {
+  message: ConsumedMessage;
+  reason: DeadLetterReason;
+  error: string;
+}
 
 /**
- * Records a message that cannot become a request, in the caller's transaction: a dead_letter
- * row with its exact bytes, and an outbox message that forwards it to the dead-letter topic
- * with its original key, value and headers plus headers saying why and where it came from.
+ * Records messages that cannot become requests, in the caller's transaction: a dead_letter row
+ * with the exact bytes, and an outbox message that forwards it to the dead-letter topic with its
+ * original key, value and headers plus headers saying why and where it came from.
+ * Rare by nature, so one statement per dead letter.
  */
 @Injectable()
 export class DeadLetters {
@@ -20,54 +27,47 @@ export class DeadLetters {
     private readonly outbox: OutboxWriter,
   ) {}
 
-  async record(
-    transaction: EntityManager,
-    message: ConsumedMessage,
-    reason: DeadLetterReason,
-    errorMessage: string,
-  ): Promise<void> {
-    const failedAt = new Date();
-    // The value and key are kept as bytes; headers and the error text go to jsonb and text, which
-    // refuse NUL characters (and lone surrogates): a dead letter must be storable whatever it carried.
-    const headers = storableHeaders(message.headers);
-    errorMessage = storableText(errorMessage);
-    // A redelivered message (offset not committed before a crash) was dead-lettered already.
-    const inserted = await transaction
-      .createQueryBuilder()
-      .insert()
-      .into(DeadLetter)
-      .values({
-        kafkaTopic: message.topic,
-        kafkaPartition: message.partition,
-        kafkaOffset: message.offset,
-        messageKey: message.key,
-        messageValue: message.value,
-        headers,
+  /** Returns how many were new (not recorded before, at their Kafka position). */
+  async record(transaction: SqlExecutor, entries: readonly DeadLetterEntry[]): Promise<number> {
+    let recorded = 0;
+    for (const { message, reason, error } of entries) {
+      const failedAt = new Date();
+      // The value and key are kept as bytes; headers and the error text go to jsonb and text, which
+      // refuse NUL characters (and lone surrogates): a dead letter must be storable whatever it carried.
+      const headers = storableHeaders(message.headers);
+      const errorMessage = storableText(error);
+      const inserted = await transaction.query(insertDeadLetter, [
+        message.topic,
+        message.partition,
+        message.offset,
+        message.key,
+        message.value,
+        JSON.stringify(headers),
         reason,
         errorMessage,
-        receivedAt: failedAt,
-      })
-      .orIgnore()
-      .returning('id')
-      .execute();
-    if (inserted.raw.length === 0) return;
-    await this.outbox.add(transaction, {
-      topic: this.config.topics.deadLetter,
-      key: message.key,
-      value: message.value ?? Buffer.alloc(0),
-      headers: {
-        ...headers,
-        [DEAD_LETTER_HEADERS.reason]: reason,
-        [DEAD_LETTER_HEADERS.error]: errorMessage,
-        [DEAD_LETTER_HEADERS.sourceTopic]: message.topic,
-        [DEAD_LETTER_HEADERS.sourcePartition]: String(message.partition),
-        [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
-        [DEAD_LETTER_HEADERS.failedAt]: failedAt.toISOString(),
-      },
-    });
-    this.logger.warn(
-      `dead-lettered ${message.topic}[${message.partition}]@${message.offset} (${reason}): ${errorMessage}`,
-    );
+        failedAt,
+      ]);
+      if (inserted.length === 0) continue;
+      recorded += 1;
+      await this.outbox.add(transaction, [
+        {
+          topic: this.config.topics.deadLetter,
+          key: message.key,
+          value: message.value ?? Buffer.alloc(0),
+          headers: {
+            ...headers,
+            [DEAD_LETTER_HEADERS.reason]: reason,
+            [DEAD_LETTER_HEADERS.error]: errorMessage,
+            [DEAD_LETTER_HEADERS.sourceTopic]: message.topic,
+            [DEAD_LETTER_HEADERS.sourcePartition]: String(message.partition),
+            [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
+            [DEAD_LETTER_HEADERS.failedAt]: failedAt.toISOString(),
+          },
+        },
+      ]);
+      this.logger.warn(`dead-lettered ${message.topic}[${message.partition}]@${message.offset} (${reason}): ${errorMessage}`);
+    }
+    return recorded;
   }
 }
 

@@ -1,18 +1,42 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { backoffDelayMs, failpoint } from '#common';
-import { isConnectionError, isTransientDatabaseError } from '../database/transient-errors.js';
+import { backoffDelayMs, failpoint, type SqlExecutor } from '#common';
+import { OutboxWriter, type OutboxMessage } from '#outbox';
+import { classifyDatabaseError, type DatabaseErrorKind } from '../database/database-errors.js';
+import { Sql } from '../database/sql.js';
+import { OutcomeEvents } from '../outcome/outcome-events.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ConsumedMessage } from './consumed-message.js';
-import { RequestRecorder } from './request-recorder.js';
+import { DeadLetters, type DeadLetterEntry } from './dead-letters.js';
+import { decideIntake, type IntakeDecision, type LiveRequest, type RecordedBefore } from './intake-decision.js';
+import {
+  insertRequests,
+  lockLiveRequests,
+  selectRecorded,
+  type LiveRequestRow,
+  type NewRequestRow,
+  type RecordedRow,
+} from './intake.sql.js';
+import { readMessage, type ReceivedMessage, type ReceivedRequest } from './received-message.js';
 
-/** Conflicts between concurrent writers resolve on the next try; a few tries are plenty. */
+/** Races between concurrent intakes resolve on the next try; a few tries are plenty. */
 const MAX_CONFLICT_RETRIES = 5;
 
+/** Thrown by `stop()`'s effect: the batch was not recorded, and its offsets must not be committed. */
+export class IntakeStoppedError extends Error {
+  constructor() {
+    super('shutting down before the messages were recorded; they will be redelivered');
+  }
+}
+
+/** A concurrent intake took a keyId or requestId of this batch first: record the batch again to see it. */
+class IntakeRaceError extends Error {}
+
 /**
- * Records each consumed message before its offset may be committed. A database outage is
- * waited out here (with backoff and consumer heartbeats) instead of being thrown to the Kafka
- * transport, whose default would restart the consumer in a tight loop; data the database
- * refuses is dead-lettered, so no message can stall its partition.
+ * Records consumed messages before their offsets may be committed: each batch of one partition
+ * in ONE transaction (requests, their early outcomes, dead letters). A database outage is waited
+ * out here with heartbeats, instead of being thrown to the consumer; data the database refuses
+ * is narrowed down to the message that carries it, which is dead-lettered, so that no message
+ * can stall its partition or poison its batch.
  */
 @Injectable()
 export class IntakeService {
@@ -20,40 +44,22 @@ export class IntakeService {
   private stopping = false;
 
   constructor(
-    private readonly recorder: RequestRecorder,
+    private readonly sql: Sql,
+    private readonly deadLetters: DeadLetters,
+    private readonly outbox: OutboxWriter,
+    private readonly outcomes: OutcomeEvents,
     private readonly pendingWork: PendingWorkSignal,
   ) {}
 
-  async receive(message: ConsumedMessage, heartbeat: () => Promise<void>): Promise<void> {
-    let failures = 0;
-    let conflicts = 0;
-    for (;;) {
-      try {
-        const result = await this.recordOnce(message);
-        if (result === 'pending') this.pendingWork.wake();
-        await failpoint('after_request_recorded');
-        return;
-      } catch (error) {
-        if (this.stopping) throw new Error('shutting down before the message was recorded; it will be redelivered');
-        conflicts = isConnectionError(error) ? 0 : conflicts + 1;
-        if (conflicts > MAX_CONFLICT_RETRIES) {
-          // Not an outage, and retrying did not resolve it: keep the message as a dead letter rather than stall.
-          const stored = await this.recorder.recordUnstorable(message, error).then(
-            () => true,
-            () => false,
-          );
-          if (stored) return;
-        }
-        this.logRetry(message, error, failures);
-        failures += 1;
-        await this.waitWithHeartbeats(backoffDelayMs(failures, { baseMs: 200, maxMs: 10_000 }), heartbeat);
-        if (this.stopping) throw new Error('shutting down before the message was recorded; it will be redelivered');
-      }
-    }
+  /** Resolves once every message is recorded; throws IntakeStoppedError if asked to stop first. */
+  async receiveBatch(messages: readonly ConsumedMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    if (messages.length === 0) return;
+    await this.recordPatiently(messages.map(readMessage), heartbeat);
+    await failpoint('after_request_recorded');
   }
 
   /**
-   * Called first on shutdown (FlowLifecycle), before the consumer is closed: a message still
+   * Called first on shutdown (FlowLifecycle), before the consumer is closed: a batch still
    * waiting for the database is given up (not committed, so it is redelivered) instead of
    * holding the consumer, and the shutdown, until the database is back.
    */
@@ -61,22 +67,181 @@ export class IntakeService {
     this.stopping = true;
   }
 
-  private async recordOnce(message: ConsumedMessage) {
-    try {
-      return await this.recorder.record(message);
-    } catch (error) {
-      if (isTransientDatabaseError(error)) throw error;
-      return this.recorder.recordUnstorable(message, error);
+  private async recordPatiently(batch: ReceivedMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    let outages = 0;
+    let conflicts = 0;
+    for (;;) {
+      this.throwIfStopping();
+      let kind: DatabaseErrorKind;
+      try {
+        if ((await this.recordOnce(batch)) > 0) this.pendingWork.wake();
+        return;
+      } catch (error) {
+        this.throwIfStopping();
+        kind = error instanceof IntakeRaceError ? 'conflict' : classifyDatabaseError(error);
+        if (kind === 'outage') {
+          this.logOutage(batch, error, outages);
+          outages += 1;
+          await this.waitWithHeartbeats(backoffDelayMs(outages, { baseMs: 200, maxMs: 10_000 }), heartbeat);
+          continue;
+        }
+        if (kind === 'conflict' && ++conflicts <= MAX_CONFLICT_RETRIES) continue;
+        // The data, or a bug, and retrying does not help: find the message(s) it comes from.
+        if (batch.length > 1) {
+          for (const single of batch) await this.recordPatiently([single], heartbeat);
+          return;
+        }
+        await this.recordUnrecordable(batch[0]!, error, heartbeat);
+        return;
+      }
     }
   }
 
-  private logRetry(message: ConsumedMessage, error: unknown, failures: number): void {
-    // First failure and then every tenth: an outage must not flood the log.
-    if (failures % 10 === 0) {
-      this.logger.warn(
-        `cannot record ${message.topic}[${message.partition}]@${message.offset} yet (${(error as Error).message}); retrying`,
-      );
+  /** Returns how many new pending requests it recorded. */
+  private recordOnce(batch: ReceivedMessage[]): Promise<number> {
+    return this.sql.transaction(async (transaction) => {
+      const requests = batch.filter((received): received is ReceivedRequest => received.kind === 'request');
+      const decisions = decideIntake(batch, await this.recordedBefore(transaction, requests), await this.lockLive(transaction, requests));
+      const writes = this.writesFor(batch, decisions);
+      if (writes.rows.length > 0) {
+        const inserted = await transaction.query(insertRequests, [JSON.stringify(writes.rows)]);
+        if (inserted.length !== writes.rows.length) throw new IntakeRaceError('a concurrent intake recorded one of these first');
+      }
+      await this.deadLetters.record(transaction, writes.deadLetters);
+      await this.outbox.add(transaction, writes.events);
+      this.logDecisions(batch, decisions);
+      return decisions.filter((decision) => decision.kind === 'pending').length;
+    });
+  }
+
+  private async recordedBefore(transaction: SqlExecutor, requests: ReceivedRequest[]): Promise<RecordedBefore> {
+    if (requests.length === 0) return { requestIds: new Set(), offsets: new Set() };
+    const { topic, partition } = requests[0]!.message;
+    const rows = await transaction.query<RecordedRow>(selectRecorded, [
+      requests.map((request) => request.requestId),
+      topic,
+      partition,
+      requests.map((request) => request.message.offset),
+    ]);
+    return { requestIds: new Set(rows.map((row) => row.request_id)), offsets: new Set(rows.map((row) => row.kafka_offset)) };
+  }
+
+  private async lockLive(transaction: SqlExecutor, requests: ReceivedRequest[]): Promise<Map<number, LiveRequest>> {
+    const keyIds = [...new Set(requests.filter((request) => request.parsed.ok).map((request) => request.keyId!))];
+    if (keyIds.length === 0) return new Map();
+    const rows = await transaction.query<LiveRequestRow>(lockLiveRequests, [keyIds]);
+    return new Map(
+      rows.map((row) => [
+        Number(row.key_id),
+        {
+          id: row.id,
+          requestId: row.request_id,
+          keyId: Number(row.key_id),
+          status: row.status,
+          fingerprint: row.body_fingerprint,
+          providerTaskId: row.provider_task_id === null ? null : Number(row.provider_task_id),
+        },
+      ]),
+    );
+  }
+
+  /** The rows, outcome events and dead letters that the decisions call for. */
+  private writesFor(batch: ReceivedMessage[], decisions: IntakeDecision[]) {
+    const rows: NewRequestRow[] = [];
+    const events: OutboxMessage[] = [];
+    const deadLetters: DeadLetterEntry[] = [];
+    const now = new Date();
+    batch.forEach((received, index) => {
+      const decision = decisions[index]!;
+      if (received.kind === 'dead_letter') {
+        deadLetters.push({ message: received.message, reason: received.reason, error: received.error });
+        return;
+      }
+      if (decision.kind === 'redelivery' || decision.kind === 'dead_letter') return;
+      const row = newRow(received);
+      const subject = { requestId: row.request_id, keyId: row.key_id, taskName: row.task_name, correlationId: row.correlation_id, attempts: 0 };
+      switch (decision.kind) {
+        case 'pending':
+          rows.push({ ...row, status: 'pending' });
+          return;
+        case 'duplicate': {
+          const { original } = decision;
+          // A repeat of a completed request is answered now; one of a request still under way, when that one ends.
+          const answered = original.status === 'completed';
+          rows.push({ ...row, status: 'duplicate', duplicate_of: original.id, finished: answered, provider_task_id: answered ? original.providerTaskId : null });
+          if (answered) {
+            const duplicateOf = { requestId: original.requestId, newKeyId: original.providerTaskId };
+            events.push(this.outcomes.completed(subject, { newKeyId: original.providerTaskId!, resolvedByLookup: false, duplicateOf }, now));
+          }
+          return;
+        }
+        case 'conflict': {
+          const { original, failure } = decision;
+          rows.push({ ...row, ...failedColumns(failure), duplicate_of: original.id });
+          events.push(this.outcomes.failed(subject, failure, now, { requestId: original.requestId, newKeyId: original.providerTaskId }));
+          return;
+        }
+        case 'invalid':
+          rows.push({ ...row, ...failedColumns(decision.failure) });
+          events.push(this.outcomes.failed(subject, decision.failure, now));
+          if (decision.alsoDeadLetter) deadLetters.push({ message: received.message, reason: 'no_usable_key_id', error: decision.failure.message });
+          return;
+      }
+    });
+    return { rows, events, deadLetters };
+  }
+
+  /** The message cannot be stored (e.g. a NUL character jsonb refuses): keep it as a dead letter instead. */
+  private async recordUnrecordable(received: ReceivedMessage, cause: unknown, heartbeat: () => Promise<void>): Promise<void> {
+    const entry: DeadLetterEntry = {
+      message: received.message,
+      reason: 'unrecordable',
+      error: `the database refused the message: ${(cause as Error)?.message ?? String(cause)}`,
+    };
+    for (let failures = 0; ; failures += 1) {
+      this.throwIfStopping();
+      try {
+        await this.sql.transaction((transaction) => this.deadLetters.record(transaction, [entry]));
+        return;
+      } catch (error) {
+        this.logOutage([received], error, failures);
+        await this.waitWithHeartbeats(backoffDelayMs(failures + 1, { baseMs: 200, maxMs: 10_000 }), heartbeat);
+      }
     }
+  }
+
+  private logDecisions(batch: ReceivedMessage[], decisions: IntakeDecision[]): void {
+    batch.forEach((received, index) => {
+      const decision = decisions[index]!;
+      if (received.kind !== 'request') return;
+      const { requestId, keyId, message } = received;
+      switch (decision.kind) {
+        case 'redelivery':
+          return this.logger.log(`ignored redelivery of request ${requestId} (${message.topic}[${message.partition}]@${message.offset})`);
+        case 'pending':
+          return this.logger.log(`recorded request ${requestId} for keyId ${keyId}`);
+        case 'duplicate':
+          return this.logger.log(
+            `request ${requestId} repeats ${decision.original.requestId} for keyId ${keyId} (${decision.original.status}); not sent again`,
+          );
+        case 'conflict':
+          return this.logger.warn(`request ${requestId} rejected: ${decision.failure.message}`);
+        case 'invalid':
+          return this.logger.warn(`request ${requestId} is invalid: ${decision.failure.message}`);
+      }
+    });
+  }
+
+  private logOutage(batch: ReceivedMessage[], error: unknown, failures: number): void {
+    // First failure and then every tenth: an outage must not flood the log.
+    if (failures % 10 !== 0) return;
+    const { topic, partition, offset } = batch[0]!.message;
+    const more = batch.length > 1 ? ` and ${batch.length - 1} more` : '';
+    this.logger.warn(`cannot record ${topic}[${partition}]@${offset}${more} yet (${(error as Error)?.message}); retrying`);
+  }
+
+  private throwIfStopping(): void {
+    if (this.stopping) throw new IntakeStoppedError();
   }
 
   private async waitWithHeartbeats(delayMs: number, heartbeat: () => Promise<void>): Promise<void> {
@@ -86,4 +251,38 @@ export class IntakeService {
       await heartbeat().catch(() => undefined);
     }
   }
+}
+
+function newRow(received: ReceivedRequest): NewRequestRow {
+  const { parsed, message } = received;
+  return {
+    id: received.rowId,
+    request_id: received.requestId,
+    key_id: received.keyId,
+    task_name: parsed.ok ? parsed.body.taskName : parsed.taskName,
+    correlation_id: parsed.correlationId,
+    status: 'pending',
+    payload: received.payload,
+    provider_body: parsed.ok ? parsed.body : null,
+    body_fingerprint: received.fingerprint,
+    provider_task_id: null,
+    duplicate_of: null,
+    error_code: null,
+    error_message: null,
+    error_category: null,
+    finished: false,
+    kafka_topic: message.topic,
+    kafka_partition: message.partition,
+    kafka_offset: message.offset,
+  };
+}
+
+function failedColumns(failure: { code: string; message: string; category: string }) {
+  return {
+    status: 'failed' as const,
+    error_code: failure.code,
+    error_message: failure.message,
+    error_category: failure.category,
+    finished: true,
+  };
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { OutboxRelay } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
 import { IntakeService } from '../intake/intake.service.js';
-import { RequestConsumer } from '../kafka/kafka-transport.js';
+import { RequestConsumer } from '../intake/request-consumer.js';
 import { SubmissionWorker } from '../submission/submission.worker.js';
 
 /**

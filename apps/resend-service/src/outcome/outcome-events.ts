@@ -6,10 +6,8 @@ import {
   type ResendCompletedEvent,
   type ResendFailedEvent,
 } from '#contracts';
-import { OutboxWriter } from '#outbox';
-import type { EntityManager } from 'typeorm';
+import type { OutboxMessage } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
-import type { ResendRequest } from '../requests/resend-request.entity.js';
 
 export interface FailureDescription {
   code: string;
@@ -17,38 +15,50 @@ export interface FailureDescription {
   category: ErrorCategory;
 }
 
+/** What an outcome event says about its request. */
+export interface OutcomeSubject {
+  requestId: string;
+  keyId: number | null;
+  taskName: string | null;
+  correlationId: string | null;
+  attempts: number;
+}
+
+/** The earlier request a repeat (or a conflicting request) was answered from. */
+export interface OriginalRequest {
+  requestId: string;
+  newKeyId: number | null;
+}
+
 /**
- * Writes the outcome event of a request into the outbox, inside the transaction that sets the
- * request's final state: the event exists if and only if that state is committed.
+ * Builds the outcome event of a request as an outbox message. The caller adds it to the outbox
+ * in the transaction that sets the request's final state: the event exists if and only if that
+ * state is committed.
  */
 @Injectable()
 export class OutcomeEvents {
-  constructor(
-    private readonly config: AppConfig,
-    private readonly outbox: OutboxWriter,
-  ) {}
+  constructor(private readonly config: AppConfig) {}
 
-  async completed(transaction: EntityManager, request: ResendRequest, submittedAt: Date): Promise<void> {
+  completed(
+    request: OutcomeSubject,
+    task: { newKeyId: number; resolvedByLookup: boolean; duplicateOf?: OriginalRequest },
+    submittedAt: Date,
+  ): OutboxMessage {
     const event: ResendCompletedEvent = {
       requestId: request.requestId,
       keyId: request.keyId!,
       taskName: request.taskName!,
-      newKeyId: request.providerTaskId!,
+      newKeyId: task.newKeyId,
       attempts: request.attempts,
       submittedAt: submittedAt.toISOString(),
       correlationId: request.correlationId,
-      resolvedByLookup: request.resolvedByLookup,
+      resolvedByLookup: task.resolvedByLookup,
+      ...(task.duplicateOf ? { duplicateOf: task.duplicateOf } : {}),
     };
-    await this.write(transaction, this.config.topics.completed, request, event, submittedAt);
+    return this.message(this.config.topics.completed, request, event, submittedAt);
   }
 
-  async failed(
-    transaction: EntityManager,
-    request: ResendRequest,
-    failure: FailureDescription,
-    failedAt: Date,
-    duplicateOf?: { requestId: string; newKeyId: number | null },
-  ): Promise<void> {
+  failed(request: OutcomeSubject, failure: FailureDescription, failedAt: Date, duplicateOf?: OriginalRequest): OutboxMessage {
     const event: ResendFailedEvent = {
       requestId: request.requestId,
       keyId: request.keyId,
@@ -59,16 +69,10 @@ export class OutcomeEvents {
       correlationId: request.correlationId,
       ...(duplicateOf ? { duplicateOf } : {}),
     };
-    await this.write(transaction, this.config.topics.failed, request, event, failedAt);
+    return this.message(this.config.topics.failed, request, event, failedAt);
   }
 
-  private async write(
-    transaction: EntityManager,
-    topic: string,
-    request: ResendRequest,
-    event: object,
-    time: Date,
-  ): Promise<void> {
+  private message(topic: string, request: OutcomeSubject, event: object, time: Date): OutboxMessage {
     const id = randomUUID();
     const subject = request.keyId === null ? undefined : String(request.keyId);
     const headers = buildCloudEventHeaders({
@@ -79,6 +83,6 @@ export class OutcomeEvents {
       subject,
       correlationId: request.correlationId ?? undefined,
     });
-    await this.outbox.add(transaction, { id, topic, key: subject ?? null, value: event, headers });
+    return { id, topic, key: subject ?? null, value: event, headers };
   }
 }

@@ -1,14 +1,16 @@
 import { OutboxModule } from '#outbox';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { Sql } from '../database/sql.js';
 import { OutcomeEvents } from './outcome-events.js';
 
 /** The last step of the flow: outcome events through the transactional outbox, and the relay that publishes them. */
 @Module({
   imports: [
     OutboxModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [AppConfig, Sql],
+      useFactory: (config: AppConfig, database: Sql) => ({
+        database,
         databaseUrl: config.database.url,
         pollIntervalMs: config.outbox.pollIntervalMs,
         batchSize: config.outbox.batchSize,

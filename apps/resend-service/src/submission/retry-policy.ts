@@ -1,16 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { backoffDelayMs } from '#common';
 import { AppConfig } from '../config/app-config.js';
-import type { ResendRequest } from '../requests/resend-request.entity.js';
 
-/** When to try a request again, and when to stop trying (maximum attempts or maximum age). */
+/**
+ * When to try a request again, and when to stop trying (maximum attempts or maximum age).
+ * The claim statement applies the same two limits before a call (submission.sql.ts, `exhausted`).
+ */
 @Injectable()
 export class RetryPolicy {
   constructor(private readonly config: AppConfig) {}
 
-  isExhausted(request: ResendRequest, now = new Date()): boolean {
+  isExhausted(request: { attempts: number; receivedAt: Date }, now = new Date()): boolean {
     const { maxAttempts, maxAgeMs } = this.config.submission;
     return request.attempts >= maxAttempts || now.getTime() - request.receivedAt.getTime() >= maxAgeMs;
+  }
+
+  /** Lookups that keep failing give up after as many tries as calls do. */
+  get maxLookupFailures(): number {
+    return this.config.submission.maxAttempts;
   }
 
   nextAttemptAt(failures: number, delay: 'normal' | 'long', now = new Date()): Date {

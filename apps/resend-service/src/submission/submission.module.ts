@@ -1,10 +1,9 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ItniotechClient } from '#itniotech';
 import { OutcomeModule } from '../outcome/outcome.module.js';
-import { AttemptLog } from './attempt-log.js';
 import { providerProviders } from './provider.providers.js';
 import { RequestClaims } from './request-claims.js';
-import { RequestTransitions } from './request-transitions.js';
+import { ResultRecorder } from './result-recorder.js';
 import { RetryPolicy } from './retry-policy.js';
 import { SubmissionProcessor } from './submission.processor.js';
 import { SubmissionWorker } from './submission.worker.js';
@@ -16,8 +15,7 @@ import { SubmissionWorker } from './submission.worker.js';
     ...providerProviders,
     RequestClaims,
     RetryPolicy,
-    AttemptLog,
-    RequestTransitions,
+    ResultRecorder,
     SubmissionProcessor,
     SubmissionWorker,
   ],

@@ -1,176 +1,116 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { failpoint } from '#common';
 import { ItniotechClient, type Classification, type Classifier, type ProviderCallResult } from '#itniotech';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import type { ResendRequest } from '../requests/resend-request.entity.js';
-import { AttemptLog } from './attempt-log.js';
+import { Sql } from '../database/sql.js';
+import type { FailureDescription } from '../outcome/outcome-events.js';
+import { lookupAttemptRecord, submitAttemptRecord, type AttemptRecord } from './attempt-record.js';
+import type { ClaimedRequest } from './claimed-request.js';
+import { stepAfterClaim, stepAfterLookup, stepAfterSubmit, type NextStep } from './next-step.js';
 import { CLASSIFIER } from './provider.providers.js';
-import { RequestTransitions } from './request-transitions.js';
+import { ResultRecorder, type RecordedStep } from './result-recorder.js';
 import { RetryPolicy } from './retry-policy.js';
+import { finishAttempts, markSubmitInFlight, startLookupAttempt } from './submission.sql.js';
 
-/** Answers that, after a call whose outcome was unknown, most likely mean that call created our task. */
-const TASK_ALREADY_EXISTS_CODES = new Set(['-41', '-20']);
+/** Our lease was taken over (it expired while we worked): another worker owns the request now. */
+export class LeaseLostError extends Error {
+  constructor(requestId: string) {
+    super(`lease on request ${requestId} was lost; leaving it to its new owner`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+interface StepWithAttempt {
+  step: NextStep;
+  attempt?: AttemptRecord;
+}
 
 /**
  * Takes one claimed request one step further: resolves an unknown earlier outcome by looking
- * the task up, or sends the signed call, and records the result with the request's new state.
+ * the task up, or sends the signed call, and hands the result to the ResultRecorder. The
+ * decisions are the pure functions of next-step.ts; this class only makes the calls.
  */
 @Injectable()
 export class SubmissionProcessor {
   private readonly logger = new Logger(SubmissionProcessor.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly client: ItniotechClient,
     @Inject(CLASSIFIER) private readonly classify: Classifier,
-    private readonly attempts: AttemptLog,
-    private readonly transitions: RequestTransitions,
+    private readonly recorder: ResultRecorder,
     private readonly retryPolicy: RetryPolicy,
     private readonly config: AppConfig,
   ) {}
 
-  async process(request: ResendRequest): Promise<void> {
+  async process(request: ClaimedRequest): Promise<void> {
     await failpoint('after_claim');
-    if (request.outcomeUnknown) {
-      const settled = await this.resolveUnknownOutcome(request);
-      if (settled) return;
+    let next: StepWithAttempt = { step: stepAfterClaim(request) };
+    if (next.step.kind === 'look_up') next = await this.lookUp(request);
+    if (next.step.kind === 'submit') {
+      // The lookup found nothing: its row is completed on its own, and the call goes ahead.
+      if (next.attempt) await this.sql.query(finishAttempts, [JSON.stringify([next.attempt])]);
+      next = await this.submit(request);
     }
-    if (this.retryPolicy.isExhausted(request)) {
-      await this.dataSource.transaction((transaction) =>
-        this.transitions.fail(transaction, request, {
-          code: request.errorCode ?? 'RETRIES_EXHAUSTED',
-          message: `gave up after ${request.attempts} attempts: ${request.errorMessage ?? 'no answer'}`,
-          category: 'retries_exhausted',
-        }),
-      );
-      return;
+    if (next.step.kind === 'look_up_before_failing') {
+      // Recorded first (still in progress, outcome unknown): a crash during the lookup leads to another lookup.
+      await this.record(request, next.step, next.attempt);
+      next = await this.lookUp(request, next.step.failure);
     }
-    await this.submit(request);
+    await this.record(request, next.step as RecordedStep, next.attempt);
   }
 
-  private async submit(request: ResendRequest): Promise<void> {
-    const body = request.providerBody!;
-    // Committed before the call: if we die while it is in flight, whoever resumes the request
-    // sees outcome_unknown and looks the task up instead of creating a second one.
-    const attemptId = await this.dataSource.transaction(async (transaction) => {
-      await this.transitions.markCallInFlight(transaction, request);
-      return this.attempts.start(transaction, request.id, 'submit', body);
-    });
-    const result = await this.client.resendAi(body);
+  private async submit(request: ClaimedRequest): Promise<StepWithAttempt> {
+    if (request.submitAttemptId === null) await this.markInFlight(request);
+    const result = await this.client.resendAi(request.providerBody);
     const verdict = this.classify(result);
     this.logOutcome(request, result, verdict);
     await failpoint('before_result_commit');
-    let lookUpBeforeFailing = false;
-    await this.dataSource.transaction(async (transaction) => {
-      await this.attempts.finishSubmit(transaction, attemptId, result, verdict);
-      if (result.kind === 'accepted') {
-        await this.transitions.complete(transaction, request, result.taskId, false);
-      } else if (verdict.decision === 'final' && this.mayBeOurOwnTask(request, verdict)) {
-        await this.transitions.reschedule(transaction, request, {
-          nextAttemptAt: new Date(),
-          outcomeUnknown: true,
-          errorCode: verdict.errorCode,
-          errorMessage: `${verdict.message} (after an unknown outcome: looking the task up)`,
-        });
-      } else if (verdict.decision === 'final' && verdict.outcomeUnknown) {
-        // A final answer that may still have created the task (BAD_RESPONSE, such as "success"
-        // without a task id): the request stays in progress, outcome unknown, and is looked up below.
-        lookUpBeforeFailing = true;
-      } else if (verdict.decision === 'final') {
-        await this.transitions.fail(transaction, request, {
-          code: verdict.errorCode,
-          message: verdict.message,
-          category: 'provider_rejected',
-        });
-      } else {
-        await this.retryLater(transaction, request, verdict);
-      }
-    });
-    if (lookUpBeforeFailing && !(await this.resolveUnknownOutcome(request))) {
-      // The provider holds no such task: the final answer stands.
-      await this.dataSource.transaction((transaction) =>
-        this.transitions.fail(transaction, request, { code: verdict.errorCode, message: verdict.message, category: 'provider_rejected' }),
-      );
-    }
+    return {
+      step: stepAfterSubmit(request, result, verdict, this.retryPolicy),
+      attempt: submitAttemptRecord(request.submitAttemptId!, result, verdict),
+    };
   }
 
-  private async retryLater(
-    transaction: Parameters<RequestTransitions['reschedule']>[0],
-    request: ResendRequest,
-    verdict: Classification,
-  ): Promise<void> {
-    if (this.retryPolicy.isExhausted(request) && !verdict.outcomeUnknown) {
-      await this.transitions.fail(transaction, request, {
-        code: verdict.errorCode,
-        message: `gave up after ${request.attempts} attempts: ${verdict.message}`,
-        category: 'retries_exhausted',
-      });
-      return;
-    }
-    // An exhausted request whose last outcome is unknown still gets its lookup before it may fail.
-    await this.transitions.reschedule(transaction, request, {
-      nextAttemptAt: this.retryPolicy.nextAttemptAt(request.attempts, verdict.retryDelay),
-      outcomeUnknown: verdict.outcomeUnknown,
-      errorCode: verdict.errorCode,
-      errorMessage: verdict.message,
-    });
+  /** Committed before the call, as the claim does for a first call. */
+  private async markInFlight(request: ClaimedRequest): Promise<void> {
+    const [marked] = await this.sql.query<{ attempts: number; first_attempt_at: Date; attempt_id: string }>(markSubmitInFlight, [
+      request.id,
+      request.leaseOwner,
+    ]);
+    if (!marked) throw new LeaseLostError(request.requestId);
+    request.attempts = marked.attempts;
+    request.firstAttemptAt = marked.first_attempt_at;
+    request.submitAttemptId = marked.attempt_id;
   }
 
-  private mayBeOurOwnTask(request: ResendRequest, verdict: Classification): boolean {
-    return request.hadUnknownOutcome && TASK_ALREADY_EXISTS_CODES.has(verdict.errorCode);
-  }
-
-  /** Returns true when the request is settled (completed, failed or rescheduled) without a new call. */
-  private async resolveUnknownOutcome(request: ResendRequest): Promise<boolean> {
-    const taskName = request.taskName!;
+  private async lookUp(request: ClaimedRequest, pendingFailure?: FailureDescription): Promise<StepWithAttempt> {
     const window = this.lookupWindow(request);
-    const attemptId = await this.dataSource.transaction((transaction) =>
-      this.attempts.start(transaction, request.id, 'lookup', { taskName, from: window.from, to: window.to }),
-    );
-    const started = performance.now();
-    const result = await this.client.findTasksByName(taskName, window);
-    const latencyMs = performance.now() - started;
-    return this.dataSource.transaction(async (transaction) => {
-      await this.attempts.finishLookup(transaction, attemptId, result, latencyMs);
-      if (result.kind === 'found') {
-        const task = result.tasks[0]!;
-        this.logger.log(`request ${request.requestId}: earlier call did create task ${task.jobId}; completing without a new call`);
-        await this.transitions.complete(transaction, request, task.jobId, true);
-        return true;
-      }
-      if (result.kind === 'not_found') {
-        await this.transitions.clearUnknownOutcome(transaction, request);
-        return false;
-      }
-      const lookupFailures = request.lookupFailures + 1;
-      if (lookupFailures >= this.config.submission.maxAttempts) {
-        await this.transitions.fail(transaction, request, {
-          code: result.errorCode,
-          message: `the provider may or may not have created task "${taskName}": the lookup kept failing (${result.message}); check the provider before resending`,
-          category: 'outcome_unknown',
-        });
-        return true;
-      }
-      await this.transitions.reschedule(transaction, request, {
-        nextAttemptAt: this.retryPolicy.nextAttemptAt(lookupFailures, 'normal'),
-        outcomeUnknown: true,
-        errorCode: result.errorCode,
-        errorMessage: `task lookup failed: ${result.message}`,
-        lookupFailed: true,
-      });
-      return true;
-    });
+    const [started] = await this.sql.query<{ id: string }>(startLookupAttempt, [
+      request.id,
+      JSON.stringify({ taskName: request.taskName, from: window.from, to: window.to }),
+    ]);
+    const startedAt = performance.now();
+    const result = await this.client.findTasksByName(request.taskName, window);
+    const attempt = lookupAttemptRecord(started!.id, result, performance.now() - startedAt);
+    if (result.kind === 'found') {
+      this.logger.log(`request ${request.requestId}: earlier call did create task ${result.tasks[0]!.jobId}; completing without a new call`);
+    }
+    return { step: stepAfterLookup(request, result, this.retryPolicy, pendingFailure), attempt };
+  }
+
+  private async record(request: ClaimedRequest, step: RecordedStep, attempt?: AttemptRecord): Promise<void> {
+    if (!(await this.recorder.record({ request, step, attempt }))) throw new LeaseLostError(request.requestId);
   }
 
   /** Around the first call, generous on both sides: the provider's clock and ours may differ. */
-  private lookupWindow(request: ResendRequest): { from: Date; to: Date } {
+  private lookupWindow(request: ClaimedRequest): { from: Date; to: Date } {
     const marginMs = this.config.provider.lookupWindowMinutes * 60_000;
     const firstCall = (request.firstAttemptAt ?? request.receivedAt).getTime();
     return { from: new Date(firstCall - marginMs), to: new Date(Date.now() + marginMs) };
   }
 
-  private logOutcome(request: ResendRequest, result: ProviderCallResult, verdict: Classification): void {
+  private logOutcome(request: ClaimedRequest, result: ProviderCallResult, verdict: Classification): void {
     const subject = `request ${request.requestId} (keyId ${request.keyId}, attempt ${request.attempts})`;
     if (result.kind === 'accepted') {
       this.logger.log(`${subject}: provider created task ${result.taskId} in ${Math.round(result.latencyMs)} ms`);

@@ -2,10 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { backoffDelayMs } from '#common';
 import { AppConfig } from '../config/app-config.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
-import type { ResendRequest } from '../requests/resend-request.entity.js';
+import type { ClaimedRequest } from './claimed-request.js';
 import { RequestClaims } from './request-claims.js';
-import { LeaseLostError } from './request-transitions.js';
-import { SubmissionProcessor } from './submission.processor.js';
+import { LeaseLostError, SubmissionProcessor } from './submission.processor.js';
 
 /**
  * Runs in every instance: claims pending requests (up to SUBMISSION_CONCURRENCY at a time)
@@ -68,7 +67,7 @@ export class SubmissionWorker {
     }
   }
 
-  private async claimSafely(limit: number): Promise<ResendRequest[]> {
+  private async claimSafely(limit: number): Promise<ClaimedRequest[]> {
     try {
       const claimed = await this.claims.claim(limit);
       if (this.consecutiveClaimFailures > 0) this.logger.log('claiming requests again');
@@ -88,7 +87,7 @@ export class SubmissionWorker {
     return backoffDelayMs(this.consecutiveClaimFailures, { baseMs: 500, maxMs: 30_000 });
   }
 
-  private startProcessing(request: ResendRequest): void {
+  private startProcessing(request: ClaimedRequest): void {
     const work = this.processor
       .process(request)
       .catch((error: unknown) => this.reportFailure(request, error))
@@ -100,7 +99,7 @@ export class SubmissionWorker {
     this.inFlight.add(work);
   }
 
-  private reportFailure(request: ResendRequest, error: unknown): void {
+  private reportFailure(request: ClaimedRequest, error: unknown): void {
     if (error instanceof LeaseLostError) {
       this.logger.warn(error.message);
       return;

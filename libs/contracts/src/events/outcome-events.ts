@@ -22,6 +22,8 @@ export interface ResendCompletedEvent {
   correlationId: string | null;
   /** True when the answer was lost and the new task was found by querying the provider instead. */
   resolvedByLookup: boolean;
+  /** Present when this request repeated an earlier one: the answer is the earlier request's task. */
+  duplicateOf?: { requestId: string; newKeyId: number | null };
 }
 
 /** Value of a `campaign.resend.failed` message: the request will not create a task. */

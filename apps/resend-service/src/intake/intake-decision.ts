@@ -1,0 +1,93 @@
+import { describeIssues } from '#contracts';
+import type { FailureDescription } from '../outcome/outcome-events.js';
+import type { ReceivedMessage, ReceivedRequest } from './received-message.js';
+
+/** The request that holds a keyId now: pending, in progress or completed (at most one, by a unique index). */
+export interface LiveRequest {
+  id: string;
+  requestId: string;
+  keyId: number;
+  status: 'pending' | 'in_progress' | 'completed';
+  fingerprint: string | null;
+  providerTaskId: number | null;
+}
+
+/** What has already been recorded from this batch's topic-partition, or under its requestIds. */
+export interface RecordedBefore {
+  requestIds: Set<string>;
+  offsets: Set<string>;
+}
+
+/**
+ * redelivery   already recorded: nothing to do
+ * dead_letter  cannot be a request at all
+ * pending      a new request: to be submitted
+ * duplicate    same payload as the live request of its keyId: answered from it, never sent
+ * conflict     another payload for a keyId that is taken: refused
+ * invalid      breaks a validation rule: refused (and kept as a dead letter too when it has no keyId)
+ */
+export type IntakeDecision =
+  | { kind: 'redelivery' }
+  | { kind: 'dead_letter' }
+  | { kind: 'pending' }
+  | { kind: 'duplicate'; original: LiveRequest }
+  | { kind: 'conflict'; original: LiveRequest; failure: FailureDescription }
+  | { kind: 'invalid'; failure: FailureDescription; alsoDeadLetter: boolean };
+
+/**
+ * Decides every message of a batch, in partition order: a request recorded earlier in the batch
+ * counts like one recorded before it (a second copy is a redelivery or a duplicate). `live` maps
+ * keyIds to the requests holding them, as locked in the database.
+ */
+export function decideIntake(
+  messages: readonly ReceivedMessage[],
+  recorded: RecordedBefore,
+  live: ReadonlyMap<number, LiveRequest>,
+): IntakeDecision[] {
+  const requestIds = new Set(recorded.requestIds);
+  const holders = new Map(live);
+  return messages.map((received) => {
+    if (received.kind === 'dead_letter') return { kind: 'dead_letter' };
+    if (requestIds.has(received.requestId) || recorded.offsets.has(received.message.offset)) {
+      return { kind: 'redelivery' };
+    }
+    requestIds.add(received.requestId);
+    const decision = decideRequest(received, holders);
+    if (decision.kind === 'pending') holders.set(received.keyId!, newHolder(received));
+    return decision;
+  });
+}
+
+function decideRequest(received: ReceivedRequest, holders: ReadonlyMap<number, LiveRequest>): IntakeDecision {
+  const { parsed } = received;
+  if (!parsed.ok) {
+    const failure = { code: 'VALIDATION', category: 'validation' as const, message: describeIssues(parsed.issues) };
+    return { kind: 'invalid', failure, alsoDeadLetter: parsed.keyId === null };
+  }
+  const original = holders.get(parsed.body.keyId);
+  if (!original) return { kind: 'pending' };
+  if (original.fingerprint === received.fingerprint) return { kind: 'duplicate', original };
+  return { kind: 'conflict', original, failure: conflictFailure(received, original) };
+}
+
+function conflictFailure(received: ReceivedRequest, original: LiveRequest): FailureDescription {
+  const task = original.providerTaskId ? `, new task ${original.providerTaskId}` : '';
+  return {
+    code: 'DUPLICATE_KEY_ID',
+    category: 'duplicate',
+    message:
+      `keyId ${received.keyId} already has request ${original.requestId} (${original.status}${task}) with a different payload; ` +
+      'a keyId can be resent again only after its earlier request failed',
+  };
+}
+
+function newHolder(received: ReceivedRequest): LiveRequest {
+  return {
+    id: received.rowId,
+    requestId: received.requestId,
+    keyId: received.keyId!,
+    status: 'pending',
+    fingerprint: received.fingerprint,
+    providerTaskId: null,
+  };
+}

@@ -1,0 +1,93 @@
+import type { SqlStatement } from '#common';
+
+/**
+ * The statements of intake, one round trip each for a whole batch of one partition:
+ * what was recorded before, the live requests of the batch's keyIds (locked), the new rows.
+ */
+
+/** Rows already recorded under one of the batch's requestIds or at one of its offsets (a redelivery). */
+export const selectRecorded: SqlStatement = {
+  name: 'intake.select-recorded',
+  text: `SELECT request_id, kafka_offset::text AS kafka_offset
+           FROM resend_request
+          WHERE request_id = ANY($1::text[])
+             OR (kafka_topic = $2 AND kafka_partition = $3 AND kafka_offset = ANY($4::bigint[]))`,
+};
+export interface RecordedRow {
+  request_id: string;
+  kafka_offset: string;
+}
+
+/**
+ * The requests holding the batch's keyIds, locked until the batch commits: a worker finishing one
+ * of them waits, so a repeat recorded here is seen by the statement that answers its repeats.
+ * Locked in keyId order, so that two batches never wait on each other in a cycle.
+ */
+export const lockLiveRequests: SqlStatement = {
+  name: 'intake.lock-live-requests',
+  text: `SELECT id, request_id, key_id::text AS key_id, status, body_fingerprint, provider_task_id::text AS provider_task_id
+           FROM resend_request
+          WHERE key_id = ANY($1::bigint[]) AND status IN ('pending', 'in_progress', 'completed')
+          ORDER BY key_id
+            FOR UPDATE`,
+};
+export interface LiveRequestRow {
+  id: string;
+  request_id: string;
+  key_id: string;
+  status: 'pending' | 'in_progress' | 'completed';
+  body_fingerprint: string | null;
+  provider_task_id: string | null;
+}
+
+/**
+ * Every new row of the batch. A unique index the batch did not see coming (a concurrent intake of
+ * the same keyId or requestId on another partition) skips the row instead of failing: the caller
+ * compares the count and records the batch again, seeing the other row this time.
+ */
+export const insertRequests: SqlStatement = {
+  name: 'intake.insert-requests',
+  text: `INSERT INTO resend_request (id, request_id, key_id, task_name, correlation_id, status, payload, provider_body,
+                                     body_fingerprint, provider_task_id, duplicate_of, error_code, error_message,
+                                     error_category, next_attempt_at, finished_at, kafka_topic, kafka_partition, kafka_offset)
+         SELECT id, request_id, key_id, task_name, correlation_id, status, payload, provider_body,
+                body_fingerprint, provider_task_id, duplicate_of, error_code, error_message,
+                error_category, CASE WHEN status = 'pending' THEN now() END, CASE WHEN finished THEN now() END,
+                kafka_topic, kafka_partition, kafka_offset
+           FROM jsonb_to_recordset($1::jsonb) AS r(
+                id uuid, request_id text, key_id bigint, task_name text, correlation_id text, status text, payload jsonb,
+                provider_body jsonb, body_fingerprint text, provider_task_id bigint, duplicate_of uuid, error_code text,
+                error_message text, error_category text, finished boolean, kafka_topic text, kafka_partition integer,
+                kafka_offset bigint)
+         ON CONFLICT DO NOTHING
+         RETURNING id`,
+};
+export interface NewRequestRow {
+  id: string;
+  request_id: string;
+  key_id: number | null;
+  task_name: string | null;
+  correlation_id: string | null;
+  status: 'pending' | 'duplicate' | 'failed' | 'completed';
+  payload: Record<string, unknown>;
+  provider_body: object | null;
+  body_fingerprint: string | null;
+  provider_task_id: number | null;
+  duplicate_of: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  error_category: string | null;
+  finished: boolean;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+}
+
+/** A dead letter; read again (a redelivery), it is not recorded twice. */
+export const insertDeadLetter: SqlStatement = {
+  name: 'intake.insert-dead-letter',
+  text: `INSERT INTO dead_letter (kafka_topic, kafka_partition, kafka_offset, message_key, message_value, headers, reason, error_message, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT DO NOTHING
+         RETURNING id`,
+};

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { parseResendRequest, type DeadLetterReason, type ParsedResendRequest } from '#contracts';
+import { bodyFingerprint } from '../requests/body-fingerprint.js';
+import type { ConsumedMessage } from './consumed-message.js';
+import { decodeMessageValue } from './message-decoding.js';
+
+/** A consumed message read as far as it can be without the database: a request, or a dead letter. */
+export type ReceivedMessage =
+  | { kind: 'dead_letter'; message: ConsumedMessage; reason: DeadLetterReason; error: string }
+  | {
+      kind: 'request';
+      message: ConsumedMessage;
+      /** The id its row gets if it is recorded: known up front, so a later copy in the batch can point at it. */
+      rowId: string;
+      requestId: string;
+      payload: Record<string, unknown>;
+      parsed: ParsedResendRequest;
+      keyId: number | null;
+      /** Of the normalised provider body; null when the request is invalid. */
+      fingerprint: string | null;
+    };
+
+export type ReceivedRequest = Extract<ReceivedMessage, { kind: 'request' }>;
+
+/** Decodes and validates one message. Never throws. */
+export function readMessage(message: ConsumedMessage): ReceivedMessage {
+  const decoded = decodeMessageValue(message.value);
+  if (!decoded.ok) return { kind: 'dead_letter', message, reason: decoded.reason, error: decoded.message };
+  const parsed = parseResendRequest(decoded.value);
+  return {
+    kind: 'request',
+    message,
+    rowId: randomUUID(),
+    // Without a requestId, the Kafka position names the request: the same every time it is read.
+    requestId: parsed.requestId ?? `${message.topic}:${message.partition}:${message.offset}`,
+    payload: decoded.value,
+    parsed,
+    keyId: parsed.ok ? parsed.body.keyId : parsed.keyId,
+    fingerprint: parsed.ok ? bodyFingerprint(parsed.body) : null,
+  };
+}

@@ -1,0 +1,91 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { KafkaLogger, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import { AppConfig } from '../config/app-config.js';
+import { consumedMessageFrom } from './consumed-message.js';
+import { IntakeService } from './intake.service.js';
+
+/**
+ * The Kafka side of the hybrid app, as a Nest transport strategy (started with the app's
+ * microservices, closed first by FlowLifecycle). It owns a kafkajs consumer in batch mode: each
+ * fetched batch of a partition is recorded in chunks of INTAKE_BATCH_SIZE, one transaction each,
+ * and a chunk's offsets are resolved and committed only after it is committed in PostgreSQL.
+ * Key, value and headers reach intake as the bytes that arrived (dead letters copy them exactly).
+ */
+@Injectable()
+export class RequestConsumer extends Server implements CustomTransportStrategy {
+  private readonly log = new Logger(RequestConsumer.name);
+  private consumer: Consumer | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly intake: IntakeService,
+  ) {
+    super();
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      this.consumer = this.createConsumer();
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: [this.config.topics.requested], fromBeginning: true });
+      await this.consumer.run({
+        // Partitions are independent (order matters only within one): record them in parallel.
+        partitionsConsumedConcurrently: this.config.intake.concurrentPartitions,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.consumeBatch(payload),
+      });
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  /** Stops fetching; a batch being recorded is given up by IntakeService.stop() and redelivered. */
+  async close(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.disconnect();
+  }
+
+  on(): never {
+    throw new Error('RequestConsumer has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  private async consumeBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    const messages = batch.messages.map((message) => consumedMessageFrom(batch.topic, batch.partition, message));
+    for (let start = 0; start < messages.length; start += this.config.intake.batchSize) {
+      // After a rebalance the rest of the batch belongs to another member now.
+      if (!isRunning() || isStale()) return;
+      const chunk = messages.slice(start, start + this.config.intake.batchSize);
+      await this.intake.receiveBatch(chunk, heartbeat);
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private createConsumer(): Consumer {
+    const kafka = new Kafka({
+      clientId: this.config.kafka.clientId,
+      brokers: this.config.kafka.brokers,
+      logLevel: logLevel.WARN,
+      // kafkajs' own lines through the app's logger (structured, with its levels), as Nest's Kafka transport does.
+      logCreator: () => KafkaLogger(this.log),
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
+    });
+    this.log.log(`consuming ${this.config.topics.requested} as group ${this.config.kafka.groupId}`);
+    return kafka.consumer({
+      groupId: this.config.kafka.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.config.kafka.sessionTimeoutMs,
+      heartbeatInterval: this.config.kafka.heartbeatIntervalMs,
+      // kafkajs would otherwise give up (and stop consuming) after a few failed reconnects.
+      retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
+    });
+  }
+}

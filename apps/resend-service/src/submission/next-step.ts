@@ -1,0 +1,117 @@
+import type { Classification, ProviderCallResult, TaskLookupResult } from '#itniotech';
+import type { FailureDescription } from '../outcome/outcome-events.js';
+import type { ClaimedRequest } from './claimed-request.js';
+import type { RetryPolicy } from './retry-policy.js';
+
+/** Answers that, after a call whose outcome was unknown, most likely mean that call created our task. */
+const TASK_ALREADY_EXISTS_CODES = new Set(['-41', '-20']);
+
+/**
+ * What happens to a claimed request next. The terminal ones (complete, fail) carry everything
+ * the outcome event says; `retry` puts it back to pending until `nextAttemptAt`.
+ */
+export type NextStep =
+  | { kind: 'look_up' }
+  | { kind: 'submit' }
+  | { kind: 'complete'; taskId: number; resolvedByLookup: boolean }
+  | { kind: 'fail'; failure: FailureDescription }
+  | { kind: 'retry'; nextAttemptAt: Date; outcomeUnknown: boolean; errorCode: string; errorMessage: string; lookupFailed?: boolean }
+  /** A final answer that may still have created the task (BAD_RESPONSE): it fails only if a lookup finds nothing. */
+  | { kind: 'look_up_before_failing'; failure: FailureDescription };
+
+/** Right after the claim: an unknown earlier outcome is resolved first; an exhausted request is not sent again. */
+export function stepAfterClaim(request: ClaimedRequest): NextStep {
+  if (request.lastOutcomeUnknown) return { kind: 'look_up' };
+  if (request.exhausted) return exhaustedBeforeSending(request);
+  return { kind: 'submit' };
+}
+
+/** After a resend call: its result, as classified. */
+export function stepAfterSubmit(
+  request: ClaimedRequest,
+  result: ProviderCallResult,
+  verdict: Classification,
+  policy: RetryPolicy,
+  now = new Date(),
+): NextStep {
+  if (result.kind === 'accepted') return { kind: 'complete', taskId: result.taskId, resolvedByLookup: false };
+  if (verdict.decision === 'final') {
+    if (request.hadUnknownOutcome && TASK_ALREADY_EXISTS_CODES.has(verdict.errorCode)) {
+      return {
+        kind: 'retry',
+        nextAttemptAt: now,
+        outcomeUnknown: true,
+        errorCode: verdict.errorCode,
+        errorMessage: `${verdict.message} (after an unknown outcome: looking the task up)`,
+      };
+    }
+    const failure = { code: verdict.errorCode, message: verdict.message, category: 'provider_rejected' as const };
+    return verdict.outcomeUnknown ? { kind: 'look_up_before_failing', failure } : { kind: 'fail', failure };
+  }
+  // An exhausted request whose last outcome is unknown still gets its lookup before it may fail.
+  if (policy.isExhausted(request, now) && !verdict.outcomeUnknown) {
+    return {
+      kind: 'fail',
+      failure: {
+        code: verdict.errorCode,
+        message: `gave up after ${request.attempts} attempts: ${verdict.message}`,
+        category: 'retries_exhausted',
+      },
+    };
+  }
+  return {
+    kind: 'retry',
+    nextAttemptAt: policy.nextAttemptAt(request.attempts, verdict.retryDelay, now),
+    outcomeUnknown: verdict.outcomeUnknown,
+    errorCode: verdict.errorCode,
+    errorMessage: verdict.message,
+  };
+}
+
+/**
+ * After looking the task up by name. `pendingFailure` is the final answer that waits for this
+ * lookup (look_up_before_failing); without one, a task that does not exist may be sent now.
+ */
+export function stepAfterLookup(
+  request: ClaimedRequest,
+  result: TaskLookupResult,
+  policy: RetryPolicy,
+  pendingFailure?: FailureDescription,
+  now = new Date(),
+): NextStep {
+  if (result.kind === 'found') return { kind: 'complete', taskId: result.tasks[0]!.jobId, resolvedByLookup: true };
+  if (result.kind === 'not_found') {
+    if (pendingFailure) return { kind: 'fail', failure: pendingFailure };
+    return request.exhausted ? exhaustedBeforeSending(request) : { kind: 'submit' };
+  }
+  const lookupFailures = request.lookupFailures + 1;
+  if (lookupFailures >= policy.maxLookupFailures) {
+    return {
+      kind: 'fail',
+      failure: {
+        code: result.errorCode,
+        message: `the provider may or may not have created task "${request.taskName}": the lookup kept failing (${result.message}); check the provider before resending`,
+        category: 'outcome_unknown',
+      },
+    };
+  }
+  return {
+    kind: 'retry',
+    nextAttemptAt: policy.nextAttemptAt(lookupFailures, 'normal', now),
+    outcomeUnknown: true,
+    errorCode: result.errorCode,
+    errorMessage: `task lookup failed: ${result.message}`,
+    lookupFailed: true,
+  };
+}
+
+function exhaustedBeforeSending(request: ClaimedRequest): NextStep {
+  return {
+    kind: 'fail',
+    failure: {
+      code: request.errorCode ?? 'RETRIES_EXHAUSTED',
+      message: `gave up after ${request.attempts} attempts: ${request.errorMessage ?? 'no answer'}`,
+      category: 'retries_exhausted',
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import type { SqlExecutor } from '#common';
+import { OutboxWriter, type OutboxMessage } from '#outbox';
+import type { ErrorCategory } from '#contracts';
+import { Sql } from '../database/sql.js';
+import { OutcomeEvents } from '../outcome/outcome-events.js';
+import type { AttemptRecord } from './attempt-record.js';
+import type { ClaimedRequest } from './claimed-request.js';
+import type { NextStep } from './next-step.js';
+import { answerRepeats, finishRequests, type AnsweredRepeatRow } from './submission.sql.js';
+
+/** A step that changes the request's row: it ends, goes back to pending, or stays in progress awaiting a lookup. */
+export type RecordedStep = Extract<NextStep, { kind: 'complete' | 'fail' | 'retry' | 'look_up_before_failing' }>;
+
+export interface FinishedCall {
+  request: ClaimedRequest;
+  step: RecordedStep;
+  /** The attempt row to complete with it. */
+  attempt?: AttemptRecord;
+}
+
+interface Waiting {
+  call: FinishedCall;
+  resolve: (changed: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+/** More than this many results wait for the next transaction: one statement's JSON stays small. */
+const MAX_GROUP = 256;
+
+/**
+ * Records what calls ended with. Results that arrive while a transaction is being written are
+ * grouped into the next one ("group commit"): one transaction — new states, attempt rows, outcome
+ * events and the answers of repeats — for every call that finished meanwhile.
+ */
+@Injectable()
+export class ResultRecorder {
+  private readonly waiting: Waiting[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly outbox: OutboxWriter,
+    private readonly outcomes: OutcomeEvents,
+  ) {}
+
+  /** Resolves true once committed, false when the lease was lost (nothing of this call is written then). */
+  record(call: FinishedCall): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ call, resolve, reject });
+      if (!this.writing) void this.writeWhileWaiting();
+    });
+  }
+
+  private async writeWhileWaiting(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0, MAX_GROUP);
+      try {
+        const changed = await this.sql.transaction((transaction) => this.write(transaction, group.map((waiting) => waiting.call)));
+        group.forEach((waiting) => waiting.resolve(changed.has(waiting.call.request.id)));
+      } catch (error) {
+        group.forEach((waiting) => waiting.reject(error));
+      }
+    }
+    this.writing = false;
+  }
+
+  private async write(transaction: SqlExecutor, calls: FinishedCall[]): Promise<Set<string>> {
+    const rows = await transaction.query<{ id: string }>(finishRequests, [JSON.stringify(calls.map(changeOf))]);
+    const changed = new Set(rows.map((row) => row.id));
+    const ended = calls.filter((call) => changed.has(call.request.id) && (call.step.kind === 'complete' || call.step.kind === 'fail'));
+    const now = new Date();
+    const events = ended.map((call) => this.outcomeOf(call, now));
+    if (ended.length > 0) {
+      const repeats = await transaction.query<AnsweredRepeatRow>(answerRepeats, [ended.map((call) => call.request.id)]);
+      events.push(...repeats.map((repeat) => this.answerOf(repeat, now)));
+    }
+    await this.outbox.add(transaction, events);
+    return changed;
+  }
+
+  private outcomeOf({ request, step }: FinishedCall, now: Date): OutboxMessage {
+    if (step.kind === 'complete') {
+      return this.outcomes.completed(request, { newKeyId: step.taskId, resolvedByLookup: step.resolvedByLookup }, now);
+    }
+    return this.outcomes.failed(request, (step as Extract<RecordedStep, { kind: 'fail' }>).failure, now);
+  }
+
+  /** A repeat takes its original's result, naming the original; it made no call of its own. */
+  private answerOf(repeat: AnsweredRepeatRow, now: Date): OutboxMessage {
+    const subject = {
+      requestId: repeat.request_id,
+      keyId: Number(repeat.key_id),
+      taskName: repeat.task_name,
+      correlationId: repeat.correlation_id,
+      attempts: 0,
+    };
+    const newKeyId = repeat.provider_task_id === null ? null : Number(repeat.provider_task_id);
+    const duplicateOf = { requestId: repeat.original_request_id, newKeyId };
+    if (repeat.original_status === 'completed') {
+      return this.outcomes.completed(subject, { newKeyId: newKeyId!, resolvedByLookup: false, duplicateOf }, now);
+    }
+    const failure = { code: repeat.error_code!, message: repeat.error_message!, category: repeat.error_category as ErrorCategory };
+    return this.outcomes.failed(subject, failure, now, duplicateOf);
+  }
+}
+
+/** The row change a step stands for (one element of finishRequests' JSON). */
+function changeOf({ request, step, attempt }: FinishedCall) {
+  const base = {
+    id: request.id,
+    lease_owner: request.leaseOwner,
+    attempt: attempt ?? null,
+    provider_task_id: null as number | null,
+    resolved_by_lookup: null as boolean | null,
+    lookup_failed: false,
+    next_attempt_at: null as Date | null,
+  };
+  switch (step.kind) {
+    case 'complete':
+      return {
+        ...base,
+        status: 'completed',
+        provider_task_id: step.taskId,
+        resolved_by_lookup: step.resolvedByLookup,
+        outcome_unknown: false,
+        error_code: null,
+        error_message: null,
+        error_category: null,
+      };
+    case 'fail':
+      return {
+        ...base,
+        status: 'failed',
+        outcome_unknown: false,
+        error_code: step.failure.code,
+        error_message: step.failure.message,
+        error_category: step.failure.category,
+      };
+    case 'retry':
+      return {
+        ...base,
+        status: 'pending',
+        outcome_unknown: step.outcomeUnknown,
+        lookup_failed: step.lookupFailed ?? false,
+        next_attempt_at: step.nextAttemptAt,
+        error_code: step.errorCode,
+        error_message: step.errorMessage,
+        error_category: null,
+      };
+    case 'look_up_before_failing':
+      return {
+        ...base,
+        status: 'in_progress',
+        outcome_unknown: true,
+        error_code: step.failure.code,
+        error_message: step.failure.message,
+        error_category: null,
+      };
+  }
+}

@@ -1,0 +1,186 @@
+import type { SqlStatement } from '#common';
+
+/**
+ * The statements of submission. A request's happy path is two of them, each shared by a group of
+ * requests: `claimAndMarkInFlight` before the call, `finishRequests` after it (with the outcome
+ * events and answered repeats, in one transaction).
+ */
+
+/**
+ * Claims up to $3 due requests (pending and due, or in progress with an expired lease) under the
+ * lease $1, and marks those about to be sent as in flight (outcome unknown) with their attempt
+ * row — committed before any call, so that whoever resumes the request after a crash looks the
+ * task up first. A request whose last outcome is unknown is not marked: it is looked up first.
+ * `exhausted` applies SUBMISSION_MAX_ATTEMPTS ($4) and SUBMISSION_MAX_AGE_MS ($5): such a request
+ * is not sent again (RetryPolicy.isExhausted says the same after a call).
+ */
+export const claimAndMarkInFlight: SqlStatement = {
+  name: 'submission.claim-and-mark-in-flight',
+  text: `WITH candidate AS (
+           SELECT id, outcome_unknown AS was_unknown,
+                  attempts >= $4 OR received_at <= now() - make_interval(secs => $5::double precision / 1000) AS exhausted
+             FROM resend_request
+            WHERE (status = 'pending' AND next_attempt_at <= now())
+               OR (status = 'in_progress' AND lease_expires_at < now())
+            ORDER BY next_attempt_at
+            LIMIT $3
+              FOR UPDATE SKIP LOCKED
+         ), claimed AS (
+           UPDATE resend_request r
+              SET status = 'in_progress', lease_owner = $1,
+                  lease_expires_at = now() + make_interval(secs => $2::double precision / 1000),
+                  outcome_unknown = r.outcome_unknown OR NOT c.exhausted,
+                  attempts = r.attempts + CASE WHEN c.was_unknown OR c.exhausted THEN 0 ELSE 1 END,
+                  first_attempt_at = CASE WHEN c.was_unknown OR c.exhausted THEN r.first_attempt_at
+                                          ELSE COALESCE(r.first_attempt_at, now()) END,
+                  updated_at = now()
+             FROM candidate c
+            WHERE r.id = c.id
+           RETURNING r.id, r.request_id, r.key_id::text AS key_id, r.task_name, r.correlation_id, r.provider_body,
+                     r.attempts, c.was_unknown, c.exhausted, r.had_unknown_outcome, r.lookup_failures,
+                     r.error_code, r.error_message, r.received_at, r.first_attempt_at
+         ), started AS (
+           INSERT INTO submission_attempt (request_id, attempt_number, kind, request_body)
+           SELECT claimed.id,
+                  (SELECT COALESCE(MAX(a.attempt_number), 0) + 1 FROM submission_attempt a WHERE a.request_id = claimed.id),
+                  'submit', claimed.provider_body
+             FROM claimed
+            WHERE NOT claimed.was_unknown AND NOT claimed.exhausted
+           RETURNING id, request_id
+         )
+         SELECT claimed.*, started.id::text AS attempt_id
+           FROM claimed LEFT JOIN started ON started.request_id = claimed.id`,
+};
+export interface ClaimedRow {
+  id: string;
+  request_id: string;
+  key_id: string;
+  task_name: string;
+  correlation_id: string | null;
+  provider_body: object;
+  attempts: number;
+  was_unknown: boolean;
+  exhausted: boolean;
+  had_unknown_outcome: boolean;
+  lookup_failures: number;
+  error_code: string | null;
+  error_message: string | null;
+  received_at: Date;
+  first_attempt_at: Date | null;
+  attempt_id: string | null;
+}
+
+/** After a lookup found no task: the call may be made now; marked in flight first, as at the claim. Fenced by the lease. */
+export const markSubmitInFlight: SqlStatement = {
+  name: 'submission.mark-submit-in-flight',
+  text: `WITH marked AS (
+           UPDATE resend_request
+              SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, now()),
+                  outcome_unknown = true, updated_at = now()
+            WHERE id = $1 AND status = 'in_progress' AND lease_owner = $2
+           RETURNING id, attempts, first_attempt_at, provider_body
+         ), started AS (
+           INSERT INTO submission_attempt (request_id, attempt_number, kind, request_body)
+           SELECT marked.id,
+                  (SELECT COALESCE(MAX(a.attempt_number), 0) + 1 FROM submission_attempt a WHERE a.request_id = marked.id),
+                  'submit', marked.provider_body
+             FROM marked
+           RETURNING id
+         )
+         SELECT marked.attempts, marked.first_attempt_at, started.id::text AS attempt_id FROM marked, started`,
+};
+
+/** The attempt row of a lookup, written before it is made (lookups are not claimed with one). */
+export const startLookupAttempt: SqlStatement = {
+  name: 'submission.start-lookup-attempt',
+  text: `INSERT INTO submission_attempt (request_id, attempt_number, kind, request_body)
+         VALUES ($1, (SELECT COALESCE(MAX(attempt_number), 0) + 1 FROM submission_attempt WHERE request_id = $1), 'lookup', $2)
+         RETURNING id::text AS id`,
+};
+
+/** Completes attempt rows whose request is not changed with them (a lookup that found nothing). */
+export const finishAttempts: SqlStatement = {
+  name: 'submission.finish-attempts',
+  text: `UPDATE submission_attempt a
+            SET finished_at = now(), outcome = f.outcome, sign_timestamp = f.sign_timestamp, latency_ms = f.latency_ms,
+                http_status = f.http_status, provider_status = f.provider_status, provider_reason = f.provider_reason,
+                error_code = f.error_code, error_message = f.error_message
+           FROM jsonb_to_recordset($1::jsonb) AS f(id bigint, outcome text, sign_timestamp bigint, latency_ms integer,
+                http_status integer, provider_status text, provider_reason text, error_code text, error_message text)
+          WHERE a.id = f.id`,
+};
+
+/**
+ * Records what calls ended with, for a group of requests: each request's new state, fenced by its
+ * lease (a request whose lease was taken over is left to its new owner, and so is its attempt row),
+ * and its attempt row. Returns the requests it changed.
+ */
+export const finishRequests: SqlStatement = {
+  name: 'submission.finish-requests',
+  text: `WITH change AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(
+                  id uuid, lease_owner text, status text, provider_task_id bigint, resolved_by_lookup boolean,
+                  outcome_unknown boolean, lookup_failed boolean, error_code text, error_message text, error_category text,
+                  next_attempt_at timestamptz, attempt jsonb)
+         ), finished AS (
+           UPDATE resend_request r
+              SET status = c.status,
+                  provider_task_id = COALESCE(c.provider_task_id, r.provider_task_id),
+                  resolved_by_lookup = COALESCE(c.resolved_by_lookup, r.resolved_by_lookup),
+                  outcome_unknown = c.outcome_unknown,
+                  had_unknown_outcome = r.had_unknown_outcome OR c.outcome_unknown,
+                  lookup_failures = r.lookup_failures + CASE WHEN c.lookup_failed THEN 1 ELSE 0 END,
+                  error_code = c.error_code, error_message = c.error_message, error_category = c.error_category,
+                  next_attempt_at = c.next_attempt_at,
+                  finished_at = CASE WHEN c.status IN ('completed', 'failed') THEN now() END,
+                  lease_owner = CASE WHEN c.status = 'in_progress' THEN r.lease_owner END,
+                  lease_expires_at = CASE WHEN c.status = 'in_progress' THEN r.lease_expires_at END,
+                  updated_at = now()
+             FROM change c
+            WHERE r.id = c.id AND r.status = 'in_progress' AND r.lease_owner = c.lease_owner
+           RETURNING r.id
+         ), logged AS (
+           UPDATE submission_attempt a
+              SET finished_at = now(), outcome = f.outcome, sign_timestamp = f.sign_timestamp, latency_ms = f.latency_ms,
+                  http_status = f.http_status, provider_status = f.provider_status, provider_reason = f.provider_reason,
+                  error_code = f.error_code, error_message = f.error_message
+             FROM change c
+                  CROSS JOIN LATERAL jsonb_to_record(c.attempt) AS f(id bigint, outcome text, sign_timestamp bigint,
+                  latency_ms integer, http_status integer, provider_status text, provider_reason text, error_code text,
+                  error_message text)
+            WHERE c.attempt IS NOT NULL AND a.id = f.id AND c.id IN (SELECT id FROM finished)
+         )
+         SELECT id FROM finished`,
+};
+
+/**
+ * The repeats of requests that just ended (same transaction, and a statement of its own: it must
+ * see repeats an intake committed while `finishRequests` waited for its row lock, which that
+ * statement's snapshot cannot). Each takes its original's result; its outcome event is built from
+ * what this returns.
+ */
+export const answerRepeats: SqlStatement = {
+  name: 'submission.answer-repeats',
+  text: `UPDATE resend_request d
+            SET finished_at = now(), provider_task_id = o.provider_task_id,
+                error_code = o.error_code, error_message = o.error_message, error_category = o.error_category,
+                updated_at = now()
+           FROM resend_request o
+          WHERE o.id = ANY($1::uuid[]) AND o.status IN ('completed', 'failed')
+            AND d.duplicate_of = o.id AND d.status = 'duplicate' AND d.finished_at IS NULL
+         RETURNING d.request_id, d.key_id::text AS key_id, d.task_name, d.correlation_id,
+                   o.request_id AS original_request_id, o.status AS original_status, o.provider_task_id::text AS provider_task_id,
+                   o.error_code, o.error_message, o.error_category`,
+};
+export interface AnsweredRepeatRow {
+  request_id: string;
+  key_id: string;
+  task_name: string;
+  correlation_id: string | null;
+  original_request_id: string;
+  original_status: 'completed' | 'failed';
+  provider_task_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  error_category: string | null;
+}
