@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_TOPICS, validateFailedEvent } from '#contracts';
+import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -108,7 +108,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
 
-  it('a new request with the same payload while the first is in progress: a duplicate row, not sent, no outcome of its own', async () => {
+  it('a new request with the same payload while the first is in progress: a duplicate row, not sent, answered with the first one\'s result', async () => {
     const startedAt = Date.now();
     const first = sampleRequest();
     const repeat = { ...first, requestId: `e2e-${randomUUID()}`, correlationId: `corr-${randomUUID()}` };
@@ -130,7 +130,9 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     expect((await db.one(`SELECT status FROM resend_request WHERE id = $1`, [firstRow!.id]))!.status).toBe('in_progress');
     const repeatRow = await db.one(`SELECT * FROM resend_request WHERE request_id = $1`, [repeat.requestId]);
     expect(repeatRow).toMatchObject({ status: 'duplicate', duplicate_of: firstRow!.id, attempts: 0 });
-    expect(repeatRow!.finished_at).not.toBeNull();
+    // Waiting for the first request's result: not answered yet.
+    expect(repeatRow!.finished_at).toBeNull();
+    expect(outcomesOf(repeat.requestId)).toEqual([]);
 
     // Different payload: refused with a failed event naming the earlier request, which has no task yet.
     const [refused] = await kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === conflicting.requestId);
@@ -152,9 +154,22 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     expect(tasks).toHaveLength(1);
     expect(completed!.json.newKeyId).toBe(tasks[0]!.taskId);
 
-    // The repeat never gets an outcome event, neither in the outbox nor on Kafka.
-    expect(await outboxRowsFor(repeat.requestId)).toEqual([]);
-    expect(outcomesOf(repeat.requestId)).toEqual([]);
+    // The repeat is answered with the first request's task, in the transaction that completed the first one.
+    const [answered] = await waitForCompleted(repeat);
+    expect(answered!.json).toMatchObject({
+      requestId: repeat.requestId,
+      correlationId: repeat.correlationId,
+      newKeyId: tasks[0]!.taskId,
+      attempts: 0,
+      resolvedByLookup: false,
+      duplicateOf: { requestId: first.requestId, newKeyId: tasks[0]!.taskId },
+    });
+    expect(validateCompletedEvent(answered!.json)).toEqual([]);
+    const answeredRow = await db.one(`SELECT finished_at, provider_task_id FROM resend_request WHERE request_id = $1`, [repeat.requestId]);
+    const firstFinished = await db.one(`SELECT finished_at FROM resend_request WHERE id = $1`, [firstRow!.id]);
+    expect(answeredRow).toEqual({ finished_at: firstFinished!.finished_at, provider_task_id: String(tasks[0]!.taskId) });
+    expect(await outboxRowsFor(repeat.requestId)).toHaveLength(1);
+    expect(outcomesOf(repeat.requestId)).toHaveLength(1);
     expect(outcomesOf(conflicting.requestId)).toHaveLength(1);
 
     const report = await checkInvariants([first, repeat, conflicting, last], parts());
@@ -163,7 +178,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     expect(report.byStatus).toEqual({ completed: 2, duplicate: 1, failed: 1 });
   });
 
-  it('a new request for a completed keyId: same payload is a silent duplicate, a different payload a failed `duplicate` event', async () => {
+  it('a new request for a completed keyId: same payload is answered at once with the task, a different payload a failed `duplicate` event', async () => {
     const startedAt = Date.now();
     const first = sampleRequest();
     track(first);
@@ -192,8 +207,16 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     expect(refused!.json.error.message).toContain(first.requestId);
     expect(refused!.headers.ce_subject).toBe(String(first.keyId));
     expect(await simulator.tasksFor(first.keyId)).toHaveLength(1);
-    expect(await outboxRowsFor(repeat.requestId)).toEqual([]);
-    expect(outcomesOf(repeat.requestId)).toEqual([]);
+    const [answered] = await waitForCompleted(repeat);
+    expect(answered!.json).toMatchObject({
+      requestId: repeat.requestId,
+      newKeyId: completed!.json.newKeyId,
+      attempts: 0,
+      duplicateOf: { requestId: first.requestId, newKeyId: completed!.json.newKeyId },
+    });
+    expect(validateCompletedEvent(answered!.json)).toEqual([]);
+    expect(await outboxRowsFor(repeat.requestId)).toHaveLength(1);
+    expect(outcomesOf(repeat.requestId)).toHaveLength(1);
     expect(outcomesOf(first.requestId)).toHaveLength(1);
 
     const report = await checkInvariants([first, repeat, conflicting, last], parts());

@@ -19,7 +19,7 @@ export interface SentRequest {
 
 export interface InvariantReport {
   requests: number;
-  /** Requests without a terminal row, or (unless a same-payload duplicate) without an outcome event. */
+  /** Requests without a terminal row (a repeat is terminal once answered), or without an outcome event. */
   lost: string[];
   /** Provider tasks beyond one per completed keyId, plus any task for a keyId with no completed request. */
   duplicateTasks: number;
@@ -40,16 +40,16 @@ export async function checkInvariants(
   parts: { db: TestDatabase; kafka: KafkaTestClient; simulator: RunningSimulator },
 ): Promise<InvariantReport> {
   const requestIds = sent.map((request) => request.requestId);
-  const rows = await parts.db.rows<{ request_id: string; key_id: string | null; status: string }>(
-    `SELECT request_id, key_id, status FROM resend_request WHERE request_id = ANY($1)`,
+  const rows = await parts.db.rows<{ request_id: string; key_id: string | null; status: string; answered: boolean }>(
+    `SELECT request_id, key_id, status, finished_at IS NOT NULL AS answered FROM resend_request WHERE request_id = ANY($1)`,
     [requestIds],
   );
   const rowByRequestId = new Map(rows.map((row) => [row.request_id, row]));
   const eventIds = outcomeEventIds(parts.kafka);
   const lost = requestIds.filter((requestId) => {
     const row = rowByRequestId.get(requestId);
-    if (!row || !TERMINAL.includes(row.status)) return true;
-    return row.status !== 'duplicate' && !eventIds.has(requestId);
+    if (!row || !TERMINAL.includes(row.status) || !row.answered) return true;
+    return !eventIds.has(requestId);
   });
   const duplicateEventIds = [...eventIds].filter(([, ids]) => ids.size > 1).map(([requestId]) => requestId);
   const byStatus: Record<string, number> = {};

@@ -58,11 +58,13 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
 
   private async consumeBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
     const messages = batch.messages.map((message) => consumedMessageFrom(batch.topic, batch.partition, message));
+    if (messages.length > 0) this.log.debug(`fetched ${messages.length} messages of ${batch.topic}[${batch.partition}] from offset ${batch.firstOffset()}`);
     for (let start = 0; start < messages.length; start += this.config.intake.batchSize) {
       // After a rebalance the rest of the batch belongs to another member now.
       if (!isRunning() || isStale()) return;
       const chunk = messages.slice(start, start + this.config.intake.batchSize);
       await this.intake.receiveBatch(chunk, heartbeat);
+      this.log.debug(`recorded ${batch.topic}[${batch.partition}] up to offset ${chunk[chunk.length - 1]!.offset}`);
       resolveOffset(chunk[chunk.length - 1]!.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();

@@ -14,12 +14,28 @@ export const resendCompletedJsonSchema = {
     keyId: { ...positiveInteger, description: 'The task that was resent.' },
     taskName: trimmedTaskName,
     newKeyId: { ...positiveInteger, description: 'The id of the task the provider created.' },
-    attempts: { type: 'integer', minimum: 1, description: 'Provider calls made, including the successful one.' },
+    attempts: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Provider calls made, including the successful one; 0 for a repeat answered from its original (duplicateOf).',
+    },
     submittedAt: dateTime,
     correlationId,
     resolvedByLookup: {
       type: 'boolean',
       description: "True when the provider's answer was lost and the new task was found by querying the provider.",
+    },
+    duplicateOf: {
+      type: 'object',
+      description:
+        'Present when this request repeated an earlier one for the same keyId with the same payload: it was not sent, ' +
+        "and the task is the earlier request's. Optional: consumers that do not know it can ignore it.",
+      required: ['requestId', 'newKeyId'],
+      properties: {
+        requestId,
+        newKeyId: { ...positiveInteger, description: "The earlier request's new task id (the same as this event's newKeyId)." },
+      },
+      additionalProperties: false,
     },
   },
   additionalProperties: false,

@@ -48,7 +48,10 @@ export const resendFailedJsonSchema = {
     correlationId,
     duplicateOf: {
       type: 'object',
-      description: 'The earlier live or completed request for the same keyId; only with category "duplicate".',
+      description:
+        'The earlier request for the same keyId. With category "duplicate" (always present then): the request that holds ' +
+        'the keyId, refused a different payload. With another category: this request repeated that one with the same ' +
+        'payload, was not sent, and failed with its result.',
       required: ['requestId', 'newKeyId'],
       properties: {
         requestId,
@@ -59,8 +62,8 @@ export const resendFailedJsonSchema = {
   },
   additionalProperties: false,
   allOf: [
-    // duplicateOf comes with category "duplicate", and only with it.
-    { if: categoryIs('duplicate'), then: { required: ['duplicateOf'] }, else: { not: { required: ['duplicateOf'] } } },
+    // A refused duplicate always names the request holding the keyId; a repeat's mirrored failure names its original.
+    { if: categoryIs('duplicate'), then: { required: ['duplicateOf'] } },
     // Only a refused request can lack a keyId or a task name.
     {
       if: categoryIs('validation'),

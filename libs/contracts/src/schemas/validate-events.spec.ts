@@ -44,6 +44,7 @@ describe('validateCompletedEvent', () => {
     ['a typical event', completed],
     ['an event resolved by lookup, without correlationId', { ...completed, resolvedByLookup: true, attempts: 3, correlationId: null }],
     ['an offset instead of Z', { ...completed, submittedAt: '2024-06-03T10:42:05+02:00' }],
+    ['a repeat answered from its original', { ...completed, attempts: 0, duplicateOf: { requestId: 'req-1', newKeyId: completed.newKeyId } }],
   ])('accepts %s', (_case, event) => {
     expect(validateCompletedEvent(event)).toEqual([]);
   });
@@ -52,7 +53,8 @@ describe('validateCompletedEvent', () => {
     ['a missing field', omit(completed, 'newKeyId'), "(root) must have required property 'newKeyId'"],
     ['an extra field', { ...completed, status: 'ok' }, '(root) must NOT have additional properties "status"'],
     ['keyId as a string', { ...completed, keyId: '123' }, '/keyId must be integer'],
-    ['zero attempts', { ...completed, attempts: 0 }, '/attempts must be >= 1'],
+    ['negative attempts', { ...completed, attempts: -1 }, '/attempts must be >= 0'],
+    ['a repeat whose original has no task', { ...completed, duplicateOf: { requestId: 'req-1', newKeyId: null } }, '/duplicateOf/newKeyId must be integer'],
     ['a time without a zone', { ...completed, submittedAt: '2024-06-03 10:42:05' }, '/submittedAt must match format "date-time"'],
     ['an impossible date', { ...completed, submittedAt: '2024-02-30T10:42:05Z' }, '/submittedAt must match format "date-time"'],
     ['an untrimmed task name', { ...completed, taskName: ' June ' }, '/taskName must match pattern'],
@@ -71,6 +73,7 @@ describe('validateFailedEvent', () => {
     ['a refused request with a one-character task name', { ...refused, taskName: 'a' }],
     ['retries exhausted', { ...failed, error: { code: 'TIMEOUT', message: 'no answer', category: 'retries_exhausted' }, attempts: 8 }],
     ['an unknown outcome', { ...failed, error: { code: '-18', message: 'Port program unusual', category: 'outcome_unknown' } }],
+    ['a repeat failed with its original', { ...failed, attempts: 0, duplicateOf: { requestId: 'req-1', newKeyId: null } }],
   ])('accepts %s', (_case, event) => {
     expect(validateFailedEvent(event)).toEqual([]);
   });
@@ -80,7 +83,6 @@ describe('validateFailedEvent', () => {
     ['an extra error field', { ...failed, error: { ...failed.error, retryable: false } }, '/error must NOT have additional properties "retryable"'],
     ['a missing keyId (null is fine, absent is not)', omit(failed, 'keyId'), "(root) must have required property 'keyId'"],
     ['a duplicate without duplicateOf', omit(duplicate, 'duplicateOf'), "(root) must have required property 'duplicateOf'"],
-    ['duplicateOf on another category', { ...failed, duplicateOf: duplicate.duplicateOf }, '(root) must NOT be valid'],
     ['a null keyId outside validation', { ...failed, keyId: null }, '/keyId must be integer'],
     ['a null task name outside validation', { ...failed, taskName: null }, '/taskName must be string'],
     ['negative attempts', { ...failed, attempts: -1 }, '/attempts must be >= 0'],

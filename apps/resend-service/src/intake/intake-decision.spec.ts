@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { ConsumedMessage } from './consumed-message.js';
+import { decideIntake, type LiveRequest, type RecordedBefore } from './intake-decision.js';
+import { readMessage, type ReceivedMessage } from './received-message.js';
+
+let offset = 0;
+function received(value: unknown): ReceivedMessage {
+  const message: ConsumedMessage = {
+    topic: 'campaign.resend.requested',
+    partition: 0,
+    offset: String(offset++),
+    key: null,
+    value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+    headers: {},
+  };
+  return readMessage(message);
+}
+
+function request(requestId: string, keyId: number, scriptId = 1) {
+  return { requestId, keyId, taskName: `task-${keyId}`, scriptId, resendType: 1, maxCalls: 1, displayNum: '1', maxRingingTime: 60, enableRecording: 1 };
+}
+
+const nothingRecorded = (): RecordedBefore => ({ requestIds: new Set(), offsets: new Set() });
+
+function live(overrides: Partial<LiveRequest> & { keyId: number; fingerprint: string | null }): Map<number, LiveRequest> {
+  const row: LiveRequest = { id: 'row-1', requestId: 'earlier', status: 'pending', providerTaskId: null, ...overrides };
+  return new Map([[row.keyId, row]]);
+}
+
+describe('decideIntake', () => {
+  it('records a new request for a free keyId as pending', () => {
+    expect(decideIntake([received(request('a', 1))], nothingRecorded(), new Map())).toEqual([{ kind: 'pending' }]);
+  });
+
+  it('ignores a redelivery, by requestId or by Kafka position', () => {
+    const byId = received(request('a', 1));
+    const { requestId: _none, ...withoutRequestId } = request('unused', 2);
+    const byOffset = received(withoutRequestId);
+    const recorded = { requestIds: new Set(['a']), offsets: new Set([byOffset.message.offset]) };
+    expect(decideIntake([byId, byOffset], recorded, new Map()).map((d) => d.kind)).toEqual(['redelivery', 'redelivery']);
+  });
+
+  it('treats a second copy of a requestId in the same batch as a redelivery', () => {
+    const decisions = decideIntake([received(request('a', 1)), received(request('a', 1))], nothingRecorded(), new Map());
+    expect(decisions.map((d) => d.kind)).toEqual(['pending', 'redelivery']);
+  });
+
+  it('makes a same-payload request for a live keyId a duplicate of the live request', () => {
+    const repeat = received(request('b', 1));
+    const holder = live({ keyId: 1, fingerprint: repeat.kind === 'request' ? repeat.fingerprint : null, status: 'completed', providerTaskId: 77 });
+    const [decision] = decideIntake([repeat], nothingRecorded(), holder);
+    expect(decision).toEqual({ kind: 'duplicate', original: holder.get(1) });
+  });
+
+  it('refuses another payload for a live keyId, naming the live request', () => {
+    const holder = live({ keyId: 1, fingerprint: 'something else', status: 'in_progress' });
+    const [decision] = decideIntake([received(request('b', 1, 2))], nothingRecorded(), holder);
+    expect(decision).toMatchObject({
+      kind: 'conflict',
+      original: { requestId: 'earlier' },
+      failure: { code: 'DUPLICATE_KEY_ID', category: 'duplicate' },
+    });
+    expect(decision!.kind === 'conflict' && decision.failure.message).toContain('keyId 1 already has request earlier (in_progress)');
+  });
+
+  it('lets the first copy in partition order win within a batch: later ones repeat it or conflict with it', () => {
+    const first = received(request('a', 1));
+    const decisions = decideIntake([first, received(request('b', 1)), received(request('c', 1, 9))], nothingRecorded(), new Map());
+    expect(decisions.map((d) => d.kind)).toEqual(['pending', 'duplicate', 'conflict']);
+    expect(decisions[1]).toMatchObject({ original: { requestId: 'a', status: 'pending', id: first.kind === 'request' && first.rowId } });
+  });
+
+  it('refuses an invalid request, and keeps it as a dead letter too when it has no usable keyId', () => {
+    const decisions = decideIntake([received({ requestId: 'x', keyId: 5 }), received({ requestId: 'y' })], nothingRecorded(), new Map());
+    expect(decisions).toMatchObject([
+      { kind: 'invalid', alsoDeadLetter: false, failure: { code: 'VALIDATION', category: 'validation' } },
+      { kind: 'invalid', alsoDeadLetter: true },
+    ]);
+  });
+
+  it('passes messages that are not JSON objects on as dead letters', () => {
+    expect(decideIntake([received('not json'), received('[1]')], nothingRecorded(), new Map())).toEqual([
+      { kind: 'dead_letter' },
+      { kind: 'dead_letter' },
+    ]);
+  });
+});

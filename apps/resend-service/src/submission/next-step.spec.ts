@@ -1,0 +1,138 @@
+import type { Classification, ProviderCallResult } from '#itniotech';
+import { describe, expect, it } from 'vitest';
+import type { AppConfig } from '../config/app-config.js';
+import type { ClaimedRequest } from './claimed-request.js';
+import { stepAfterClaim, stepAfterLookup, stepAfterSubmit } from './next-step.js';
+import { RetryPolicy } from './retry-policy.js';
+
+const now = new Date('2026-11-28T12:00:00Z');
+const policy = new RetryPolicy({
+  submission: { maxAttempts: 3, maxAgeMs: 3_600_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, longBackoffMs: 30_000 },
+} as AppConfig);
+
+function claimed(overrides: Partial<ClaimedRequest> = {}): ClaimedRequest {
+  return {
+    id: 'row',
+    requestId: 'req',
+    keyId: 1,
+    taskName: 'task',
+    correlationId: null,
+    providerBody: { keyId: 1, taskName: 'task', scriptId: 1 } as ClaimedRequest['providerBody'],
+    attempts: 1,
+    lastOutcomeUnknown: false,
+    exhausted: false,
+    hadUnknownOutcome: false,
+    lookupFailures: 0,
+    errorCode: null,
+    errorMessage: null,
+    receivedAt: new Date(now.getTime() - 1_000),
+    firstAttemptAt: now,
+    leaseOwner: 'instance/1',
+    submitAttemptId: '10',
+    ...overrides,
+  };
+}
+
+const meta = { latencyMs: 5, timestamp: 1 };
+const accepted: ProviderCallResult = { kind: 'accepted', taskId: 99, httpStatus: 200, providerStatus: '0', reason: 'ok', ...meta };
+const rejected = (status: string): ProviderCallResult => ({ kind: 'rejected', httpStatus: 200, providerStatus: status, reason: 'no', ...meta });
+const verdict = (overrides: Partial<Classification>): Classification => ({
+  decision: 'final',
+  retryDelay: 'normal',
+  outcomeUnknown: false,
+  errorCode: '-42',
+  message: 'why',
+  ...overrides,
+});
+
+describe('stepAfterClaim', () => {
+  it('looks an unknown earlier outcome up before anything else, even when exhausted', () => {
+    expect(stepAfterClaim(claimed({ lastOutcomeUnknown: true, exhausted: true }))).toEqual({ kind: 'look_up' });
+  });
+
+  it('gives an exhausted request up without a call, with the last error', () => {
+    expect(stepAfterClaim(claimed({ exhausted: true, attempts: 3, errorCode: '-15', errorMessage: 'too fast' }))).toEqual({
+      kind: 'fail',
+      failure: { code: '-15', message: 'gave up after 3 attempts: too fast', category: 'retries_exhausted' },
+    });
+  });
+
+  it('submits otherwise', () => {
+    expect(stepAfterClaim(claimed())).toEqual({ kind: 'submit' });
+  });
+});
+
+describe('stepAfterSubmit', () => {
+  it('completes on an accepted call', () => {
+    expect(stepAfterSubmit(claimed(), accepted, verdict({ decision: 'success' }), policy, now)).toEqual({
+      kind: 'complete',
+      taskId: 99,
+      resolvedByLookup: false,
+    });
+  });
+
+  it('fails on a final answer', () => {
+    expect(stepAfterSubmit(claimed(), rejected('-42'), verdict({}), policy, now)).toEqual({
+      kind: 'fail',
+      failure: { code: '-42', message: 'why', category: 'provider_rejected' },
+    });
+  });
+
+  it('looks the task up after -41/-20 when an earlier outcome was unknown (it is most likely ours)', () => {
+    const step = stepAfterSubmit(claimed({ hadUnknownOutcome: true }), rejected('-41'), verdict({ errorCode: '-41' }), policy, now);
+    expect(step).toMatchObject({ kind: 'retry', nextAttemptAt: now, outcomeUnknown: true, errorCode: '-41' });
+  });
+
+  it('keeps a final answer that may have created the task for a lookup before failing', () => {
+    const step = stepAfterSubmit(claimed(), rejected('0'), verdict({ errorCode: 'BAD_RESPONSE', outcomeUnknown: true }), policy, now);
+    expect(step).toMatchObject({ kind: 'look_up_before_failing', failure: { code: 'BAD_RESPONSE', category: 'provider_rejected' } });
+  });
+
+  it('retries a retryable answer with backoff, remembering whether the outcome is unknown', () => {
+    const step = stepAfterSubmit(claimed(), rejected('-15'), verdict({ decision: 'retry', errorCode: '-15' }), policy, now);
+    expect(step).toMatchObject({ kind: 'retry', outcomeUnknown: false, errorCode: '-15' });
+    expect(step.kind === 'retry' && step.nextAttemptAt.getTime()).toBeGreaterThan(now.getTime());
+  });
+
+  it('gives up when attempts are exhausted, unless the outcome is unknown (then it is looked up first)', () => {
+    const tired = claimed({ attempts: 3 });
+    expect(stepAfterSubmit(tired, rejected('-15'), verdict({ decision: 'retry', errorCode: '-15' }), policy, now)).toMatchObject({
+      kind: 'fail',
+      failure: { category: 'retries_exhausted', message: 'gave up after 3 attempts: why' },
+    });
+    const unknown = verdict({ decision: 'retry', errorCode: 'TIMEOUT', outcomeUnknown: true });
+    expect(stepAfterSubmit(tired, rejected('x'), unknown, policy, now)).toMatchObject({ kind: 'retry', outcomeUnknown: true });
+  });
+});
+
+describe('stepAfterLookup', () => {
+  const found = { kind: 'found' as const, tasks: [{ jobId: 5, taskName: 'task', status: 0, createdTime: '' }] };
+
+  it('completes from a found task, without a new call', () => {
+    expect(stepAfterLookup(claimed(), found, policy)).toEqual({ kind: 'complete', taskId: 5, resolvedByLookup: true });
+  });
+
+  it('sends when nothing was found, or gives up when exhausted, or fails with the answer that waited for it', () => {
+    expect(stepAfterLookup(claimed(), { kind: 'not_found' }, policy)).toEqual({ kind: 'submit' });
+    expect(stepAfterLookup(claimed({ exhausted: true }), { kind: 'not_found' }, policy)).toMatchObject({
+      kind: 'fail',
+      failure: { category: 'retries_exhausted' },
+    });
+    const failure = { code: 'BAD_RESPONSE', message: 'm', category: 'provider_rejected' as const };
+    expect(stepAfterLookup(claimed(), { kind: 'not_found' }, policy, failure)).toEqual({ kind: 'fail', failure });
+  });
+
+  it('retries a failed lookup, keeping the outcome unknown, and fails as outcome_unknown when lookups keep failing', () => {
+    const failed = { kind: 'failed' as const, errorCode: 'HTTP_503', message: 'down' };
+    expect(stepAfterLookup(claimed(), failed, policy, undefined, now)).toMatchObject({
+      kind: 'retry',
+      outcomeUnknown: true,
+      lookupFailed: true,
+      errorMessage: 'task lookup failed: down',
+    });
+    expect(stepAfterLookup(claimed({ lookupFailures: 2 }), failed, policy)).toMatchObject({
+      kind: 'fail',
+      failure: { code: 'HTTP_503', category: 'outcome_unknown' },
+    });
+  });
+});
