@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Runs spin on the protocol model (test/model/resend-protocol.pml) through scripts/model-check.sh:
+ * the model must hold every property, and every bug variant must produce a counterexample of the
+ * property it breaks. See docs/guarantees.md ("The model").
+ */
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const TEN_MINUTES = 600_000;
+
+interface CheckResult {
+  exitCode: number;
+  result: string;
+  errors: number;
+  states: number;
+  line: string;
+}
+
+async function modelCheck(check: string): Promise<CheckResult> {
+  const { stdout, exitCode } = await run('bash', ['scripts/model-check.sh', check], {
+    cwd: root,
+    timeout: TEN_MINUTES,
+    maxBuffer: 16 * 1024 * 1024,
+  }).then(
+    ({ stdout }) => ({ stdout, exitCode: 0 }),
+    (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? '', exitCode: error.code ?? 1 }),
+  );
+  const line = stdout.split('\n').find((candidate) => candidate.startsWith(`${check}: expected`));
+  if (!line) throw new Error(`no result line for ${check} in:\n${stdout}`);
+  const match = /-> (\S+) \(errors: (\d+), states: ([\d.e+]+),/.exec(line);
+  if (!match) throw new Error(`unreadable result line: ${line}`);
+  return { exitCode, result: match[1]!, errors: Number(match[2]), states: Number(match[3]), line };
+}
+
+const holding = [
+  'safety', // two keyIds, four requests (a repeat, a conflicting payload), one fault anywhere
+  'liveness', // the same: every request ends with its outcome published (no fair acceptance cycle)
+  'one-key-safety', // one keyId, three requests, two faults
+  'one-key-liveness', // the same, liveness
+  'stale-call-with-name-guard', // a lease may expire before the call: the provider's -41 keeps one task
+];
+
+const violated: Array<{ check: string; property: string }> = [
+  // Without the timing assumption (lease > claim-to-call time) and without the provider's name
+  // guard, a stalled worker's call makes a second task: the model shows what the guard is for.
+  { check: 'stale-call-without-name-guard', property: 'ONE_TASK_PER_KEY' },
+  // Bug 1: no lookup before calling again after an unknown outcome.
+  { check: 'bug-no-lookup', property: 'LOOKUP_BEFORE_NEW_CALL' },
+  { check: 'bug-no-lookup-two-tasks', property: 'ONE_TASK_PER_KEY' },
+  // Bug 2: finishRequest without lease fencing.
+  { check: 'bug-no-fencing', property: 'ONE_FINAL_STATE' },
+  // Bug 3: answerDuplicates in the fenced UPDATE's statement snapshot.
+  { check: 'bug-snapshot', property: 'DUPLICATES_ANSWERED' },
+  { check: 'bug-snapshot-no-outcome', property: 'EVERY_REQUEST_ENDS' },
+];
+
+describe('protocol model (spin)', () => {
+  it('runs every check the script runs in CI', async () => {
+    const { stdout } = await run('bash', ['scripts/model-check.sh', '--list'], { cwd: root });
+    const ciChecks = stdout.trim().split('\n').filter((name) => name !== 'large-bitstate');
+    expect(ciChecks.sort()).toEqual([...holding, ...violated.map(({ check }) => check)].sort());
+  });
+
+  it.each(holding)('%s: the model holds every property, exhaustively', { timeout: TEN_MINUTES }, async (check) => {
+    const outcome = await modelCheck(check);
+    expect(outcome, outcome.line).toMatchObject({ result: 'holds', errors: 0, exitCode: 0 });
+    expect(outcome.states).toBeGreaterThan(100_000); // the search really explored the configuration
+  });
+
+  it.each(violated)('$check: spin finds a counterexample of $property', { timeout: TEN_MINUTES }, async ({ check, property }) => {
+    const outcome = await modelCheck(check);
+    expect(outcome, outcome.line).toMatchObject({ result: property, exitCode: 0 });
+    expect(outcome.errors).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,479 @@
+/*
+ * resend-relay: a Promela model of the request protocol, checked by spin (scripts/model-check.sh).
+ *
+ * What is modelled, step by step, with the name of the function or SQL statement each step stands for:
+ *   Intake (IntakeService.recordBatch, one READ COMMITTED transaction per fetched batch of one partition)
+ *     selectRecorded -> lockLiveRequests (SELECT ... key_id = ANY($1) AND status IN live FOR UPDATE)
+ *     -> decideIntake (pure) -> insertRequests (INSERT ... ON CONFLICT DO NOTHING RETURNING; a row not
+ *     inserted rolls the whole batch back and retries it) -> outbox rows -> COMMIT -> commitOffsets.
+ *   Submission worker (SubmissionWorker, any number of instances; each may crash between any two steps)
+ *     claimAndMarkInFlight (one UPDATE ... FOR UPDATE SKIP LOCKED: in_progress, fresh fencing token,
+ *     outcome_unknown = true, RETURNING the previous outcome_unknown as was_unknown)
+ *     -> findTasksByName when was_unknown -> resendAi -> finishRequest (fenced UPDATE, its outcome event,
+ *     then answerDuplicates as a separate statement of the same transaction).
+ *   Outbox relay (OutboxRelay.publishBatch): claim unpublished rows, publish, mark published, COMMIT.
+ *   Provider: one task per accepted call; lookups by task name.
+ *
+ * Each SQL transaction's writes are applied at its COMMIT (nothing uncommitted is visible to others);
+ * row locks and unique-index entries of open transactions are modelled explicitly where another
+ * transaction can wait on them.
+ *
+ * Compile-time switches (-D...):
+ *   CONFIG_LARGE        more requests (for the bit-state run, off CI)
+ *   MAX_FAULTS=n        bound on crashes, lease expiries, lost answers, retryable errors, failed lookups
+ *   NAME_GUARD          the provider refuses a second task with the same name (-41); off by default: the
+ *                       protocol must not rely on it
+ *   EXPIRE_ANYWHERE     a worker's lease may expire before its call reaches the provider (drops the
+ *                       timing assumption: lease > time from claim to the provider receiving the call)
+ *   BUG_NO_LOOKUP       bug variant 1: retry the call after an unknown outcome without a lookup
+ *   BUG_NO_FENCING      bug variant 2: finishRequest updates WHERE id = $1 only (no status, no lease owner)
+ *   BUG_SNAPSHOT        bug variant 3: answerDuplicates in the same statement (snapshot) as the fenced UPDATE
+ *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
+ *   NO_DUPLICATES_ANSWERED_ASSERT  leaves out the "a final request leaves no duplicate unanswered" assertion
+ *                       (to see what bug 3 leads to: a duplicate that never gets an outcome)
+ *   CONFIG_ONE_KEY      one keyId, three requests (a smaller configuration for more faults)
+ */
+
+/* ---------------- configuration: the messages on the requested topic ---------------- */
+/* request r: keyOf(r), payloadOf(r) (its task name is (key, payload)), partition, offset */
+#define NKEY 2
+#define NPART 2
+#if defined(CONFIG_LARGE)
+/* p0: r0 (k0,A)  r3 (k1,A)  r4 (k0,A) ;  p1: r1 (k0,A) repeat,  r2 (k0,B) conflict,  r5 (k1,A) repeat */
+#define NREQ 6
+#define keyOf(r)     ((r) == 3 || (r) == 5 -> 1 : 0)
+#define payloadOf(r) ((r) == 2 -> 1 : 0)
+#define LEN(p)       3
+#define msg(p, i)    ((p) == 0 -> ((i) == 0 -> 0 : ((i) == 1 -> 3 : 4)) : ((i) == 0 -> 1 : ((i) == 1 -> 2 : 5)))
+#elif defined(CONFIG_ONE_KEY)
+/* p0: r0 (k0,A) ;  p1: r1 (k0,A) a repeat of r0,  r2 (k0,B) a conflicting payload */
+#define NREQ 3
+#define keyOf(r)     0
+#define payloadOf(r) ((r) == 2 -> 1 : 0)
+#define LEN(p)       ((p) == 0 -> 1 : 2)
+#define msg(p, i)    ((p) == 0 -> 0 : ((i) == 0 -> 1 : 2))
+#else
+/* p0: r0 (k0,A)  r3 (k1,A) ;  p1: r1 (k0,A) a repeat of r0,  r2 (k0,B) a conflicting payload */
+#define NREQ 4
+#define keyOf(r)     ((r) == 3 -> 1 : 0)
+#define payloadOf(r) ((r) == 2 -> 1 : 0)
+#define LEN(p)       2
+#define msg(p, i)    ((p) == 0 -> ((i) == 0 -> 0 : 3) : ((i) == 0 -> 1 : 2))
+#endif
+#define nameOf(r)    (keyOf(r) * 2 + payloadOf(r))
+
+#ifndef MAX_FAULTS
+#define MAX_FAULTS 2
+#endif
+
+/* ---------------- state ---------------- */
+/* resend_request.status */
+#define NONE      0
+#define PENDING   1
+#define INPROG    2
+#define COMPLETED 3
+#define FAILED    4
+#define DUPLICATE 5
+#define isLive(r)  (status[r] == PENDING || status[r] == INPROG || status[r] == COMPLETED)
+#define isFinal(r) (status[r] == COMPLETED || status[r] == FAILED || status[r] == DUPLICATE)
+
+byte status[NREQ];
+bit  outcomeUnknown[NREQ];  /* outcome_unknown: a call may have created a task we did not hear of */
+bit  leaseExpired[NREQ];    /* lease_expires_at < now() */
+byte leaseOwner[NREQ];      /* lease_owner: the fencing token of the latest claim (the worker's _pid + 1) */
+byte dupOf[NREQ];           /* duplicate_of + 1 (0 = null) */
+byte lockedRow[NKEY];       /* row lock (FOR UPDATE) of an open intake on the key's live row: row + 1 */
+byte lockOwner[NKEY];       /* ... held by intake of partition lockOwner - 1 */
+byte reservedBy[NKEY];      /* an uncommitted INSERT of a live row (its unique-index entry): partition + 1 */
+byte ev[NREQ];              /* outbox_event of the request: 0 none, COMPLETED or FAILED */
+byte evCount[NREQ];         /* outcome events written for the request (event ids) */
+bit  published[NREQ];       /* outbox_event.published_at is set */
+byte pubCount[NREQ];        /* copies of the event id published to Kafka (a multiset), saturating at 2 */
+byte tasks[NREQ];           /* provider tasks created by calls for the request */
+bit  nameHasTask[NKEY * 2]; /* the provider holds a task with this name (what findTasksByName finds) */
+bit  unresolved[NREQ];      /* ghost: a call was made whose result is neither recorded nor looked up */
+bit  intakeDone[NPART];     /* every message of the partition recorded and its offset committed */
+byte faults = MAX_FAULTS;
+
+#define rowLocked(r) (lockedRow[keyOf(r)] == (r) + 1)
+
+/* ---------------- properties ---------------- */
+#define requestDone(r) (isFinal(r) && ev[r] != 0 && pubCount[r] > 0)
+#define forAll3(P) (P(0) && P(1) && P(2))
+#if defined(CONFIG_LARGE)
+#define forAll(P) (forAll3(P) && P(3) && P(4) && P(5))
+#elif defined(CONFIG_ONE_KEY)
+#define forAll(P) forAll3(P)
+#else
+#define forAll(P) (forAll3(P) && P(3))
+#endif
+#define allFinal forAll(isFinal)
+#define allRequestsDone forAll(requestDone)
+#define done (intakeDone[0] && intakeDone[1] && allRequestsDone)
+
+/* Every request eventually reaches a final state and has its outcome event (one id) published. */
+ltl every_request_ends { <> done }
+
+/* At most one provider task per keyId among live requests (checked whenever a task is created). */
+inline assertOneTaskPerKey(k) {
+  cnt = 0;
+  for (i : 0 .. NREQ - 1) {
+    if
+    :: keyOf(i) == k && isLive(i) -> cnt = cnt + tasks[i]
+    :: else
+    fi
+  }
+  assert(cnt <= 1) /* ONE_TASK_PER_KEY */
+}
+
+/* An outcome event is written once per request: one final state, one event id. */
+inline writeOutcomeEvent(r, kind) {
+  evCount[r]++;
+  assert(evCount[r] == 1); /* ONE_OUTCOME_PER_REQUEST */
+  ev[r] = kind
+}
+
+/* ---------------- provider ---------------- */
+inline createTask(r) {
+  tasks[r]++;
+  nameHasTask[nameOf(r)] = 1;
+  assertOneTaskPerKey(keyOf(r))
+}
+
+/* ---------------- intake ---------------- */
+/* the fetched batch (offsets next .. last - 1 of partition p) holds a message for key k */
+#define inBatchAt(k, i) (next <= (i) && (i) < last && keyOf(msg(p, i)) == (k))
+#define inBatch(k) (inBatchAt(k, 0) || inBatchAt(k, 1) || inBatchAt(k, 2))
+proctype Intake(byte p) {
+  byte next, last, i, m, r, k, cnt, live;
+  bit mine[NKEY];      /* a live row of the key is locked by this transaction */
+  bit insertKey[NKEY]; /* this transaction inserts a pending row for the key */
+
+  do
+  :: next == LEN(p) -> intakeDone[p] = 1; break
+  :: next < LEN(p) ->
+    /* the consumer fetches a batch: the next message alone, or all the rest of the partition */
+    if
+    :: last = next + 1
+    :: next + 1 < LEN(p) -> last = LEN(p)
+    fi;
+retry:
+    /* selectRecorded + lockLiveRequests: waits while another transaction holds a batch key's live row */
+    atomic {
+      (!inBatch(0) || lockedRow[0] == 0) && (!inBatch(1) || lockedRow[1] == 0);
+      for (i : next .. last - 1) {
+        m = msg(p, i); k = keyOf(m);
+        if
+        :: status[m] != NONE -> skip /* selectRecorded: a redelivery, ignored */
+        :: else ->
+          live = 0;
+          for (r : 0 .. NREQ - 1) {
+            if :: keyOf(r) == k && isLive(r) -> live = r + 1 :: else fi
+          }
+          if
+          :: live != 0 && !mine[k] -> lockedRow[k] = live; lockOwner[k] = p + 1; mine[k] = 1
+          :: live == 0 -> insertKey[k] = 1
+          :: else
+          fi
+        fi
+      }
+      r = 0; m = 0; k = 0; live = 0
+    };
+    /* insertRequests: INSERT ... ON CONFLICT DO NOTHING waits for an uncommitted row of another
+       transaction in the unique index; a row not inserted rolls the batch back and retries it */
+    atomic {
+      (!insertKey[0] || reservedBy[0] == 0) && (!insertKey[1] || reservedBy[1] == 0);
+      cnt = 0;
+      for (r : 0 .. NREQ - 1) {
+        if :: insertKey[keyOf(r)] && isLive(r) -> cnt++ :: else fi
+      }
+      if
+      :: cnt > 0 -> /* ROLLBACK: release the row locks, then the batch again */
+        for (k : 0 .. NKEY - 1) {
+          if :: mine[k] -> lockedRow[k] = 0; lockOwner[k] = 0; mine[k] = 0 :: else fi;
+          insertKey[k] = 0
+        }
+        cnt = 0; r = 0; k = 0;
+        goto retry
+      :: else ->
+        for (k : 0 .. NKEY - 1) {
+          if :: insertKey[k] -> reservedBy[k] = p + 1 :: else fi
+        }
+        cnt = 0; r = 0; k = 0
+      fi
+    };
+    /* decideIntake (pure, in partition order) + outbox rows + COMMIT: all writes become visible */
+    d_step {
+      for (i : next .. last - 1) {
+        m = msg(p, i); k = keyOf(m);
+        if
+        :: status[m] != NONE -> skip /* selectRecorded */
+        :: else ->
+          live = 0;
+          for (r : 0 .. NREQ - 1) {
+            if :: keyOf(r) == k && isLive(r) -> live = r + 1 :: else fi
+          }
+          if
+          :: live == 0 -> status[m] = PENDING  /* new request */
+          :: live != 0 && payloadOf(live - 1) == payloadOf(m) ->
+            status[m] = DUPLICATE; dupOf[m] = live;
+            if
+            :: status[live - 1] == COMPLETED -> writeOutcomeEvent(m, COMPLETED) /* answered now */
+            :: else /* waits for the mirror event written by the original's finishRequest */
+            fi
+          :: live != 0 && payloadOf(live - 1) != payloadOf(m) ->
+            status[m] = FAILED; dupOf[m] = live; writeOutcomeEvent(m, FAILED) /* conflict */
+          fi
+        fi
+      }
+      for (k : 0 .. NKEY - 1) {
+        if :: mine[k] -> lockedRow[k] = 0; lockOwner[k] = 0; mine[k] = 0 :: else fi;
+        if :: insertKey[k] -> reservedBy[k] = 0; insertKey[k] = 0 :: else fi
+      }
+      i = 0; m = 0; k = 0; r = 0; live = 0
+    };
+    /* commitOffsets, or a crash before it: the batch is delivered again */
+    if
+    :: next = last; last = 0
+    :: atomic { faults > 0 -> faults--; last = 0 }
+    fi
+  od
+}
+
+/* ---------------- submission worker ---------------- */
+#define claimable(r) ((status[r] == PENDING || (status[r] == INPROG && leaseExpired[r])) && !rowLocked(r))
+#define holdsLease   (status[r] == INPROG && leaseOwner[r] == _pid + 1)
+
+#ifdef BUG_NO_FENCING
+#define fenced (true)
+#else
+#define fenced (status[r] == INPROG && leaseOwner[r] == _pid + 1)
+#endif
+
+/* A crash: local state is lost; the lease it held expires later (nobody can use it before that). */
+#define CRASH atomic { faults > 0 -> faults--; if :: holdsLease -> leaseExpired[r] = 1 :: else fi; forget }; goto end
+/* local state is dropped between requests (and on a crash), so that it does not multiply states */
+#define forget r = 0; target = 0; wasUnknown = 0; newUnknown = 0; i = 0; cnt = 0; d = 0
+/* The worker stalls past its lease (a GC pause, a slow network): another worker may claim the request. */
+#define STALL atomic { faults > 0 && holdsLease && !leaseExpired[r] -> faults--; leaseExpired[r] = 1 }
+
+/* results of a step */
+#define FOUND        1
+#define NOT_FOUND    2
+#define LOOKUP_ERROR 3
+#define ACCEPTED     4
+#define REJECTED     5
+#define NO_TASK      6 /* retryable error before connecting: surely no task */
+#define LOST_ANSWER  7 /* timeout or lost answer after the provider created the task */
+#define EXISTS       8 /* -41 / -20 "already exists" */
+
+proctype Worker() {
+  byte r, target, i, cnt, d;
+  bit wasUnknown, newUnknown;
+#ifdef BUG_SNAPSHOT
+  byte snapshot; /* bit d: duplicate d of r was committed and unanswered when the statement started */
+#endif
+
+end:
+  /* claimAndMarkInFlight: one UPDATE over rows chosen FOR UPDATE SKIP LOCKED, committed */
+  atomic {
+    if
+    :: claimable(0) -> r = 0
+    :: claimable(1) -> r = 1
+    :: claimable(2) -> r = 2
+#ifndef CONFIG_ONE_KEY
+    :: claimable(3) -> r = 3
+#endif
+#ifdef CONFIG_LARGE
+    :: claimable(4) -> r = 4
+    :: claimable(5) -> r = 5
+#endif
+    fi;
+    status[r] = INPROG; leaseOwner[r] = _pid + 1; leaseExpired[r] = 0;
+    wasUnknown = outcomeUnknown[r]; outcomeUnknown[r] = 1 /* the in-flight mark, before any call */
+  };
+#ifndef BUG_NO_LOOKUP
+  if
+  :: wasUnknown -> goto lookup
+  :: else -> goto call
+  fi;
+#else
+  goto call;
+#endif
+
+lookup:
+  if
+  :: CRASH
+#ifdef EXPIRE_ANYWHERE
+  :: STALL; goto lookup
+#endif
+  :: atomic { /* findTasksByName */
+      if
+      :: nameHasTask[nameOf(r)] -> unresolved[r] = 0; target = COMPLETED /* found: resolvedByLookup */
+      :: !nameHasTask[nameOf(r)] -> unresolved[r] = 0; target = 0 /* not found: the in-flight mark stands */
+      :: faults > 0 -> faults--; target = PENDING; newUnknown = 1 /* lookup failed: reschedule, still unknown */
+      fi
+    };
+    if
+    :: target == 0 -> goto call
+    :: else -> goto finish
+    fi
+  fi;
+
+call:
+  if
+  :: CRASH
+#ifdef EXPIRE_ANYWHERE
+  :: STALL; goto call
+#endif
+  :: atomic { /* resendAi */
+#ifndef NO_LOOKUP_ORDER_ASSERT
+      assert(!unresolved[r]); /* LOOKUP_BEFORE_NEW_CALL */
+#endif
+      unresolved[r] = 1;
+#ifdef NAME_GUARD
+      if
+      :: nameHasTask[nameOf(r)] ->
+        if
+        :: target = EXISTS
+        :: faults > 0 -> faults--; target = LOST_ANSWER /* the -41 itself lost: no task created */
+        fi
+      :: else ->
+#endif
+      if
+      :: createTask(r); target = ACCEPTED
+      :: target = REJECTED
+      :: faults > 0 -> faults--; target = NO_TASK
+      :: faults > 0 -> faults--; createTask(r); target = LOST_ANSWER
+      fi;
+#ifdef NAME_GUARD
+      fi;
+#endif
+      /* the pure decision of what to record */
+      if
+      :: target == ACCEPTED -> target = COMPLETED
+      :: target == REJECTED -> target = FAILED
+      :: target == NO_TASK -> target = PENDING; newUnknown = 0
+      :: target == LOST_ANSWER -> target = PENDING; newUnknown = 1
+      :: target == EXISTS && wasUnknown -> target = PENDING; newUnknown = 1 /* look up again */
+      :: target == EXISTS && !wasUnknown -> target = FAILED /* provider_rejected */
+      fi;
+      i = 0; cnt = 0
+    }
+  fi;
+
+finish:
+#ifdef BUG_SNAPSHOT
+  /* the statement's snapshot is taken when it starts, before it waits for the row lock */
+  atomic {
+    snapshot = 0;
+    for (d : 0 .. NREQ - 1) {
+      if :: status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 -> snapshot = snapshot | (1 << d) :: else fi
+    }
+    d = 0
+  };
+#endif
+  if
+  :: CRASH /* before COMMIT: rolled back */
+  :: STALL; goto finish
+  :: atomic { /* finishRequest: waits for the row lock of an intake that locked the row */
+      !rowLocked(r);
+      if
+      :: fenced ->
+        assert(!isFinal(r)); /* ONE_FINAL_STATE */
+        status[r] = target; leaseExpired[r] = 0; leaseOwner[r] = 0;
+        if
+        :: target == PENDING -> /* reschedule */
+          outcomeUnknown[r] = newUnknown;
+          if :: !newUnknown -> unresolved[r] = 0 :: else fi
+        :: else ->
+          outcomeUnknown[r] = 0; unresolved[r] = 0;
+          writeOutcomeEvent(r, target);
+          /* answerDuplicates: a separate statement, so it sees duplicates committed while we waited */
+          for (d : 0 .. NREQ - 1) {
+            if
+#ifdef BUG_SNAPSHOT
+            :: status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 && (snapshot & (1 << d)) ->
+#else
+            :: status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 ->
+#endif
+              writeOutcomeEvent(d, target)
+            :: else
+            fi
+          }
+#ifndef NO_DUPLICATES_ANSWERED_ASSERT
+          for (d : 0 .. NREQ - 1) {
+            assert(!(status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0)) /* DUPLICATES_ANSWERED */
+          }
+#endif
+        fi
+      :: else -> skip /* LeaseLostError: 0 rows, nothing written */
+      fi;
+#ifdef BUG_SNAPSHOT
+      snapshot = 0;
+#endif
+      forget
+    }
+  fi;
+  goto end
+}
+
+/* ---------------- outbox relay ---------------- */
+#define unpublished(r) (relayMayRun && ev[r] != 0 && !published[r])
+#define committedOutcome(r) (status[r] == DUPLICATE -> status[dupOf[r] - 1] : status[r])
+
+/*
+ * The relay's steps commute with every other step: only the relay reads or writes published_at, and an
+ * outbox row never changes once committed. So, to keep the state space small, the relay runs once the
+ * other processes have nothing left to do (a partial-order reduction by hand); -DRELAY_INTERLEAVED
+ * interleaves it with everything else instead.
+ */
+#ifdef RELAY_INTERLEAVED
+#define relayMayRun (true)
+#else
+#define relayMayRun (intakeDone[0] && intakeDone[1] && allFinal)
+#endif
+
+proctype Relay() {
+  byte r;
+end:
+  do
+  :: atomic { /* publishBatch: claim FOR UPDATE SKIP LOCKED, publish, mark published, COMMIT */
+      if
+      :: unpublished(0) -> r = 0
+      :: unpublished(1) -> r = 1
+      :: unpublished(2) -> r = 2
+#ifndef CONFIG_ONE_KEY
+      :: unpublished(3) -> r = 3
+#endif
+#ifdef CONFIG_LARGE
+      :: unpublished(4) -> r = 4
+      :: unpublished(5) -> r = 5
+#endif
+      fi;
+      assert(ev[r] == committedOutcome(r)); /* NO_OUTCOME_FOR_ROLLED_BACK_STATE */
+      if :: pubCount[r] < 2 -> pubCount[r]++ :: else fi;
+      if
+      :: published[r] = 1
+      :: faults > 0 -> faults-- /* crash between publish and mark: rolled back, the same id again later */
+      fi;
+      r = 0
+    }
+  od
+}
+
+/* When nothing can move any more (every process idle or finished), every request must be done: the
+   safety run's version of the liveness property. */
+proctype Quiescence() {
+end:
+  timeout -> assert(done) /* EVERY_REQUEST_ENDS */
+}
+
+init {
+  atomic {
+    run Intake(0); run Intake(1);
+    run Worker(); run Worker();
+    run Relay();
+    run Quiescence()
+  }
+}
