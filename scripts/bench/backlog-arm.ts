@@ -3,6 +3,7 @@ import type { BenchProcess, ProcessSample } from './bench-process.js';
 import { prefill } from './bench-requests.js';
 import { armDatabaseName, createArmTopics, startContender, type BenchContext, type Contender } from './bench-context.js';
 import { stageRates, waitUntilOutboxPublished, type StageRates } from './bench-database.js';
+import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
 import { perSecond } from './statistics.js';
 
@@ -79,43 +80,24 @@ export async function runBacklogArm(context: BenchContext, contender: Contender)
   }
 }
 
-/** A run fails when no new outcome arrives for this long (a stall), or when the whole run exceeds its cap. */
-const STALL_TIMEOUT_MS = 60_000;
-
 /**
- * Samples the process (CPU, RSS) and the outcome count every 200 ms until `n` outcomes. CPU per
- * request is taken between the first and the last sample with outcomes, so that start-up is
- * left out. Deadlines: no progress for STALL_TIMEOUT_MS, or more than 60 s + 50 ms per request
- * in all (a rate below 20/s means something is wrong, even on a busy machine).
+ * Follows the arm to `n` outcomes, sampling the process (CPU, RSS) with each count. CPU per
+ * request is taken between the first sample with an outcome and the sample with `n`, so that
+ * start-up is left out.
  */
 async function followUntilOutcomes(
   running: BenchProcess,
   watcher: OutcomeWatcher,
   n: number,
 ): Promise<{ first: ProgressPoint; early: ProgressPoint; last: ProgressPoint }> {
-  const deadline = Date.now() + 60_000 + n * 50;
   let first: ProgressPoint | undefined;
   let early: ProgressPoint | undefined;
-  let lastReportAt = Date.now();
-  let progressAt = Date.now();
-  let previous = 0;
-  for (;;) {
-    running.assertRunning();
-    const outcomes = watcher.count;
+  let last: ProgressPoint | undefined;
+  await followOutcomes(running, watcher, n, (outcomes) => {
     const point = { ...running.sample(), outcomes };
     if (outcomes > 0) first ??= point;
     if (outcomes >= Math.min(EARLY_RSS_AFTER, n)) early ??= point;
-    if (outcomes >= n) return { first: first!, early: early!, last: point };
-    if (outcomes > previous) [previous, progressAt] = [outcomes, Date.now()];
-    if (Date.now() - progressAt >= STALL_TIMEOUT_MS) {
-      throw new Error(`${running.name}: no new outcome for ${STALL_TIMEOUT_MS / 1000} s (${outcomes} of ${n}); see ${running.logFile}`);
-    }
-    if (Date.now() >= deadline) throw new Error(`${running.name}: only ${outcomes} of ${n} outcomes in time; see ${running.logFile}`);
-    if (Date.now() - lastReportAt >= 5_000) {
-      say(`${running.name}: ${outcomes.toLocaleString('en-US')} / ${n.toLocaleString('en-US')} outcomes`);
-      lastReportAt = Date.now();
-    }
-    // Sampling interval of the measurement, not a synchronisation.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    last = point;
+  });
+  return { first: first!, early: early!, last: last! };
 }

@@ -15,6 +15,8 @@ const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { enc
  * child process with only the environment given, its output appended to a log file.
  */
 export class BenchProcess {
+  /** Every process started and not yet stopped, for the teardown after a failure or Ctrl-C. */
+  private static readonly live = new Set<BenchProcess>();
   private readonly exited: Promise<number | null>;
 
   private constructor(
@@ -23,6 +25,13 @@ export class BenchProcess {
     private readonly child: ChildProcess,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    BenchProcess.live.add(this);
+    void this.exited.then(() => BenchProcess.live.delete(this));
+  }
+
+  /** Stops every process still running. */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...BenchProcess.live].map((running) => running.stop()));
   }
 
   /** `entry` is a built file under dist/; the output goes straight to `logFile`, not through us. */

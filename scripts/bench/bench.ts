@@ -71,7 +71,8 @@ async function main(): Promise<void> {
     SIMULATOR_LOG_CALLS: 'false',
     SIMULATOR_CALL_HISTORY_LIMIT: '100',
   }, `${logDir}/simulator.log`);
-  teardown.add('simulator', () => simulatorProcess.stop());
+  // Runs first: the contender of an interrupted arm and the simulator, before the broker and the database.
+  teardown.add('child processes', () => BenchProcess.stopAll());
   await simulatorProcess.waitForLog(/listening on/, 60_000);
   simulator.url = `http://127.0.0.1:${simulatorPort}`;
   say(`simulator on ${simulator.url}`);

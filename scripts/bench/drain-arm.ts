@@ -23,7 +23,7 @@ export async function runDrainArm(context: BenchContext): Promise<DrainResult> {
   say(`${arm}: outbox pre-filled; starting the service with SUBMISSION_ENABLED=false`);
   const running = startContender(context, 'service', arm, topics, database.url, { SUBMISSION_ENABLED: 'false' });
   try {
-    await waitUntilOutboxPublished(database.observer, n, 60_000 + n * 10, () => running.assertRunning());
+    await waitUntilOutboxPublished(database.observer, n, 60_000 + n * 50, () => running.assertRunning());
     const drainedAt = Date.now();
     const result = { events: n, eventsPerSecond: perSecond(n, drainedAt - (await firstPublishedAt(database.observer))) };
     say(`${arm}: ${result.eventsPerSecond?.toFixed(0)} events/s`);

@@ -2,6 +2,7 @@ import { waitFor } from '../support/wait-for.js';
 import { armDatabaseName, createArmTopics, startContender, type BenchContext, type Contender } from './bench-context.js';
 import { say } from './bench-log.js';
 import { prefill, sendPaced } from './bench-requests.js';
+import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
 import { percentile } from './statistics.js';
 
@@ -38,10 +39,7 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
 
     const paced = context.requests.createMany(arm, pacedRate * pacedSeconds);
     const appendedAt = await sendPaced(context.broker.kafka, topics.requested, paced, pacedRate);
-    await waitFor(`${arm} to answer the paced requests`, () => {
-      running.assertRunning();
-      return watcher.count >= WARM_UP_REQUESTS + paced.length;
-    }, 60_000 + pacedSeconds * 1000);
+    await followOutcomes(running, watcher, WARM_UP_REQUESTS + paced.length);
 
     const latencies = paced.map((request) => watcher.outcomeTimeOf(request.requestId)! - appendedAt.get(request.requestId)!);
     const result = {
