@@ -1,10 +1,12 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { say } from './bench-log.js';
 import type { BenchProcess, ProcessSample } from './bench-process.js';
 import { prefill } from './bench-requests.js';
-import { armDatabaseName, createArmTopics, startContender, type BenchContext, type Contender } from './bench-context.js';
+import { armDatabaseName, createArmTopics, PROFILE_DIR, startContender, type BenchContext, type Contender } from './bench-context.js';
 import { stageRates, waitUntilOutboxPublished, type StageRates } from './bench-database.js';
 import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
+import { summarizeProfile, type CpuProfile, type ProfileShare } from './profile-summary.js';
 import { perSecond } from './statistics.js';
 
 /** RSS is compared after this many outcomes and after all of them (the issue's no-growth target). */
@@ -24,6 +26,8 @@ export interface BacklogResult {
   statementsPerRequest?: number;
   /** Statement text → calls per request, most frequent first. */
   statementBreakdown?: [string, number][];
+  /** With BENCH_PROFILE: the service's CPU time by owner. */
+  profile?: ProfileShare[];
 }
 
 interface ProgressPoint extends ProcessSample {
@@ -45,11 +49,14 @@ export async function runBacklogArm(context: BenchContext, contender: Contender)
   const watcher = await OutcomeWatcher.start(context.broker.kafka, `bench-${context.runId}-${arm}-watch`, topics.completed, topics.failed);
   const statementsBefore = database ? await context.database.statementCount(databaseName) : undefined;
 
+  const profiling = context.settings.profile && contender === 'service';
+  const nodeOptions = profiling ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const startedAt = Date.now();
-  const running = startContender(context, contender, arm, topics, database?.url);
+  const running = startContender(context, contender, arm, topics, database?.url, {}, nodeOptions);
+  let result: BacklogResult;
   try {
     const progress = await followUntilOutcomes(running, watcher, n);
-    const result: BacklogResult = {
+    result = {
       requests: n,
       requestsPerSecond: perSecond(n, watcher.lastOutcomeAt - startedAt),
       firstOutcomeAfterMs: watcher.firstOutcomeAt - startedAt,
@@ -72,12 +79,24 @@ export async function runBacklogArm(context: BenchContext, contender: Contender)
       result.stages = await stageRates(database.observer);
     }
     say(`${arm}: ${result.requestsPerSecond?.toFixed(1)} requests/s`);
-    return result;
   } finally {
     await running.stop();
     await watcher.stop();
     await database?.observer.end();
   }
+  // The profile is written when the process exits.
+  if (profiling) result.profile = summarizeProfile(readNewestProfile(PROFILE_DIR));
+  return result;
+}
+
+function readNewestProfile(directory: string): CpuProfile {
+  const newest = readdirSync(directory)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => ({ path: `${directory}/${name}`, modifiedMs: statSync(`${directory}/${name}`).mtimeMs }))
+    .sort((a, b) => b.modifiedMs - a.modifiedMs)[0];
+  if (!newest) throw new Error(`no .cpuprofile in ${directory}`);
+  say(`service CPU profile: ${newest.path} (open it in Chrome DevTools or speedscope)`);
+  return JSON.parse(readFileSync(newest.path, 'utf8')) as CpuProfile;
 }
 
 /**

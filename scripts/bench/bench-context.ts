@@ -47,6 +47,7 @@ export function startContender(
   topics: ArmTopics,
   databaseUrl?: string,
   extraServiceEnv: Record<string, string> = {},
+  nodeOptions: string[] = [],
 ): BenchProcess {
   const groupId = `bench-${context.runId}-${arm}`;
   const logFile = `${context.logDir}/${arm}.log`;
@@ -83,8 +84,11 @@ export function startContender(
     ITNIOTECH_API_SECRET: context.simulator.apiSecret,
     ...context.settings.serviceEnv,
     ...extraServiceEnv,
-  }, logFile);
+  }, logFile, nodeOptions);
 }
+
+/** Where `node --cpu-prof` writes the service's profile (BENCH_PROFILE). */
+export const PROFILE_DIR = '.run/bench/profiles';
 
 /** Database names are per run and arm: `bench_<arm>` with dashes as underscores. */
 export function armDatabaseName(arm: string): string {

@@ -35,10 +35,10 @@ export class BenchProcess {
   }
 
   /** `entry` is a built file under dist/; the output goes straight to `logFile`, not through us. */
-  static start(name: string, entry: string, env: Record<string, string>, logFile: string): BenchProcess {
+  static start(name: string, entry: string, env: Record<string, string>, logFile: string, nodeOptions: string[] = []): BenchProcess {
     const log = openSync(logFile, 'a');
     try {
-      const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+      const child = spawn(process.execPath, ['--enable-source-maps', ...nodeOptions, entry], {
         env: { PATH: process.env.PATH ?? '', ...env },
         stdio: ['ignore', log, log],
       });

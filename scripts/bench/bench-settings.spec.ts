@@ -11,6 +11,7 @@ describe('readBenchSettings', () => {
       partitions: 3,
       kafkaPort: 19892,
       naiveConcurrency: 3,
+      profile: false,
     });
   });
 

@@ -11,6 +11,8 @@ export interface BenchSettings {
   kafkaPort: number;
   /** How many partitions the naive relay handles at once (kafkajs partitionsConsumedConcurrently). */
   naiveConcurrency: number;
+  /** Runs the service of the backlog arm under `node --cpu-prof` and adds where its CPU time went. */
+  profile: boolean;
 }
 
 type Environment = Record<string, string | undefined>;
@@ -24,6 +26,7 @@ export function readBenchSettings(env: Environment): BenchSettings {
     partitions: readInteger(env, 'BENCH_PARTITIONS', 3, 1, 100),
     kafkaPort: readInteger(env, 'KAFKA_PORT', 19892, 1024, 65_000),
     naiveConcurrency: readInteger(env, 'BENCH_NAIVE_CONCURRENCY', 3, 1, 100),
+    profile: readFlag(env, 'BENCH_PROFILE'),
   };
 }
 
@@ -33,6 +36,12 @@ function readInteger(env: Environment, name: string, fallback: number, min: numb
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
   return value;
+}
+
+function readFlag(env: Environment, name: string): boolean {
+  const text = env[name]?.trim() ?? '';
+  if (!['', 'true', 'false', '1', '0'].includes(text)) throw new Error(`${name} must be true or false`);
+  return text === 'true' || text === '1';
 }
 
 /** `NAME=value NAME2=value2` (spaces or commas between); values are not echoed in errors. */

@@ -6,7 +6,8 @@
  * to .run/bench/result.md. Everything started is stopped at the end, on failure and on Ctrl-C.
  * Settings: BENCH_REQUESTS (20000), BENCH_PACED_RATE (100), BENCH_PACED_SECONDS (20),
  * BENCH_SERVICE_ENV ("NAME=value ..."), BENCH_PARTITIONS (3), BENCH_NAIVE_CONCURRENCY (3),
- * KAFKA_PORT (19892; the controller uses the next port).
+ * BENCH_PROFILE (false: profile the service of the backlog arm), KAFKA_PORT (19892; the controller
+ * uses the next port).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/private-postgres.js';
 import { runBacklogArm } from './backlog-arm.js';
 import { BenchBroker } from './bench-broker.js';
-import type { BenchContext } from './bench-context.js';
+import { PROFILE_DIR, type BenchContext } from './bench-context.js';
 import { BenchDatabase } from './bench-database.js';
 import { say } from './bench-log.js';
 import { BenchProcess } from './bench-process.js';
@@ -53,6 +54,10 @@ async function main(): Promise<void> {
   rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
   say(`logs of every process: ${logDir}/`);
+  if (settings.profile) {
+    rmSync(PROFILE_DIR, { recursive: true, force: true });
+    mkdirSync(PROFILE_DIR, { recursive: true });
+  }
 
   const broker = new BenchBroker(settings.kafkaPort, `${process.cwd()}/${BENCH_DIR}/kafka`);
   teardown.add('Kafka', () => broker.stop());

@@ -67,6 +67,7 @@ export function renderReport(results: BenchResults): string {
     '',
     '</details>',
     '',
+    ...profileSection(service),
   ].join('\n');
 }
 
@@ -86,4 +87,18 @@ function latencies(result: PacedResult): string {
 function oneLine(query: string): string {
   const text = query.replace(/\s+/g, ' ').trim();
   return `\`${text.length > 140 ? `${text.slice(0, 140)}…` : text}\``;
+}
+
+/** With BENCH_PROFILE: the service's busy CPU time by owner (the profiler itself slows the run). */
+function profileSection(result: BacklogResult): string[] {
+  if (!result.profile) return [];
+  return [
+    'Service CPU profile of the backlog arm (`node --cpu-prof`; time in Node internals and native code counts for the code that called it; idle left out):',
+    '',
+    markdownTable(
+      ['owner', 'CPU s', 'share of busy time'],
+      result.profile.slice(0, 15).map((share) => [share.owner, share.ms / 1000, `${(share.share * 100).toFixed(1)} %`]),
+    ),
+    '',
+  ];
 }
