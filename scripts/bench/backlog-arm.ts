@@ -3,7 +3,7 @@ import { say } from './bench-log.js';
 import type { BenchProcess, ProcessSample } from './bench-process.js';
 import { prefill } from './bench-requests.js';
 import { armDatabaseName, createArmTopics, PROFILE_DIR, startContender, type BenchContext, type Contender } from './bench-context.js';
-import { stageRates, waitUntilOutboxPublished, type StageRates } from './bench-database.js';
+import { stageRates, waitUntilOutboxPublished, type StageRates, type StatementCount } from './bench-database.js';
 import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
 import { summarizeProfile, type CpuProfile, type ProfileShare } from './profile-summary.js';
@@ -71,11 +71,7 @@ export async function runBacklogArm(context: BenchContext, contender: Contender)
       say(`${arm}: waiting for the last outbox rows to be marked published`);
       await waitUntilOutboxPublished(database.observer, n, 60_000, () => running.assertRunning());
       const statementsAfter = await context.database.statementCount(databaseName);
-      result.statementsPerRequest = (statementsAfter.calls - statementsBefore.calls) / n;
-      result.statementBreakdown = [...statementsAfter.byStatement]
-        .map(([query, calls]): [string, number] => [query, (calls - (statementsBefore.byStatement.get(query) ?? 0)) / n])
-        .filter(([, perRequest]) => perRequest > 0)
-        .sort((a, b) => b[1] - a[1]);
+      Object.assign(result, statementsPerRequest(statementsBefore, statementsAfter, n));
       result.stages = await stageRates(database.observer);
     }
     say(`${arm}: ${result.requestsPerSecond?.toFixed(1)} requests/s`);
@@ -87,6 +83,17 @@ export async function runBacklogArm(context: BenchContext, contender: Contender)
   // The profile is written when the process exits.
   if (profiling) result.profile = summarizeProfile(readNewestProfile(PROFILE_DIR));
   return result;
+}
+
+/** The difference of two pg_stat_statements snapshots, per request: in all and by statement. */
+function statementsPerRequest(before: StatementCount, after: StatementCount, n: number) {
+  return {
+    statementsPerRequest: (after.calls - before.calls) / n,
+    statementBreakdown: [...after.byStatement]
+      .map(([query, calls]): [string, number] => [query, (calls - (before.byStatement.get(query) ?? 0)) / n])
+      .filter(([, perRequest]) => perRequest > 0)
+      .sort((a, b) => b[1] - a[1]),
+  };
 }
 
 function readNewestProfile(directory: string): CpuProfile {

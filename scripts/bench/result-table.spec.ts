@@ -17,6 +17,8 @@ describe('formatNumber', () => {
     expect(formatNumber(3.456)).toBe('3.46');
     expect(formatNumber(0.0123)).toBe('0.012');
     expect(formatNumber(2)).toBe('2');
+    expect(formatNumber(0)).toBe('0');
+    expect(formatNumber(0.00005)).toBe('<0.001');
   });
 });
 

@@ -14,10 +14,12 @@ export function formatCell(cell: Cell): string {
   return formatNumber(cell);
 }
 
-/** Thousands separated, at most three significant decimals for small numbers: 1,234 · 56.7 · 3.46 · 0.012 */
+/** Thousands separated, fewer decimals the larger the number: 1,234 · 56.7 · 3.46 · 0.012 · <0.001 */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const magnitude = Math.abs(value);
+  // A statement run once in a whole benchmark: not nothing, and not to be rounded to 0.
+  if (magnitude > 0 && magnitude < 0.001) return value > 0 ? '<0.001' : '>-0.001';
   const decimals = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3;
   return value.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: decimals });
 }
