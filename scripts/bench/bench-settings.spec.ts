@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { readBenchSettings } from './bench-settings.js';
+
+describe('readBenchSettings', () => {
+  it('has the documented defaults', () => {
+    expect(readBenchSettings({})).toEqual({
+      requests: 20_000,
+      pacedRate: 100,
+      pacedSeconds: 20,
+      serviceEnv: {},
+      partitions: 3,
+      kafkaPort: 19892,
+      naiveConcurrency: 3,
+      profile: false,
+    });
+  });
+
+  it('reads BENCH_SERVICE_ENV as NAME=value pairs separated by spaces or commas', () => {
+    const settings = readBenchSettings({ BENCH_SERVICE_ENV: 'SUBMISSION_CONCURRENCY=32, OUTBOX_BATCH_SIZE=1000' });
+    expect(settings.serviceEnv).toEqual({ SUBMISSION_CONCURRENCY: '32', OUTBOX_BATCH_SIZE: '1000' });
+  });
+
+  it('names the bad variable without echoing its value', () => {
+    expect(() => readBenchSettings({ BENCH_REQUESTS: '12abc' })).toThrow(/^BENCH_REQUESTS must be an integer/);
+    expect(() => readBenchSettings({ BENCH_REQUESTS: '12abc' })).not.toThrow(/12abc/);
+    expect(() => readBenchSettings({ BENCH_SERVICE_ENV: 'secret-value' })).toThrow(/^BENCH_SERVICE_ENV must be/);
+    expect(() => readBenchSettings({ BENCH_SERVICE_ENV: 'secret-value' })).not.toThrow(/secret-value/);
+  });
+});

@@ -1,0 +1,57 @@
+/** The benchmark's settings, read once from BENCH_* variables; a bad one stops the run naming it. */
+export interface BenchSettings {
+  /** Backlog size of the throughput arms and of the outbox drain. */
+  requests: number;
+  pacedRate: number;
+  pacedSeconds: number;
+  /** Extra environment for every service process, e.g. `SUBMISSION_CONCURRENCY=32`. */
+  serviceEnv: Record<string, string>;
+  /** Partitions of every bench topic. */
+  partitions: number;
+  kafkaPort: number;
+  /** How many partitions the naive relay handles at once (kafkajs partitionsConsumedConcurrently). */
+  naiveConcurrency: number;
+  /** Runs the service of the backlog arm under `node --cpu-prof` and adds where its CPU time went. */
+  profile: boolean;
+}
+
+type Environment = Record<string, string | undefined>;
+
+export function readBenchSettings(env: Environment): BenchSettings {
+  return {
+    requests: readInteger(env, 'BENCH_REQUESTS', 20_000, 100),
+    pacedRate: readInteger(env, 'BENCH_PACED_RATE', 100, 1, 5_000),
+    pacedSeconds: readInteger(env, 'BENCH_PACED_SECONDS', 20, 1, 600),
+    serviceEnv: readAssignments(env, 'BENCH_SERVICE_ENV'),
+    partitions: readInteger(env, 'BENCH_PARTITIONS', 3, 1, 100),
+    kafkaPort: readInteger(env, 'KAFKA_PORT', 19892, 1024, 65_000),
+    naiveConcurrency: readInteger(env, 'BENCH_NAIVE_CONCURRENCY', 3, 1, 100),
+    profile: readFlag(env, 'BENCH_PROFILE'),
+  };
+}
+
+function readInteger(env: Environment, name: string, fallback: number, min: number, max = 10_000_000): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+function readFlag(env: Environment, name: string): boolean {
+  const text = env[name]?.trim() ?? '';
+  if (!['', 'true', 'false', '1', '0'].includes(text)) throw new Error(`${name} must be true or false`);
+  return text === 'true' || text === '1';
+}
+
+/** `NAME=value NAME2=value2` (spaces or commas between); values are not echoed in errors. */
+export function readAssignments(env: Environment, name: string): Record<string, string> {
+  const text = env[name]?.trim() ?? '';
+  const assignments: Record<string, string> = {};
+  for (const item of text.split(/[\s,]+/).filter(Boolean)) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(item);
+    if (!match) throw new Error(`${name} must be NAME=value pairs separated by spaces or commas`);
+    assignments[match[1]!] = match[2]!;
+  }
+  return assignments;
+}

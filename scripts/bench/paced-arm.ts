@@ -1,0 +1,60 @@
+import { waitFor } from '../support/wait-for.js';
+import { armDatabaseName, createArmTopics, startContender, type BenchContext, type Contender } from './bench-context.js';
+import { say } from './bench-log.js';
+import { prefill, sendPaced } from './bench-requests.js';
+import { followOutcomes } from './outcome-progress.js';
+import { OutcomeWatcher } from './outcome-watcher.js';
+import { percentile } from './statistics.js';
+
+/** Requests sent before the paced ones, to wait until the contender consumes (not measured). */
+const WARM_UP_REQUESTS = 20;
+
+export interface PacedResult {
+  requests: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  failedOutcomes: number;
+}
+
+/**
+ * A steady load below capacity: `rate` requests/s for `seconds`, one produce call each.
+ * Latency of a request = its outcome's LogAppendTime − its own LogAppendTime (one broker clock).
+ */
+export async function runPacedArm(context: BenchContext, contender: Contender): Promise<PacedResult> {
+  const { pacedRate, pacedSeconds } = context.settings;
+  const arm = `${contender}-paced`;
+  say(`${arm}: ${pacedRate} requests/s for ${pacedSeconds} s`);
+  const topics = await createArmTopics(context, arm);
+  const database = contender === 'service' ? await context.database.createArmDatabase(armDatabaseName(arm)) : undefined;
+  const watcher = await OutcomeWatcher.start(context.broker.kafka, `bench-${context.runId}-${arm}-watch`, topics.completed, topics.failed);
+  const running = startContender(context, contender, arm, topics, database?.url);
+  try {
+    await prefill(context.broker.kafka, topics.requested, context.requests.createMany(arm, WARM_UP_REQUESTS));
+    await waitFor(`${arm} to answer the warm-up requests`, () => {
+      running.assertRunning();
+      return watcher.count >= WARM_UP_REQUESTS;
+    }, 120_000);
+
+    const paced = context.requests.createMany(arm, pacedRate * pacedSeconds);
+    const appendedAt = await sendPaced(context.broker.kafka, topics.requested, paced, pacedRate);
+    await followOutcomes(running, watcher, WARM_UP_REQUESTS + paced.length);
+
+    const latencies = paced.map((request) => watcher.outcomeTimeOf(request.requestId)! - appendedAt.get(request.requestId)!);
+    const result = {
+      requests: paced.length,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      max: Math.max(...latencies),
+      failedOutcomes: watcher.failedCount,
+    };
+    say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms`);
+    return result;
+  } finally {
+    await running.stop();
+    await watcher.stop();
+    await database?.observer.end();
+  }
+}

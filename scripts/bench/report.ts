@@ -1,0 +1,104 @@
+import type { BacklogResult } from './backlog-arm.js';
+import { EARLY_RSS_AFTER } from './backlog-arm.js';
+import type { DrainResult } from './drain-arm.js';
+import type { MachineDescription } from './machine.js';
+import type { PacedResult } from './paced-arm.js';
+import { formatNumber, formatRatio, joinNumbers, markdownTable } from './result-table.js';
+import type { BenchSettings } from './bench-settings.js';
+
+export interface BenchResults {
+  machine: MachineDescription;
+  postgresVersion: string;
+  kafkaVersion: string;
+  loadAtEnd: number;
+  settings: BenchSettings;
+  backlog: { naive: BacklogResult; service: BacklogResult };
+  paced: { naive: PacedResult; service: PacedResult };
+  drain: DrainResult;
+}
+
+const MB = 2 ** 20;
+const count = (value: number) => formatNumber(value);
+
+/** The whole result as markdown, ready to paste into docs/performance.md. */
+export function renderReport(results: BenchResults): string {
+  const { machine, settings, backlog, paced, drain } = results;
+  const { naive, service } = backlog;
+  const n = count(settings.requests);
+  const serviceEnv = Object.entries(settings.serviceEnv).map(([name, value]) => `${name}=${value}`).join(' ') || 'service defaults';
+  const table = markdownTable(
+    ['', 'naive relay', 'resend-service', 'service / naive'],
+    [
+      [`backlog of ${n}: requests/s`, naive.requestsPerSecond, service.requestsPerSecond, formatRatio(service.requestsPerSecond, naive.requestsPerSecond)],
+      ['first outcome after start, s', naive.firstOutcomeAfterMs / 1000, service.firstOutcomeAfterMs / 1000, undefined],
+      ['stages: recorded / finished / published per s', undefined, stages(service), undefined],
+      ['statements per request', 0, service.statementsPerRequest, undefined],
+      ['CPU ms per request', naive.cpuMsPerRequest, service.cpuMsPerRequest, formatRatio(service.cpuMsPerRequest, naive.cpuMsPerRequest)],
+      [`RSS MB after ${count(EARLY_RSS_AFTER)} / after ${n} (ratio)`, rss(naive), rss(service), undefined],
+      [`paced ${settings.pacedRate}/s × ${settings.pacedSeconds} s: p50 / p95 / p99 ms`, latencies(paced.naive), latencies(paced.service), formatRatio(paced.service.p99, paced.naive.p99) && `p99 ${formatRatio(paced.service.p99, paced.naive.p99)}`],
+      ['paced: max ms', paced.naive.max, paced.service.max, undefined],
+      [`outbox drain of ${count(drain.events)} rows: events/s`, undefined, drain.eventsPerSecond, undefined],
+      ['failed outcomes (backlog / paced)', `${naive.failedOutcomes} / ${paced.naive.failedOutcomes}`, `${service.failedOutcomes} / ${paced.service.failedOutcomes}`, undefined],
+    ],
+  );
+  const machineLine =
+    `${machine.date} · ${machine.cpus} CPUs (${machine.cpuModel}) · ${formatNumber(machine.memoryGiB)} GiB · ` +
+    `PostgreSQL ${results.postgresVersion} (settings as installed + pg_stat_statements) · Kafka ${results.kafkaVersion} (1 broker) · ` +
+    `Node ${machine.node} · commit ${machine.commit} · load average ${formatNumber(machine.loadAtStart)} at start, ` +
+    `${formatNumber(results.loadAtEnd)} at end`;
+  const setup =
+    `${n} requests on ${settings.partitions} partitions; service: ${serviceEnv}; naive relay: ` +
+    `partitionsConsumedConcurrently ${settings.naiveConcurrency}; latencies from LogAppendTime.`;
+  return [
+    `### Benchmark run ${machine.date}`,
+    '',
+    machineLine,
+    '',
+    setup,
+    '',
+    table,
+    '',
+    '<details><summary>Service statements per request, by statement (pg_stat_statements)</summary>',
+    '',
+    markdownTable(
+      ['calls per request', 'statement'],
+      (service.statementBreakdown ?? []).slice(0, 20).map(([query, perRequest]) => [perRequest, oneLine(query)]),
+    ),
+    '',
+    '</details>',
+    '',
+    ...profileSection(service),
+  ].join('\n');
+}
+
+function stages(result: BacklogResult): string | undefined {
+  return result.stages && joinNumbers([result.stages.recorded, result.stages.finished, result.stages.published]);
+}
+
+function rss(result: BacklogResult): string {
+  const ratio = formatRatio(result.rssFinalBytes, result.rssEarlyBytes);
+  return `${joinNumbers([result.rssEarlyBytes / MB, result.rssFinalBytes / MB])} (${ratio})`;
+}
+
+function latencies(result: PacedResult): string {
+  return joinNumbers([result.p50, result.p95, result.p99]);
+}
+
+function oneLine(query: string): string {
+  const text = query.replace(/\s+/g, ' ').trim();
+  return `\`${text.length > 140 ? `${text.slice(0, 140)}…` : text}\``;
+}
+
+/** With BENCH_PROFILE: the service's busy CPU time by owner (the profiler itself slows the run). */
+function profileSection(result: BacklogResult): string[] {
+  if (!result.profile) return [];
+  return [
+    'Service CPU profile of the backlog arm (`node --cpu-prof`; time in Node internals and native code counts for the code that called it; idle left out):',
+    '',
+    markdownTable(
+      ['owner', 'CPU s', 'share of busy time'],
+      result.profile.slice(0, 15).map((share) => [share.owner, share.ms / 1000, `${(share.share * 100).toFixed(1)} %`]),
+    ),
+    '',
+  ];
+}
