@@ -2,6 +2,7 @@ import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ItniotechClient } from '#itniotech';
 import { OutcomeModule } from '../outcome/outcome.module.js';
 import { AttemptLog } from './attempt-log.js';
+import { ProviderCallBudget } from './provider-call-budget.js';
 import { providerProviders } from './provider.providers.js';
 import { RequestClaims } from './request-claims.js';
 import { RequestTransitions } from './request-transitions.js';
@@ -15,13 +16,14 @@ import { SubmissionWorker } from './submission.worker.js';
   providers: [
     ...providerProviders,
     RequestClaims,
+    ProviderCallBudget,
     RetryPolicy,
     AttemptLog,
     RequestTransitions,
     SubmissionProcessor,
     SubmissionWorker,
   ],
-  exports: [SubmissionWorker],
+  exports: [SubmissionWorker, ProviderCallBudget],
 })
 export class SubmissionModule implements OnApplicationShutdown {
   constructor(private readonly client: ItniotechClient) {}

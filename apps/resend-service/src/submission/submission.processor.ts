@@ -5,12 +5,16 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import type { ResendRequest } from '../requests/resend-request.entity.js';
 import { AttemptLog } from './attempt-log.js';
+import { ProviderCallBudget } from './provider-call-budget.js';
 import { CLASSIFIER } from './provider.providers.js';
 import { RequestTransitions } from './request-transitions.js';
 import { RetryPolicy } from './retry-policy.js';
 
 /** Answers that, after a call whose outcome was unknown, most likely mean that call created our task. */
 const TASK_ALREADY_EXISTS_CODES = new Set(['-41', '-20']);
+
+/** Answers that mean "calling too fast": they cut the shared provider call rate (ProviderCallBudget). */
+const THROTTLE_CODES = new Set(['-15', 'HTTP_429']);
 
 /**
  * Takes one claimed request one step further: resolves an unknown earlier outcome by looking
@@ -28,6 +32,7 @@ export class SubmissionProcessor {
     private readonly transitions: RequestTransitions,
     private readonly retryPolicy: RetryPolicy,
     private readonly config: AppConfig,
+    private readonly callBudget: ProviderCallBudget,
   ) {}
 
   async process(request: ResendRequest): Promise<void> {
@@ -60,6 +65,7 @@ export class SubmissionProcessor {
     const result = await this.client.resendAi(body);
     const verdict = this.classify(result);
     this.logOutcome(request, result, verdict);
+    if (THROTTLE_CODES.has(verdict.errorCode)) await this.callBudget.reportThrottled();
     await failpoint('before_result_commit');
     let lookUpBeforeFailing = false;
     await this.dataSource.transaction(async (transaction) => {
@@ -131,6 +137,7 @@ export class SubmissionProcessor {
     const started = performance.now();
     const result = await this.client.findTasksByName(taskName, window);
     const latencyMs = performance.now() - started;
+    if (result.kind === 'failed' && THROTTLE_CODES.has(result.errorCode)) await this.callBudget.reportThrottled();
     return this.dataSource.transaction(async (transaction) => {
       await this.attempts.finishLookup(transaction, attemptId, result, latencyMs);
       if (result.kind === 'found') {
