@@ -18,7 +18,8 @@ const BUDGET_STATE = `
  * the calls in flight in all instances: in_progress rows whose lease has not expired).
  *
  * $1 wanted, $2 concurrency limit (0 = none), $3 configured rate or adaptive ceiling (NULL = no
- * rate limit), $4 adaptive (keep the row's rate, at most $3), $5 burst in seconds of the rate.
+ * rate limit), $4 adaptive (keep the row's rate, at most $3); the bucket holds $5 seconds of the
+ * rate, at least $6 calls.
  */
 export const TAKE_CALLS = `
   WITH in_flight AS (
@@ -33,7 +34,7 @@ export const TAKE_CALLS = `
                                      WHEN $4::boolean THEN least(coalesce(b.rate, $3::float8), $3::float8)
                                      ELSE $3::float8 END AS rate) AS r,
                 LATERAL (SELECT CASE WHEN r.rate IS NULL THEN 0
-                                     ELSE least(greatest(1, r.rate * $5::float8),
+                                     ELSE least(greatest($6::float8, r.rate * $5::float8),
                                                 b.tokens + r.rate * greatest(0, extract(epoch FROM c.at - b.refilled_at)::float8))
                                 END AS tokens) AS t,
                 LATERAL (SELECT greatest(0, least($1::int,
@@ -42,10 +43,10 @@ export const TAKE_CALLS = `
    WHERE b.id = 1
   RETURNING ${BUDGET_STATE}`;
 
-/** Returns $1 tokens a batch was granted but could not use (fewer claimable requests), up to the burst. */
+/** Returns $1 tokens a batch was granted but could not use (fewer claimable requests), up to the burst ($2, $3 as $5, $6 above). */
 export const GIVE_BACK_CALLS = `
   UPDATE provider_call_budget AS b
-     SET tokens = least(greatest(1, b.rate * $2::float8), b.tokens + $1::int)
+     SET tokens = least(greatest($3::float8, b.rate * $2::float8), b.tokens + $1::int)
    WHERE b.id = 1 AND b.rate IS NOT NULL`;
 
 /** A -15 answer: counted, and the calm period restarts. The rate is left to CHANGE_RATE. */

@@ -5,11 +5,15 @@ import { adaptiveRatePolicy, rateAfterCalm, rateAfterThrottle, type AdaptiveRate
 import { CHANGE_RATE, GIVE_BACK_CALLS, RECORD_THROTTLE, TAKE_CALLS, type BudgetRow } from './provider-call-budget.sql.js';
 
 /**
- * The bucket holds at most this many seconds of the rate (at least one call): a short burst
- * after an idle moment, small enough that a provider counting calls per clock second never
- * sees more than the rate plus a tenth.
+ * The bucket holds at most this many seconds of the rate: a short burst after an idle moment,
+ * small enough that a provider counting calls per clock second sees at most the rate plus a tenth.
  */
 export const BURST_SECONDS = 0.1;
+/**
+ * ... and at least this many calls: with room for a single call, every millisecond a worker
+ * wakes late for the next call would be lost, and a slow or loaded host would fall short of the rate.
+ */
+export const MIN_BURST_CALLS = 2;
 
 /** What a claim batch may do now. */
 export interface CallGrant {
@@ -55,7 +59,14 @@ export class ProviderCallBudget {
   /** How many provider calls this instance may start now, out of `wanted`. */
   async take(wanted: number): Promise<CallGrant> {
     if (!this.enabled || wanted <= 0) return { calls: Math.max(0, wanted), retryInMs: null };
-    const row = await this.run(TAKE_CALLS, [wanted, this.config.providerCalls.maxConcurrent, this.ceiling, this.policy !== null, BURST_SECONDS]);
+    const row = await this.run(TAKE_CALLS, [
+      wanted,
+      this.config.providerCalls.maxConcurrent,
+      this.ceiling,
+      this.policy !== null,
+      BURST_SECONDS,
+      MIN_BURST_CALLS,
+    ]);
     await this.raiseIfCalm(row);
     return { calls: row.granted, retryInMs: row.granted < wanted ? msUntilNextCall(row) : null };
   }
@@ -63,7 +74,7 @@ export class ProviderCallBudget {
   /** Returns calls granted but not used, so that a short claim does not waste the shared rate. */
   async giveBack(unused: number): Promise<void> {
     if (!this.enabled || unused <= 0) return;
-    await this.dataSource.query(GIVE_BACK_CALLS, [unused, BURST_SECONDS]);
+    await this.dataSource.query(GIVE_BACK_CALLS, [unused, BURST_SECONDS, MIN_BURST_CALLS]);
   }
 
   /**
