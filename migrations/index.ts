@@ -2,6 +2,7 @@ import { InitialSchema1764237600000 } from './1764237600000-initial-schema.js';
 import { OutboxRefused1764300000000 } from './1764300000000-outbox-refused.js';
 import { OutboxReadableView1764300100000 } from './1764300100000-outbox-readable-view.js';
 import { RepeatsAnsweredByOriginal1764400000000 } from './1764400000000-repeats-answered-by-original.js';
+import { ProviderCallBudget1764400100000 } from './1764400100000-provider-call-budget.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   OutboxRefused1764300000000,
   OutboxReadableView1764300100000,
   RepeatsAnsweredByOriginal1764400000000,
+  ProviderCallBudget1764400100000,
 ];

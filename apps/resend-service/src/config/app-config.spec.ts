@@ -42,4 +42,18 @@ describe('loadConfig', () => {
       '127.0.0.1:9094',
     ]);
   });
+
+  it('has no provider call budget by default, and adaptive mode follows a configured rate', () => {
+    expect(loadConfig(minimal).providerCalls).toEqual({ maxPerSecond: 0, maxConcurrent: 0, adaptive: false, adaptiveCeilingPerSecond: 100 });
+    expect(loadConfig({ ...minimal, ITNIOTECH_MAX_CALLS_PER_SECOND: '2.5' }).providerCalls).toMatchObject({ maxPerSecond: 2.5, adaptive: true });
+    expect(loadConfig({ ...minimal, ITNIOTECH_MAX_CALLS_PER_SECOND: '40', ITNIOTECH_ADAPTIVE_RATE: 'false' }).providerCalls.adaptive).toBe(false);
+    expect(loadConfig({ ...minimal, ITNIOTECH_ADAPTIVE_RATE: 'true' }).providerCalls).toMatchObject({ maxPerSecond: 0, adaptive: true });
+  });
+
+  it('names a bad provider call limit', () => {
+    expect(() => loadConfig({ ...minimal, ITNIOTECH_MAX_CALLS_PER_SECOND: '-1' })).toThrow(/ITNIOTECH_MAX_CALLS_PER_SECOND/);
+    expect(() => loadConfig({ ...minimal, ITNIOTECH_MAX_CONCURRENT_CALLS: '2.5' })).toThrow(/ITNIOTECH_MAX_CONCURRENT_CALLS/);
+    expect(() => loadConfig({ ...minimal, ITNIOTECH_ADAPTIVE_RATE: 'yes' })).toThrow(/ITNIOTECH_ADAPTIVE_RATE must be true or false/);
+    expect(() => loadConfig({ ...minimal, ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND: '0' })).toThrow(/ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND/);
+  });
 });

@@ -35,6 +35,13 @@ export class AppConfig {
     classificationOverrides: string;
     lookupWindowMinutes: number;
   };
+  /** The provider call budget shared by all instances (see ProviderCallBudget); 0 = no limit. */
+  readonly providerCalls: {
+    maxPerSecond: number;
+    maxConcurrent: number;
+    adaptive: boolean;
+    adaptiveCeilingPerSecond: number;
+  };
   readonly submission: {
     enabled: boolean;
     concurrency: number;
@@ -78,6 +85,12 @@ export class AppConfig {
       timeoutMs: env.ITNIOTECH_TIMEOUT_MS,
       classificationOverrides: env.ITNIOTECH_CLASSIFICATION_OVERRIDES,
       lookupWindowMinutes: env.ITNIOTECH_LOOKUP_WINDOW_MINUTES,
+    };
+    this.providerCalls = {
+      maxPerSecond: env.ITNIOTECH_MAX_CALLS_PER_SECOND,
+      maxConcurrent: env.ITNIOTECH_MAX_CONCURRENT_CALLS,
+      adaptive: env.ITNIOTECH_ADAPTIVE_RATE ?? env.ITNIOTECH_MAX_CALLS_PER_SECOND > 0,
+      adaptiveCeilingPerSecond: env.ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND,
     };
     this.submission = {
       enabled: env.SUBMISSION_ENABLED,

@@ -53,6 +53,14 @@ export const environmentSchema = z.object({
   ITNIOTECH_TIMEOUT_MS: integer(100, 300_000).default(10_000),
   ITNIOTECH_CLASSIFICATION_OVERRIDES: z.string().default(''),
   ITNIOTECH_LOOKUP_WINDOW_MINUTES: integer(1, 7 * 24 * 60).default(60),
+  /** Provider calls (submits and lookups) per second, all instances together; 0 = no limit. */
+  ITNIOTECH_MAX_CALLS_PER_SECOND: z.coerce.number().min(0).max(100_000).default(0),
+  /** Provider calls in flight at once, all instances together; 0 = no limit. */
+  ITNIOTECH_MAX_CONCURRENT_CALLS: integer(0, 100_000).default(0),
+  /** Cut the shared rate on -15, raise it in calm periods. Default: on when ITNIOTECH_MAX_CALLS_PER_SECOND is set. */
+  ITNIOTECH_ADAPTIVE_RATE: flag.optional(),
+  /** Adaptive mode without ITNIOTECH_MAX_CALLS_PER_SECOND: the rate starts here and never rises above it. */
+  ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(100),
 
   SUBMISSION_ENABLED: flag.default(true),
   SUBMISSION_CONCURRENCY: integer(1, 256).default(8),

@@ -1,6 +1,7 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ItniotechClient } from '#itniotech';
 import { OutcomeModule } from '../outcome/outcome.module.js';
+import { ProviderCallBudget } from './provider-call-budget.js';
 import { providerProviders } from './provider.providers.js';
 import { RequestClaims } from './request-claims.js';
 import { ResultRecorder } from './result-recorder.js';
@@ -14,12 +15,13 @@ import { SubmissionWorker } from './submission.worker.js';
   providers: [
     ...providerProviders,
     RequestClaims,
+    ProviderCallBudget,
     RetryPolicy,
     ResultRecorder,
     SubmissionProcessor,
     SubmissionWorker,
   ],
-  exports: [SubmissionWorker],
+  exports: [SubmissionWorker, ProviderCallBudget],
 })
 export class SubmissionModule implements OnApplicationShutdown {
   constructor(private readonly client: ItniotechClient) {}

@@ -4,6 +4,7 @@ import { ItniotechClient, type Classification, type Classifier, type ProviderCal
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
 import type { FailureDescription } from '../outcome/outcome-events.js';
+import { ProviderCallBudget } from './provider-call-budget.js';
 import { lookupAttemptRecord, submitAttemptRecord, type AttemptRecord } from './attempt-record.js';
 import type { ClaimedRequest } from './claimed-request.js';
 import { stepAfterClaim, stepAfterLookup, stepAfterSubmit, type NextStep } from './next-step.js';
@@ -25,6 +26,9 @@ interface StepWithAttempt {
   attempt?: AttemptRecord;
 }
 
+/** Answers that mean "calling too fast": they cut the shared provider call rate (ProviderCallBudget). */
+const THROTTLE_CODES = new Set(['-15', 'HTTP_429']);
+
 /**
  * Takes one claimed request one step further: resolves an unknown earlier outcome by looking
  * the task up, or sends the signed call, and hands the result to the ResultRecorder. The
@@ -41,6 +45,7 @@ export class SubmissionProcessor {
     private readonly recorder: ResultRecorder,
     private readonly retryPolicy: RetryPolicy,
     private readonly config: AppConfig,
+    private readonly callBudget: ProviderCallBudget,
   ) {}
 
   async process(request: ClaimedRequest): Promise<void> {
@@ -65,6 +70,7 @@ export class SubmissionProcessor {
     const result = await this.client.resendAi(request.providerBody);
     const verdict = this.classify(result);
     this.logOutcome(request, result, verdict);
+    if (THROTTLE_CODES.has(verdict.errorCode)) await this.callBudget.reportThrottled();
     await failpoint('before_result_commit');
     return {
       step: stepAfterSubmit(request, result, verdict, this.retryPolicy),
@@ -93,6 +99,7 @@ export class SubmissionProcessor {
     const startedAt = performance.now();
     const result = await this.client.findTasksByName(request.taskName, window);
     const attempt = lookupAttemptRecord(started!.id, result, performance.now() - startedAt);
+    if (result.kind === 'failed' && THROTTLE_CODES.has(result.errorCode)) await this.callBudget.reportThrottled();
     if (result.kind === 'found') {
       this.logger.log(`request ${request.requestId}: earlier call did create task ${result.tasks[0]!.jobId}; completing without a new call`);
     }

@@ -22,7 +22,8 @@ export const claimAndMarkInFlight: SqlStatement = {
              FROM resend_request
             WHERE (status = 'pending' AND next_attempt_at <= now())
                OR (status = 'in_progress' AND lease_expires_at < now())
-            ORDER BY next_attempt_at
+            -- Lookups after unknown outcomes first: a long queue of new submissions must not starve them.
+            ORDER BY outcome_unknown DESC, next_attempt_at
             LIMIT $3
               FOR UPDATE SKIP LOCKED
          ), claimed AS (

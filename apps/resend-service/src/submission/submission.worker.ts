@@ -3,6 +3,7 @@ import { backoffDelayMs } from '#common';
 import { AppConfig } from '../config/app-config.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ClaimedRequest } from './claimed-request.js';
+import { ProviderCallBudget } from './provider-call-budget.js';
 import { RequestClaims } from './request-claims.js';
 import { LeaseLostError, SubmissionProcessor } from './submission.processor.js';
 
@@ -18,12 +19,15 @@ export class SubmissionWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private consecutiveClaimFailures = 0;
+  /** Set when the shared provider call rate held a claim back: ms until the next call is due. */
+  private callBudgetRetryInMs: number | null = null;
 
   constructor(
     private readonly config: AppConfig,
     private readonly claims: RequestClaims,
     private readonly processor: SubmissionProcessor,
     private readonly pendingWork: PendingWorkSignal,
+    private readonly callBudget: ProviderCallBudget,
   ) {}
 
   get isRunning(): boolean {
@@ -62,18 +66,21 @@ export class SubmissionWorker {
       const claimed = free > 0 ? await this.claimSafely(free) : [];
       claimed.forEach((request) => this.startProcessing(request));
       if (claimed.length === 0 || claimed.length === free) {
-        await this.pendingWork.wait(this.idleDelayMs());
+        await this.pendingWork.wait(this.callBudgetRetryInMs ?? this.idleDelayMs());
       }
     }
   }
 
   private async claimSafely(limit: number): Promise<ClaimedRequest[]> {
     try {
-      const claimed = await this.claims.claim(limit);
+      // The provider call budget shared by all instances: claim no more than it grants.
+      const { claimed, retryInMs } = await this.callBudget.claimWithin(limit, (granted) => this.claims.claim(granted));
+      this.callBudgetRetryInMs = retryInMs;
       if (this.consecutiveClaimFailures > 0) this.logger.log('claiming requests again');
       this.consecutiveClaimFailures = 0;
       return claimed;
     } catch (error) {
+      this.callBudgetRetryInMs = null;
       this.consecutiveClaimFailures += 1;
       if (this.consecutiveClaimFailures % 10 === 1) {
         this.logger.warn(`cannot claim requests (${this.consecutiveClaimFailures} failures in a row): ${(error as Error).message}`);

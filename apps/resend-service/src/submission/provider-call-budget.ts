@@ -1,0 +1,164 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { adaptiveRatePolicy, rateAfterCalm, rateAfterThrottle, type AdaptiveRatePolicy, type AdaptiveRateState } from './adaptive-rate.js';
+import { CHANGE_RATE, GIVE_BACK_CALLS, RECORD_THROTTLE, TAKE_CALLS, type BudgetRow } from './provider-call-budget.sql.js';
+
+/**
+ * The bucket holds at most this many seconds of the rate: a short burst after an idle moment,
+ * small enough that a provider counting calls per clock second sees at most the rate plus a tenth.
+ */
+export const BURST_SECONDS = 0.1;
+/**
+ * ... and at least this many calls: with room for a single call, every millisecond a worker
+ * wakes late for the next call would be lost, and a slow or loaded host would fall short of the rate.
+ */
+export const MIN_BURST_CALLS = 2;
+
+/** What a claim batch may do now. */
+export interface CallGrant {
+  /** How many provider calls this instance may start now (each claimed request makes one). */
+  calls: number;
+  /** When the rate allowed fewer than wanted: ms until the next call is due; null otherwise. */
+  retryInMs: number | null;
+}
+
+/**
+ * The provider call budget shared by every instance using the database: a call rate
+ * (ITNIOTECH_MAX_CALLS_PER_SECOND, a token bucket in the provider_call_budget row) and a
+ * concurrency limit (ITNIOTECH_MAX_CONCURRENT_CALLS, counted from the requests in flight), for
+ * submits and lookups alike. One statement per claim batch. In adaptive mode a -15 answer cuts
+ * the shared rate and calm periods raise it back (adaptive-rate.ts).
+ *
+ * With no limit and adaptive mode off it grants everything without touching the database.
+ */
+@Injectable()
+export class ProviderCallBudget {
+  private readonly logger = new Logger(ProviderCallBudget.name);
+  private readonly enabled: boolean;
+  /** The configured rate, or the adaptive ceiling; null = no rate limit. */
+  private readonly ceiling: number | null;
+  private readonly policy: AdaptiveRatePolicy | null;
+  private lastSeen: BudgetRow | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {
+    const { maxPerSecond, maxConcurrent, adaptive, adaptiveCeilingPerSecond } = config.providerCalls;
+    this.ceiling = maxPerSecond > 0 ? maxPerSecond : adaptive ? adaptiveCeilingPerSecond : null;
+    this.policy = adaptive && this.ceiling !== null ? adaptiveRatePolicy(this.ceiling) : null;
+    this.enabled = this.ceiling !== null || maxConcurrent > 0;
+  }
+
+  /** Calls per second all instances together may start, as last seen; null = no rate limit. */
+  get currentRate(): number | null {
+    return this.lastSeen?.rate ?? this.ceiling;
+  }
+
+  /** How many provider calls this instance may start now, out of `wanted`. */
+  async take(wanted: number): Promise<CallGrant> {
+    if (!this.enabled || wanted <= 0) return { calls: Math.max(0, wanted), retryInMs: null };
+    const row = await this.run(TAKE_CALLS, [
+      wanted,
+      this.config.providerCalls.maxConcurrent,
+      this.ceiling,
+      this.policy !== null,
+      BURST_SECONDS,
+      MIN_BURST_CALLS,
+    ]);
+    await this.raiseIfCalm(row);
+    return { calls: row.granted, retryInMs: row.granted < wanted ? msUntilNextCall(row) : null };
+  }
+
+  /** Returns calls granted but not used, so that a short claim does not waste the shared rate. */
+  async giveBack(unused: number): Promise<void> {
+    if (!this.enabled || unused <= 0) return;
+    await this.dataSource.query(GIVE_BACK_CALLS, [unused, BURST_SECONDS, MIN_BURST_CALLS]);
+  }
+
+  /**
+   * Takes budget for up to `wanted` calls, claims at most that many requests, and gives back what
+   * the claim did not use. A failed give-back only wastes those tokens (logged), never the claim.
+   */
+  async claimWithin<T>(wanted: number, claim: (limit: number) => Promise<T[]>): Promise<{ claimed: T[]; retryInMs: number | null }> {
+    const grant = await this.take(wanted);
+    if (grant.calls === 0) return { claimed: [], retryInMs: grant.retryInMs };
+    let claimed: T[] = [];
+    try {
+      claimed = await claim(grant.calls);
+    } finally {
+      await this.giveBack(grant.calls - claimed.length).catch((error: unknown) =>
+        this.logger.warn(`could not give back ${grant.calls - claimed.length} unused provider calls: ${(error as Error).message}`),
+      );
+    }
+    return { claimed, retryInMs: grant.retryInMs };
+  }
+
+  /**
+   * The provider answered -15 (or HTTP 429): counts it, and in adaptive mode cuts the shared
+   * rate, once for a burst of such answers. Never throws: a failure only delays the cut.
+   */
+  async reportThrottled(): Promise<void> {
+    if (!this.enabled) return;
+    try {
+      const row = await this.run(RECORD_THROTTLE, []);
+      if (this.policy === null || row.rate === null) return;
+      const cut = rateAfterThrottle(toRateState(row), row.now_ms, this.policy);
+      if (cut !== null) await this.changeRate(row, cut, 'cut');
+    } catch (error) {
+      this.logger.warn(`could not record a -15 answer in the provider call budget: ${(error as Error).message}`);
+    }
+  }
+
+  private async raiseIfCalm(row: BudgetRow): Promise<void> {
+    if (this.policy === null || row.rate === null) return;
+    const raised = rateAfterCalm(toRateState(row), row.now_ms, this.policy);
+    if (raised !== null) await this.changeRate(row, raised, 'raise');
+  }
+
+  /** Compare-and-set: applies the change only if nobody changed the rate (or reported a -15, for a raise) since `seen`. */
+  private async changeRate(seen: BudgetRow, rate: number, change: 'cut' | 'raise'): Promise<void> {
+    const [rows]: [BudgetRow[], number] = await this.dataSource.query(CHANGE_RATE, [
+      rate,
+      seen.rate_version,
+      change === 'raise' ? seen.throttles : null,
+      change === 'cut',
+    ]);
+    const changed = rows[0];
+    if (!changed) return; // another instance changed it first
+    this.lastSeen = changed;
+    this.logRateChange(seen.rate!, rate, change);
+  }
+
+  private logRateChange(from: number, to: number, change: 'cut' | 'raise'): void {
+    const text = `provider call rate (all instances) ${change === 'cut' ? 'cut' : 'raised'} from ${from.toFixed(1)} to ${to.toFixed(1)} calls/s`;
+    if (change === 'cut') this.logger.warn(`${text} after a -15 answer`);
+    else if (to >= this.ceiling!) this.logger.log(`${text}: back at the maximum`);
+    else this.logger.debug(text);
+  }
+
+  private async run(sql: string, params: unknown[]): Promise<BudgetRow> {
+    // For UPDATE ... RETURNING, TypeORM's postgres driver answers [rows, affectedCount].
+    const [rows]: [BudgetRow[], number] = await this.dataSource.query(sql, params);
+    const row = rows[0];
+    if (!row) throw new Error('the provider_call_budget row is missing: run the migrations');
+    this.lastSeen = row;
+    return row;
+  }
+}
+
+function toRateState(row: BudgetRow): AdaptiveRateState {
+  return { rate: row.rate!, changedAtMs: row.rate_changed_at_ms, cutAtMs: row.cut_at_ms, throttledAtMs: row.throttled_at_ms };
+}
+
+/**
+ * Until the bucket holds a whole call again, or null when the rate was not what held the
+ * grant back (no rate limit, or the concurrency limit). A little random extra spreads the
+ * instances that wait for the same token.
+ */
+function msUntilNextCall(row: BudgetRow): number | null {
+  if (row.rate === null || row.tokens >= 1) return null;
+  const perCallMs = 1000 / row.rate;
+  return Math.max(5, Math.ceil((1 - row.tokens) * perCallMs + Math.random() * perCallMs * 0.5));
+}

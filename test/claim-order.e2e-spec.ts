@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
+import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
+import { Sql } from '../apps/resend-service/src/database/sql.js';
+import { RequestClaims } from '../apps/resend-service/src/submission/request-claims.js';
+import { TestDatabase } from './support/database.js';
+
+/**
+ * With the provider call budget spent on a long queue of new submissions, requests that need a
+ * lookup (their last outcome is unknown) must still get their turn: the claim serves them first.
+ */
+describe('claim order: lookups after unknown outcomes before new submissions', () => {
+  let dataSource: DataSource;
+  let db: TestDatabase;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    dataSource = await new DataSource(dataSourceOptions(inject('databaseUrl'), 2)).initialize();
+    db = new TestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.rows(`DELETE FROM resend_request WHERE id = ANY($1)`, [ids]);
+    await db?.close();
+    await dataSource?.destroy();
+  });
+
+  it('claims a due request with an unknown outcome before older new submissions', async () => {
+    // New submissions due since long ago, and one request due just now whose outcome is unknown.
+    for (let index = 0; index < 5; index += 1) await insertPending(false, new Date(Date.UTC(2000, 0, 1, 0, 0, index)));
+    const unknown = await insertPending(true, new Date(Date.now() - 1_000));
+    const claims = new RequestClaims(
+      new Sql(dataSource),
+      loadConfig({ ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret', INSTANCE_ID: 'claim-order-test', SUBMISSION_LEASE_MS: '1000' }),
+    );
+
+    const [first] = await claims.claim(1);
+
+    // Another file's leftover request with an unknown outcome could come first; either way the
+    // claim took one that needs a lookup, not one of the year-2000 submissions.
+    expect(first?.lastOutcomeUnknown).toBe(true);
+    if (first?.id !== unknown) console.log(`claim-order: claimed a leftover request ${first?.requestId} with an unknown outcome`);
+  });
+
+  async function insertPending(outcomeUnknown: boolean, nextAttemptAt: Date): Promise<string> {
+    const id = randomUUID();
+    ids.push(id);
+    await db.rows(
+      `INSERT INTO resend_request (id, request_id, status, payload, outcome_unknown, next_attempt_at, kafka_topic, kafka_partition, kafka_offset)
+       VALUES ($1, $2, 'pending', '{}', $3, $4, 'claim-order-test', 0, (random() * 1e12)::bigint)`,
+      [id, `claim-order-${id}`, outcomeUnknown, nextAttemptAt],
+    );
+    return id;
+  }
+});
