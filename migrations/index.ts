@@ -1,6 +1,7 @@
 import { InitialSchema1764237600000 } from './1764237600000-initial-schema.js';
 import { OutboxRefused1764300000000 } from './1764300000000-outbox-refused.js';
 import { OutboxReadableView1764300100000 } from './1764300100000-outbox-readable-view.js';
+import { OperatorApi1764400000000 } from './1764400000000-operator-api.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
-export const migrations = [InitialSchema1764237600000, OutboxRefused1764300000000, OutboxReadableView1764300100000];
+export const migrations = [InitialSchema1764237600000, OutboxRefused1764300000000, OutboxReadableView1764300100000, OperatorApi1764400000000];

@@ -11,6 +11,8 @@ export interface OutboxMessage {
   /** An object is sent as JSON; a Buffer is sent verbatim. */
   value: object | Buffer;
   headers?: Record<string, string>;
+  /** The request this message reports on (outcome events), for operators' look-ups. */
+  requestId?: string;
 }
 
 /**
@@ -27,6 +29,7 @@ export class OutboxWriter {
       messageKey: message.key === null ? null : Buffer.from(message.key),
       messageValue: Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)),
       headers: message.headers ?? {},
+      requestId: message.requestId ?? null,
     });
     return id;
   }

@@ -79,6 +79,6 @@ export class OutcomeEvents {
       subject,
       correlationId: request.correlationId ?? undefined,
     });
-    await this.outbox.add(transaction, { id, topic, key: subject ?? null, value: event, headers });
+    await this.outbox.add(transaction, { id, topic, key: subject ?? null, value: event, headers, requestId: request.requestId });
   }
 }
