@@ -42,4 +42,18 @@ describe('loadConfig', () => {
       '127.0.0.1:9094',
     ]);
   });
+
+  it('reads operator API tokens, none by default, and refuses a short one without echoing it', () => {
+    expect(loadConfig(minimal).operatorApi.tokens).toEqual([]);
+    expect(loadConfig({ ...minimal, OPERATOR_API_TOKENS: 'a'.repeat(16) + ', ' + 'b'.repeat(20) }).operatorApi.tokens).toEqual([
+      'a'.repeat(16),
+      'b'.repeat(20),
+    ]);
+    expect(() => loadConfig({ ...minimal, OPERATOR_API_TOKENS: 'short-secret' })).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/OPERATOR_API_TOKENS must be/) }),
+    );
+    expect(() => loadConfig({ ...minimal, OPERATOR_API_TOKENS: 'short-secret' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('short-secret') }),
+    );
+  });
 });
