@@ -65,6 +65,7 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
     it('serves Swagger UI at /docs', async () => {
       const response = await http().get('/docs').redirects(1).expect(200);
       expect(response.text).toContain('swagger-ui');
+      await http().get('/docs/swagger-ui-bundle.js').expect(200);
     });
   });
 
@@ -190,6 +191,17 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
     ])('GET %s', async (path, message) => {
       const response = await authorized(http().get(path)).expect(400);
       expect(response.body.message).toMatch(message);
+    });
+
+    it.each([
+      ['/requests/a%00b', 400, /^requestId: must not contain NUL characters$/],
+      [`/requests/${'x'.repeat(1001)}`, 400, /^requestId: must be at most 1000 characters$/],
+      ['/requests/%E0%A4%A', 400, undefined],
+      ['/requests?keyId[a]=1', 400, /^Unrecognized key: "keyId\[a\]"$/],
+      ['/dead-letters?since[]=2026-01-01T00:00:00Z', 400, /^Unrecognized key: "since\[\]"$/],
+    ])('GET %s answers %i', async (path, status, message) => {
+      const response = await authorized(http().get(path)).expect(status);
+      if (message) expect(response.body.message).toMatch(message);
     });
 
     it('POST /dead-letters/not-a-uuid/replay', async () => {

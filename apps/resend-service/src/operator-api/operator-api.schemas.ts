@@ -49,7 +49,13 @@ export const listDeadLettersQuery = z.strictObject({
 export type ListDeadLettersQuery = z.infer<typeof listDeadLettersQuery>;
 
 export const requestIdParam = z.strictObject({
-  requestId: z.string().min(1).max(1000, { message: 'must be at most 1000 characters' }).describe('the requestId of the message'),
+  requestId: z
+    .string()
+    .min(1)
+    .max(1000, { message: 'must be at most 1000 characters' })
+    // PostgreSQL text cannot hold NUL: such an id cannot exist, and must not reach the query.
+    .refine((id) => !id.includes('\u0000'), { message: 'must not contain NUL characters' })
+    .describe('the requestId of the message (URL-encoded)'),
 });
 
 export const deadLetterIdParam = z.strictObject({
