@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ListDeadLettersQuery } from './operator-api.schemas.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
-import { iso } from './request-queries.js';
+import { iso } from './iso-time.js';
 
 /** What the operator API reads about dead letters. Listing leaves the bytes out; one dead letter has them. */
 @Injectable()

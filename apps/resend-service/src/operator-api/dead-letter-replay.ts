@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { OutboxWriter } from '#outbox';
 import { DataSource } from 'typeorm';
-import { iso } from './request-queries.js';
+import { iso } from './iso-time.js';
 
 /**
  * Replays a dead letter once: republishes its original key, value and headers to the topic it

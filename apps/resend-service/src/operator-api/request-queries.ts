@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { iso } from './iso-time.js';
 import type { ListRequestsQuery } from './operator-api.schemas.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 
@@ -176,8 +177,4 @@ function toAttempt(row: AttemptRow) {
     latencyMs: row.latency_ms,
     requestBody: row.request_body,
   };
-}
-
-export function iso(time: Date | null): string | null {
-  return time === null ? null : time.toISOString();
 }
