@@ -3,6 +3,7 @@ import { OutboxRefused1764300000000 } from './1764300000000-outbox-refused.js';
 import { OutboxReadableView1764300100000 } from './1764300100000-outbox-readable-view.js';
 import { RepeatsAnsweredByOriginal1764400000000 } from './1764400000000-repeats-answered-by-original.js';
 import { ProviderCallBudget1764400100000 } from './1764400100000-provider-call-budget.js';
+import { OperatorApi1764400200000 } from './1764400200000-operator-api.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   OutboxReadableView1764300100000,
   RepeatsAnsweredByOriginal1764400000000,
   ProviderCallBudget1764400100000,
+  OperatorApi1764400200000,
 ];

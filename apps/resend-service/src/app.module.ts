@@ -6,12 +6,13 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IntakeModule } from './intake/intake.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
+import { OperatorApiModule } from './operator-api/operator-api.module.js';
 import { FlowLifecycle } from './lifecycle/flow-lifecycle.js';
 import { OutcomeModule } from './outcome/outcome.module.js';
 import { RequestsModule } from './requests/requests.module.js';
 import { SubmissionModule } from './submission/submission.module.js';
 
-/** The flow of a request: intake → submission → outcome (outbox), plus health. */
+/** The flow of a request: intake → submission → outcome (outbox), plus health and the operator API. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -35,6 +36,7 @@ export class AppModule {
         SubmissionModule,
         OutcomeModule,
         HealthModule,
+        OperatorApiModule,
       ],
       providers: [FlowLifecycle],
     };

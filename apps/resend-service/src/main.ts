@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { KafkaAdmin } from './kafka/kafka-admin.js';
 import { RequestConsumer } from './intake/request-consumer.js';
+import { serveApiDocs } from './operator-api/api-docs.js';
 import { backoffDelayMs } from '#common';
 
 /**
@@ -15,6 +16,7 @@ import { backoffDelayMs } from '#common';
 export async function createApp(config: AppConfig) {
   const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  serveApiDocs(app);
   app.connectMicroservice({ strategy: app.get(RequestConsumer) }, { inheritAppConfig: true });
   return app;
 }

@@ -17,5 +17,7 @@ export class OutboxEvent {
   @Column({ name: 'publish_attempts', type: 'integer', default: 0 }) publishAttempts!: number;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
   /** Set when Kafka refused the message for good (too large): never published, kept for operators. */
+  /** The request an outcome event reports on, so operators find its events by index; NULL for other messages. */
+  @Column({ name: 'request_id', type: 'text', nullable: true }) requestId!: string | null;
   @Column({ name: 'refused_at', type: 'timestamptz', nullable: true }) refusedAt!: Date | null;
 }

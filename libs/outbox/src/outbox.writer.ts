@@ -10,12 +10,14 @@ export interface OutboxMessage {
   /** An object is sent as JSON; a Buffer is sent verbatim. */
   value: object | Buffer;
   headers?: Record<string, string>;
+  /** The request this message reports on (outcome events), for operators' look-ups. */
+  requestId?: string;
 }
 
 const insertOutboxEvents: SqlStatement = {
   name: 'outbox.insert-events',
-  text: `INSERT INTO outbox_event (id, topic, message_key, message_value, headers)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::jsonb[])`,
+  text: `INSERT INTO outbox_event (id, topic, message_key, message_value, headers, request_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::jsonb[], $6::text[])`,
 };
 
 /**
@@ -33,6 +35,7 @@ export class OutboxWriter {
       messages.map((message) => (message.key === null ? null : Buffer.from(message.key))),
       messages.map((message) => (Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)))),
       messages.map((message) => JSON.stringify(message.headers ?? {})),
+      messages.map((message) => message.requestId ?? null),
     ]);
     return ids;
   }

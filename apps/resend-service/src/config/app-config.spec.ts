@@ -56,4 +56,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...minimal, ITNIOTECH_ADAPTIVE_RATE: 'yes' })).toThrow(/ITNIOTECH_ADAPTIVE_RATE must be true or false/);
     expect(() => loadConfig({ ...minimal, ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND: '0' })).toThrow(/ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND/);
   });
+
+  it('reads operator API tokens, none by default, and refuses a short one without echoing it', () => {
+    expect(loadConfig(minimal).operatorApi.tokens).toEqual([]);
+    expect(loadConfig({ ...minimal, OPERATOR_API_TOKENS: 'a'.repeat(16) + ', ' + 'b'.repeat(20) }).operatorApi.tokens).toEqual([
+      'a'.repeat(16),
+      'b'.repeat(20),
+    ]);
+    expect(() => loadConfig({ ...minimal, OPERATOR_API_TOKENS: 'short-secret' })).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/OPERATOR_API_TOKENS must be/) }),
+    );
+    expect(() => loadConfig({ ...minimal, OPERATOR_API_TOKENS: 'short-secret' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('short-secret') }),
+    );
+  });
 });

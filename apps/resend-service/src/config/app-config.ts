@@ -55,6 +55,8 @@ export class AppConfig {
   };
   readonly outbox: { enabled: boolean; pollIntervalMs: number; batchSize: number; retentionDays: number };
   readonly cloudEventsSource: string;
+  /** No token: the operator API's routes answer 404. */
+  readonly operatorApi: { tokens: string[] };
 
   constructor(env: Environment) {
     this.instanceId = env.INSTANCE_ID;
@@ -110,6 +112,7 @@ export class AppConfig {
       retentionDays: env.OUTBOX_RETENTION_DAYS,
     };
     this.cloudEventsSource = env.CLOUDEVENTS_SOURCE;
+    this.operatorApi = { tokens: env.OPERATOR_API_TOKENS };
   }
 }
 

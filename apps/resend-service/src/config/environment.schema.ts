@@ -77,6 +77,15 @@ export const environmentSchema = z.object({
   OUTBOX_BATCH_SIZE: integer(1, 10_000).default(100),
   OUTBOX_RETENTION_DAYS: integer(0, 3650).default(7),
   CLOUDEVENTS_SOURCE: z.string().min(1).default('/resend-relay'),
+
+  /** Bearer tokens of the operator API, comma-separated; none (the default) turns its routes off. */
+  OPERATOR_API_TOKENS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((token) => token.trim()).filter(Boolean))
+    .refine((tokens) => tokens.every((token) => /^[\x21-\x7e]{16,}$/.test(token)), {
+      message: 'must be comma-separated tokens of at least 16 printable characters, without spaces',
+    }),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

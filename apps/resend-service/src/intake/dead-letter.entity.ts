@@ -14,4 +14,8 @@ export class DeadLetter {
   @Column({ type: 'text' }) reason!: DeadLetterReason;
   @Column({ name: 'error_message', type: 'text' }) errorMessage!: string;
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' }) receivedAt!: Date;
+  /** Set once, by the operator API's replay (see operator-api/dead-letter-replay.ts). */
+  @Column({ name: 'replayed_at', type: 'timestamptz', nullable: true }) replayedAt!: Date | null;
+  @Column({ name: 'replayed_by', type: 'text', nullable: true }) replayedBy!: string | null;
+  @Column({ name: 'replay_event_id', type: 'uuid', nullable: true }) replayEventId!: string | null;
 }

@@ -83,6 +83,6 @@ export class OutcomeEvents {
       subject,
       correlationId: request.correlationId ?? undefined,
     });
-    return { id, topic, key: subject ?? null, value: event, headers };
+    return { id, topic, key: subject ?? null, value: event, headers, requestId: request.requestId };
   }
 }

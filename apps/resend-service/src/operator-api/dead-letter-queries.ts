@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ListDeadLettersQuery } from './operator-api.schemas.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
+import { iso } from './iso-time.js';
+
+/** What the operator API reads about dead letters. Listing leaves the bytes out; one dead letter has them. */
+@Injectable()
+export class DeadLetterQueries {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async list(query: ListDeadLettersQuery) {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (query.since !== undefined) {
+      params.push(query.since);
+      conditions.push(`received_at >= $${params.length}::timestamptz`);
+    }
+    if (query.cursor !== undefined) {
+      params.push(decodeCursor('dead-letters', query.cursor));
+      conditions.push(`(received_at, id) < (SELECT received_at, id FROM dead_letter WHERE id = $${params.length})`);
+    }
+    params.push(query.limit + 1);
+    const rows: DeadLetterRow[] = await this.dataSource.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM dead_letter
+        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY received_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    const more = rows.length > query.limit;
+    return { items: page.map(toSummary), nextCursor: more ? encodeCursor('dead-letters', page.at(-1)!.id) : null };
+  }
+
+  async find(id: string) {
+    const [row] = (await this.dataSource.query(
+      `SELECT ${SUMMARY_COLUMNS}, message_key, message_value, headers FROM dead_letter WHERE id = $1`,
+      [id],
+    )) as DeadLetterDetailRow[];
+    if (!row) return null;
+    return {
+      ...toSummary(row),
+      keyBase64: row.message_key?.toString('base64') ?? null,
+      valueBase64: row.message_value?.toString('base64') ?? null,
+      valueText: row.message_value === null ? null : utf8OrNull(row.message_value),
+      headers: row.headers,
+    };
+  }
+}
+
+const SUMMARY_COLUMNS = `id, kafka_topic, kafka_partition, kafka_offset, reason, error_message, received_at,
+  octet_length(message_key) AS key_size, octet_length(message_value) AS value_size,
+  replayed_at, replayed_by, replay_event_id`;
+
+interface DeadLetterRow {
+  id: string;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+  reason: string;
+  error_message: string;
+  received_at: Date;
+  key_size: number | null;
+  value_size: number | null;
+  replayed_at: Date | null;
+  replayed_by: string | null;
+  replay_event_id: string | null;
+}
+
+interface DeadLetterDetailRow extends DeadLetterRow {
+  message_key: Buffer | null;
+  message_value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+function toSummary(row: DeadLetterRow) {
+  return {
+    id: row.id,
+    kafka: { topic: row.kafka_topic, partition: row.kafka_partition, offset: Number(row.kafka_offset) },
+    reason: row.reason,
+    errorMessage: row.error_message,
+    receivedAt: iso(row.received_at)!,
+    keySize: row.key_size,
+    valueSize: row.value_size,
+    replayedAt: iso(row.replayed_at),
+    replayedBy: row.replayed_by,
+    replayEventId: row.replay_event_id,
+  };
+}
+
+function utf8OrNull(bytes: Buffer): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}

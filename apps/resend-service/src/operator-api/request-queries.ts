@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { iso } from './iso-time.js';
+import type { ListRequestsQuery } from './operator-api.schemas.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
+
+/** What the operator API reads about requests: plain SQL on the audit tables, mapped explicitly. */
+@Injectable()
+export class RequestQueries {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Newest first; the next page starts after the cursor's row. */
+  async list(query: ListRequestsQuery) {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const where = (sql: (placeholder: string) => string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql(`$${params.length}`));
+    };
+    if (query.keyId !== undefined) where((p) => `key_id = ${p}`, query.keyId);
+    if (query.status !== undefined) where((p) => `status = ${p}`, query.status);
+    if (query.cursor !== undefined) {
+      where((p) => `(received_at, id) < (SELECT received_at, id FROM resend_request WHERE id = ${p})`, decodeCursor('requests', query.cursor));
+    }
+    params.push(query.limit + 1);
+    const rows: RequestRow[] = await this.dataSource.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM resend_request r
+        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY received_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    const more = rows.length > query.limit;
+    return { items: page.map(toSummary), nextCursor: more ? encodeCursor('requests', page.at(-1)!.id) : null };
+  }
+
+  /** The request with its provider calls and outcome events, or null when no message had this requestId. */
+  async find(requestId: string) {
+    const [row] = (await this.dataSource.query(
+      `SELECT ${SUMMARY_COLUMNS}, r.error_message, r.resolved_by_lookup, r.payload, r.provider_body,
+              r.kafka_topic, r.kafka_partition, r.kafka_offset, r.first_attempt_at, r.next_attempt_at,
+              r.lease_owner, r.lease_expires_at, r.outcome_unknown, original.request_id AS duplicate_of_request_id
+         FROM resend_request r LEFT JOIN resend_request original ON original.id = r.duplicate_of
+        WHERE r.request_id = $1`,
+      [requestId],
+    )) as RequestDetailRow[];
+    if (!row) return null;
+    const [attempts, events] = await Promise.all([
+      this.dataSource.query(
+        `SELECT attempt_number, kind, outcome, started_at, finished_at, http_status, provider_status, provider_reason,
+                error_code, error_message, latency_ms, request_body
+           FROM submission_attempt WHERE request_id = $1 ORDER BY attempt_number`,
+        [row.id],
+      ) as Promise<AttemptRow[]>,
+      this.dataSource.query(
+        `SELECT id, topic, created_at, published_at, refused_at FROM outbox_event
+          WHERE request_id = $1 ORDER BY created_at, id`,
+        [requestId],
+      ) as Promise<OutcomeEventRow[]>,
+    ]);
+    return {
+      request: {
+        ...toSummary(row),
+        errorMessage: row.error_message,
+        duplicateOf: row.duplicate_of_request_id,
+        resolvedByLookup: row.resolved_by_lookup,
+        payload: row.payload,
+        providerBody: row.provider_body,
+        kafka: { topic: row.kafka_topic, partition: row.kafka_partition, offset: Number(row.kafka_offset) },
+        firstAttemptAt: iso(row.first_attempt_at),
+      },
+      state: {
+        status: row.status,
+        nextAttemptAt: iso(row.next_attempt_at),
+        leaseOwner: row.lease_owner,
+        leaseExpiresAt: iso(row.lease_expires_at),
+        outcomeUnknown: row.outcome_unknown,
+        outcomePublished: events.length === 0 ? null : events.every((event) => event.published_at !== null),
+      },
+      attempts: attempts.map(toAttempt),
+      outcomeEvents: events.map((event) => ({
+        id: event.id,
+        topic: event.topic,
+        createdAt: iso(event.created_at)!,
+        publishedAt: iso(event.published_at),
+        refusedAt: iso(event.refused_at),
+      })),
+    };
+  }
+}
+
+const SUMMARY_COLUMNS = `r.id, r.request_id, r.key_id, r.status, r.task_name, r.correlation_id, r.attempts,
+  r.provider_task_id, r.error_code, r.error_category, r.received_at, r.finished_at`;
+
+interface RequestRow {
+  id: string;
+  request_id: string;
+  key_id: string | null;
+  status: 'pending' | 'in_progress' | 'completed' | 'failed' | 'duplicate';
+  task_name: string | null;
+  correlation_id: string | null;
+  attempts: number;
+  provider_task_id: string | null;
+  error_code: string | null;
+  error_category: string | null;
+  received_at: Date;
+  finished_at: Date | null;
+}
+
+interface RequestDetailRow extends RequestRow {
+  error_message: string | null;
+  resolved_by_lookup: boolean;
+  payload: Record<string, unknown>;
+  provider_body: Record<string, unknown> | null;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+  first_attempt_at: Date | null;
+  next_attempt_at: Date | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  outcome_unknown: boolean;
+  duplicate_of_request_id: string | null;
+}
+
+interface AttemptRow {
+  attempt_number: number;
+  kind: 'submit' | 'lookup';
+  outcome: string;
+  started_at: Date;
+  finished_at: Date | null;
+  http_status: number | null;
+  provider_status: string | null;
+  provider_reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  latency_ms: number | null;
+  request_body: unknown;
+}
+
+interface OutcomeEventRow {
+  id: string;
+  topic: string;
+  created_at: Date;
+  published_at: Date | null;
+  refused_at: Date | null;
+}
+
+function toSummary(row: RequestRow) {
+  return {
+    requestId: row.request_id,
+    keyId: row.key_id === null ? null : Number(row.key_id),
+    status: row.status,
+    taskName: row.task_name,
+    correlationId: row.correlation_id,
+    attempts: row.attempts,
+    providerTaskId: row.provider_task_id === null ? null : Number(row.provider_task_id),
+    errorCode: row.error_code,
+    errorCategory: row.error_category,
+    receivedAt: iso(row.received_at)!,
+    finishedAt: iso(row.finished_at),
+  };
+}
+
+function toAttempt(row: AttemptRow) {
+  return {
+    attemptNumber: row.attempt_number,
+    kind: row.kind,
+    outcome: row.outcome,
+    startedAt: iso(row.started_at)!,
+    finishedAt: iso(row.finished_at),
+    httpStatus: row.http_status,
+    providerStatus: row.provider_status,
+    providerReason: row.provider_reason,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    latencyMs: row.latency_ms,
+    requestBody: row.request_body,
+  };
+}
