@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IntakeModule } from './intake/intake.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { FlowLifecycle } from './lifecycle/flow-lifecycle.js';
 import { OutcomeModule } from './outcome/outcome.module.js';
 import { RequestsModule } from './requests/requests.module.js';
@@ -22,13 +23,14 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            // Health probes every few seconds would drown the log.
-            autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+            // Health probes and metric scrapes every few seconds would drown the log.
+            autoLogging: { ignore: (request) => /^\/(health|metrics)\b/.test(request.url ?? '') },
             // Belt and braces: the service never sends these, but a log line must never show them.
             redact: ['req.headers.sign', 'req.headers.authorization', 'req.headers["api-key"]'],
           },
         }),
         DatabaseModule,
+        MetricsModule,
         RequestsModule,
         KafkaModule,
         IntakeModule,

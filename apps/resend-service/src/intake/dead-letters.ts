@@ -3,6 +3,7 @@ import { DEAD_LETTER_HEADERS, type DeadLetterReason } from '#contracts';
 import { OutboxWriter } from '#outbox';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { DeadLetter } from './dead-letter.entity.js';
 
@@ -18,6 +19,7 @@ export class DeadLetters {
   constructor(
     private readonly config: AppConfig,
     private readonly outbox: OutboxWriter,
+    private readonly metrics: FlowMetrics,
   ) {}
 
   async record(
@@ -65,6 +67,7 @@ export class DeadLetters {
         [DEAD_LETTER_HEADERS.failedAt]: failedAt.toISOString(),
       },
     });
+    this.metrics.deadLettered(transaction);
     this.logger.warn(
       `dead-lettered ${message.topic}[${message.partition}]@${message.offset} (${reason}): ${errorMessage}`,
     );

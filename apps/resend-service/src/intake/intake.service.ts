@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { backoffDelayMs, failpoint } from '#common';
 import { isConnectionError, isTransientDatabaseError } from '../database/transient-errors.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { RequestRecorder } from './request-recorder.js';
@@ -22,6 +23,7 @@ export class IntakeService {
   constructor(
     private readonly recorder: RequestRecorder,
     private readonly pendingWork: PendingWorkSignal,
+    private readonly metrics: FlowMetrics,
   ) {}
 
   async receive(message: ConsumedMessage, heartbeat: () => Promise<void>): Promise<void> {
@@ -30,6 +32,7 @@ export class IntakeService {
     for (;;) {
       try {
         const result = await this.recordOnce(message);
+        this.metrics.messageRecorded(result);
         if (result === 'pending') this.pendingWork.wake();
         await failpoint('after_request_recorded');
         return;
@@ -42,7 +45,7 @@ export class IntakeService {
             () => true,
             () => false,
           );
-          if (stored) return;
+          if (stored) return this.metrics.messageRecorded('dead_lettered');
         }
         this.logRetry(message, error, failures);
         failures += 1;

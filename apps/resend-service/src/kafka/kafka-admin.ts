@@ -46,6 +46,23 @@ export class KafkaAdmin implements OnApplicationShutdown {
     return { brokers: cluster.brokers.length, controller: cluster.controller };
   }
 
+  /**
+   * Per partition of `topic`: messages not yet committed by the consumer group (high watermark
+   * minus committed offset; from the low watermark when the group has committed nothing).
+   */
+  async consumerLag(groupId: string, topic: string): Promise<{ partition: number; lag: number }[]> {
+    await this.connect();
+    const [watermarks, [committed]] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const committedBy = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+    return watermarks.map(({ partition, high, low }) => {
+      const offset = committedBy.get(partition) ?? -1;
+      return { partition, lag: Math.max(0, Number(high) - (offset >= 0 ? offset : Number(low))) };
+    });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.admin.disconnect().catch(() => undefined);
   }

@@ -9,6 +9,7 @@ import {
 import { OutboxWriter } from '#outbox';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { ResendRequest } from '../requests/resend-request.entity.js';
 
 export interface FailureDescription {
@@ -26,6 +27,7 @@ export class OutcomeEvents {
   constructor(
     private readonly config: AppConfig,
     private readonly outbox: OutboxWriter,
+    private readonly metrics: FlowMetrics,
   ) {}
 
   async completed(transaction: EntityManager, request: ResendRequest, submittedAt: Date): Promise<void> {
@@ -40,6 +42,7 @@ export class OutcomeEvents {
       resolvedByLookup: request.resolvedByLookup,
     };
     await this.write(transaction, this.config.topics.completed, request, event, submittedAt);
+    this.metrics.outcomeWritten(transaction, this.config.topics.completed, null);
   }
 
   async failed(
@@ -60,6 +63,7 @@ export class OutcomeEvents {
       ...(duplicateOf ? { duplicateOf } : {}),
     };
     await this.write(transaction, this.config.topics.failed, request, event, failedAt);
+    this.metrics.outcomeWritten(transaction, this.config.topics.failed, failure.category);
   }
 
   private async write(

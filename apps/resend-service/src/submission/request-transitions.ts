@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
 import { OutcomeEvents, type FailureDescription } from '../outcome/outcome-events.js';
 import { ResendRequest } from '../requests/resend-request.entity.js';
 
@@ -21,6 +22,7 @@ export class RequestTransitions {
   constructor(
     private readonly config: AppConfig,
     private readonly outcomes: OutcomeEvents,
+    private readonly metrics: FlowMetrics,
   ) {}
 
   /** Before a provider call: from now until its result is committed, the outcome is unknown. */
@@ -80,6 +82,7 @@ export class RequestTransitions {
       leaseOwner: null,
       leaseExpiresAt: null,
     });
+    this.metrics.retryScheduled(transaction);
   }
 
   /** A lookup found no task: the earlier call created nothing, so sending again is safe. */
