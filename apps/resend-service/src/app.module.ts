@@ -7,12 +7,12 @@ import { HealthModule } from './health/health.module.js';
 import { IntakeModule } from './intake/intake.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { FlowLifecycle } from './lifecycle/flow-lifecycle.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { OutcomeModule } from './outcome/outcome.module.js';
 import { RequestsModule } from './requests/requests.module.js';
 import { SubmissionModule } from './submission/submission.module.js';
 
-/** The flow of a request: intake → submission → outcome (outbox), plus health. */
+/** The flow of a request: intake → submission → outcome (outbox), started by LifecycleModule; plus health and metrics. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -36,9 +36,9 @@ export class AppModule {
         IntakeModule,
         SubmissionModule,
         OutcomeModule,
+        LifecycleModule,
         HealthModule,
       ],
-      providers: [FlowLifecycle],
     };
   }
 }

@@ -10,9 +10,9 @@ import { dataSourceOptions } from './data-source-options.js';
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(config.database.url, config.database.poolSize),
         migrationsRun: config.database.runMigrations,
-        // Keep trying at start-up for about a minute: the database may still be starting.
-        retryAttempts: 20,
-        retryDelay: 3_000,
+        // Not connected while the app is built (that would block it, and HTTP with it, for as long
+        // as PostgreSQL is down): FlowLifecycle initialises the DataSource, retrying, once HTTP listens.
+        manualInitialization: true,
       }),
     }),
   ],
