@@ -89,6 +89,7 @@ describe('start-up while a dependency is down', () => {
     const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
     expect(completed!.json).toMatchObject({ requestId: sent.requestId, keyId: sent.keyId });
     expect(await service.stop()).toBe(0);
+    expectStructuredLogs(service.log, sent);
   }
 
   it('Kafka unreachable: logs and answers at once, starts the flow when Kafka comes up', async () => {
@@ -139,6 +140,21 @@ describe('start-up while a dependency is down', () => {
     expect(service.log).not.toMatch(/second SIGTERM/);
   });
 });
+
+/**
+ * Every line about the request carries its requestId and keyId as fields (intake's and the
+ * worker's lines at least), and kafkajs's lines are structured, not "ERROR [Connection] {json}".
+ */
+function expectStructuredLogs(log: string, sent: { requestId: string; keyId: number }) {
+  const lines = log
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, any>);
+  const about = lines.filter((line) => String(line.msg).includes(sent.requestId));
+  expect(about.map((line) => line.context)).toEqual(expect.arrayContaining(['RequestRecorder', 'SubmissionProcessor']));
+  for (const line of about) expect(line, line.msg).toMatchObject({ requestId: sent.requestId, keyId: sent.keyId });
+  expect(lines.filter((line) => /^(ERROR|WARN|INFO) \[/.test(String(line.msg)))).toEqual([]);
+}
 
 /** The pino `time` of the first log line matching `pattern`. */
 function logTime(service: ServiceProcess, pattern: RegExp): number {

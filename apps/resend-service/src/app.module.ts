@@ -8,6 +8,7 @@ import { IntakeModule } from './intake/intake.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
+import { LogContextModule } from './logging/log-context.js';
 import { OutcomeModule } from './outcome/outcome.module.js';
 import { RequestsModule } from './requests/requests.module.js';
 import { SubmissionModule } from './submission/submission.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
             redact: ['req.headers.sign', 'req.headers.authorization', 'req.headers["api-key"]'],
           },
         }),
+        LogContextModule,
         DatabaseModule,
         MetricsModule,
         RequestsModule,

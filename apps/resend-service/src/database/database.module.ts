@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
+import { TypeOrmLogger } from './typeorm-logger.js';
 
 @Module({
   imports: [
@@ -10,6 +11,7 @@ import { dataSourceOptions } from './data-source-options.js';
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(config.database.url, config.database.poolSize),
         migrationsRun: config.database.runMigrations,
+        logger: new TypeOrmLogger({ migrationProgress: true }),
         // Not connected while the app is built (that would block it, and HTTP with it, for as long
         // as PostgreSQL is down): FlowLifecycle initialises the DataSource, retrying, once HTTP listens.
         manualInitialization: true,

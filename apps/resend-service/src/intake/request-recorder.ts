@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { describeIssues, parseResendRequest, type ParsedResendRequest } from '#contracts';
 import type { ResendAiRequest } from '#itniotech';
 import { DataSource, In, type EntityManager } from 'typeorm';
+import { LogContext } from '../logging/log-context.js';
 import { OutcomeEvents } from '../outcome/outcome-events.js';
 import { bodyFingerprint } from '../requests/body-fingerprint.js';
 import { LIVE_STATUSES, ResendRequest } from '../requests/resend-request.entity.js';
@@ -28,6 +29,7 @@ export class RequestRecorder {
     private readonly dataSource: DataSource,
     private readonly deadLetters: DeadLetters,
     private readonly outcomes: OutcomeEvents,
+    private readonly logContext: LogContext,
   ) {}
 
   record(message: ConsumedMessage): Promise<RecordingResult> {
@@ -50,6 +52,7 @@ export class RequestRecorder {
     }
     const parsed = parseResendRequest(decoded.value);
     const requestId = parsed.requestId ?? `${message.topic}:${message.partition}:${message.offset}`;
+    this.logContext.assign({ requestId, keyId: parsed.ok ? parsed.body.keyId : parsed.keyId });
     if (await this.alreadyRecorded(transaction, requestId, message)) {
       this.logger.log(`ignored redelivery of request ${requestId} (${message.topic}[${message.partition}]@${message.offset})`);
       return 'redelivery';

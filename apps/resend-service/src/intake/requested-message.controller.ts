@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
+import { LogContext } from '../logging/log-context.js';
 import { consumedMessageFrom } from './consumed-message.js';
 import { IntakeService } from './intake.service.js';
 import { REQUESTED_TOPIC } from './requested-topic.js';
@@ -7,7 +8,10 @@ import { REQUESTED_TOPIC } from './requested-topic.js';
 /** Entry point of the flow: one call per `campaign.resend.requested` record. */
 @Controller()
 export class RequestedMessageController {
-  constructor(private readonly intake: IntakeService) {}
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly logContext: LogContext,
+  ) {}
 
   /**
    * Returns once the message is recorded; only then may kafkajs commit its offset.
@@ -16,6 +20,9 @@ export class RequestedMessageController {
    */
   @EventPattern<string>(REQUESTED_TOPIC)
   async onResendRequested(@Payload() _value: unknown, @Ctx() context: KafkaContext): Promise<void> {
-    await this.intake.receive(consumedMessageFrom(context), context.getHeartbeat());
+    const message = consumedMessageFrom(context);
+    await this.logContext.run({ kafkaRecord: `${message.topic}[${message.partition}]@${message.offset}` }, () =>
+      this.intake.receive(message, context.getHeartbeat()),
+    );
   }
 }

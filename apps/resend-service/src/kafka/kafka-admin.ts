@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
+import { kafkaLogCreator } from './kafka-log-creator.js';
 
 /**
  * Creates the service's topics when they are missing, before the consumer subscribes:
@@ -17,6 +18,7 @@ export class KafkaAdmin implements OnApplicationShutdown {
       clientId: `${config.kafka.clientId}-admin`,
       brokers: config.kafka.brokers,
       logLevel: logLevel.NOTHING,
+      logCreator: kafkaLogCreator(),
       retry: { retries: 1 },
     });
     this.admin = kafka.admin();

@@ -3,6 +3,7 @@ import type { KafkaOptions } from '@nestjs/microservices';
 import { ServerKafka, Transport, type KafkaParser } from '@nestjs/microservices';
 import { logLevel } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
+import { kafkaLogCreator } from './kafka-log-creator.js';
 
 /** The consumer side of the hybrid app: one consumer group shared by every instance. */
 export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
@@ -15,6 +16,7 @@ export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
         clientId: config.kafka.clientId,
         brokers: config.kafka.brokers,
         logLevel: logLevel.WARN,
+        logCreator: kafkaLogCreator(),
         retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
       },
       consumer: {

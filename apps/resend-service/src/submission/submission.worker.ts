@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { backoffDelayMs } from '#common';
 import { AppConfig } from '../config/app-config.js';
+import { LogContext } from '../logging/log-context.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ResendRequest } from '../requests/resend-request.entity.js';
 import { RequestClaims } from './request-claims.js';
@@ -25,6 +26,7 @@ export class SubmissionWorker {
     private readonly claims: RequestClaims,
     private readonly processor: SubmissionProcessor,
     private readonly pendingWork: PendingWorkSignal,
+    private readonly logContext: LogContext,
   ) {}
 
   get isRunning(): boolean {
@@ -89,8 +91,8 @@ export class SubmissionWorker {
   }
 
   private startProcessing(request: ResendRequest): void {
-    const work = this.processor
-      .process(request)
+    const work = this.logContext
+      .run({ requestId: request.requestId, keyId: request.keyId }, () => this.processor.process(request))
       .catch((error: unknown) => this.reportFailure(request, error))
       .finally(() => {
         this.inFlight.delete(work);
