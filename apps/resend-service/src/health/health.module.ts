@@ -4,9 +4,10 @@ import { KafkaModule } from '../kafka/kafka.module.js';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { OutcomeModule } from '../outcome/outcome.module.js';
 import { HealthController } from './health.controller.js';
+import { ReadinessFailureLogger } from './readiness-failure-logger.js';
 
 @Module({
-  imports: [TerminusModule, KafkaModule, OutcomeModule, LifecycleModule],
+  imports: [TerminusModule.forRoot({ logger: ReadinessFailureLogger }), KafkaModule, OutcomeModule, LifecycleModule],
   controllers: [HealthController],
 })
 export class HealthModule {}
