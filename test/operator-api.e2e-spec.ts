@@ -4,7 +4,7 @@ import { DEFAULT_TOPICS } from '#contracts';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
-import { createApp } from '../apps/resend-service/src/main.js';
+import { createApp } from '../apps/resend-service/src/bootstrap.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { RawTopicWatcher } from './support/raw-topic-watcher.js';
 import { sampleRequest } from './support/requests.js';

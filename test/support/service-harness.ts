@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../apps/resend-service/src/config/app-config.js';
-import { KafkaAdmin } from '../../apps/resend-service/src/kafka/kafka-admin.js';
-import { createApp } from '../../apps/resend-service/src/main.js';
+import { FlowLifecycle } from '../../apps/resend-service/src/lifecycle/flow-lifecycle.js';
+import { createApp } from '../../apps/resend-service/src/bootstrap.js';
 
 export const TEST_API_KEY = 'e2e-api-key';
 export const TEST_API_SECRET = 'e2e-api-secret';
@@ -48,9 +48,9 @@ export async function startService(providerUrl: string, settings: Record<string,
   const config = loadConfig({ ...testServiceEnvironment(providerUrl), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...settings });
   const app = await createApp(config);
   app.enableShutdownHooks();
-  await app.get(KafkaAdmin).ensureTopics();
-  await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
+  // FlowLifecycle connects PostgreSQL and Kafka and starts the consumer, worker and relay.
+  if (!(await app.get(FlowLifecycle).whenStarted())) throw new Error('the service stopped before its flow started');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, config, url, stop: () => app.close() };
 }

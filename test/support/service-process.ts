@@ -12,6 +12,7 @@ const SERVICE_ENTRY = 'dist/apps/resend-service/src/main.js';
  */
 export class ServiceProcess {
   private output = '';
+  readonly startedAt = Date.now();
   private readonly exited: Promise<number | null>;
   url = '';
 
@@ -30,8 +31,26 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
-  /** Starts an instance and waits until it listens. `env` adds to or overrides the test defaults. */
-  static async start(name: string, providerUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  /**
+   * Starts an instance and waits until it listens and its flow has started (PostgreSQL and Kafka
+   * reached, consumer running). With `waitForFlow: false`, only until it listens: for tests that
+   * start it while a dependency is down. `env` adds to or overrides the test defaults.
+   */
+  static async start(
+    name: string,
+    providerUrl: string,
+    env: Record<string, string> = {},
+    options: { waitForFlow?: boolean } = {},
+  ): Promise<ServiceProcess> {
+    const instance = ServiceProcess.spawn(name, providerUrl, env);
+    const match = await instance.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/, 60_000);
+    instance.url = match[1]!;
+    if (options.waitForFlow ?? true) await instance.waitForOutput(/flow started/, 60_000);
+    return instance;
+  }
+
+  /** Starts an instance without waiting for anything; `startedAt` is the time of the spawn. */
+  static spawn(name: string, providerUrl: string, env: Record<string, string> = {}): ServiceProcess {
     const child = spawn(process.execPath, ['--enable-source-maps', SERVICE_ENTRY], {
       env: {
         PATH: process.env.PATH,
@@ -44,10 +63,7 @@ export class ServiceProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const instance = new ServiceProcess(name, child);
-    const match = await instance.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/, 60_000);
-    instance.url = match[1]!;
-    return instance;
+    return new ServiceProcess(name, child);
   }
 
   get pid(): number {

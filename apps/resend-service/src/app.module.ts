@@ -7,12 +7,14 @@ import { HealthModule } from './health/health.module.js';
 import { IntakeModule } from './intake/intake.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
 import { OperatorApiModule } from './operator-api/operator-api.module.js';
-import { FlowLifecycle } from './lifecycle/flow-lifecycle.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
+import { LogContextModule } from './logging/log-context.js';
 import { OutcomeModule } from './outcome/outcome.module.js';
 import { RequestsModule } from './requests/requests.module.js';
 import { SubmissionModule } from './submission/submission.module.js';
 
-/** The flow of a request: intake → submission → outcome (outbox), plus health and the operator API. */
+/** The flow of a request: intake → submission → outcome (outbox), started by LifecycleModule; plus health, metrics and the operator API. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -23,22 +25,24 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            // Health probes every few seconds would drown the log.
-            autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+            // Health probes and metric scrapes every few seconds would drown the log.
+            autoLogging: { ignore: (request) => /^\/(health|metrics)\b/.test(request.url ?? '') },
             // Belt and braces: the service never sends these, but a log line must never show them.
             redact: ['req.headers.sign', 'req.headers.authorization', 'req.headers["api-key"]'],
           },
         }),
+        LogContextModule,
         DatabaseModule,
+        MetricsModule,
         RequestsModule,
         KafkaModule,
         IntakeModule,
         SubmissionModule,
         OutcomeModule,
+        LifecycleModule,
         HealthModule,
         OperatorApiModule,
       ],
-      providers: [FlowLifecycle],
     };
   }
 }

@@ -1,71 +1,59 @@
-import 'reflect-metadata';
-import { Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module.js';
+import { pino } from 'pino';
 import { loadConfig, type AppConfig } from './config/app-config.js';
-import { KafkaAdmin } from './kafka/kafka-admin.js';
-import { RequestConsumer } from './intake/request-consumer.js';
-import { serveApiDocs } from './operator-api/api-docs.js';
-import { backoffDelayMs } from '#common';
 
 /**
- * A hybrid app: the Kafka consumer (intake) and HTTP (health) in one process, plus the
- * submission worker and the outbox relay running in the background.
+ * The process: configuration, a first log line, then the app (loading Nest, TypeORM and kafkajs
+ * takes seconds on a busy machine; the first line must not wait for it), signals and exit codes.
  */
-export async function createApp(config: AppConfig) {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  serveApiDocs(app);
-  app.connectMicroservice({ strategy: app.get(RequestConsumer) }, { inheritAppConfig: true });
-  return app;
-}
-
-/** Topics must exist before the consumer subscribes; Kafka may still be starting. */
-async function waitForTopics(admin: KafkaAdmin, logger: NestLogger): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await admin.ensureTopics();
-      return;
-    } catch (error) {
-      if (attempt % 5 === 1) logger.warn(`Kafka not ready (${(error as Error).message}); retrying`);
-      await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(attempt, { baseMs: 500, maxMs: 10_000 })));
-    }
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
+  const startupLog = pino({ level: config.logLevel }).child({ context: 'Main' });
+  startupLog.info(`starting resend-service ${config.instanceId}: PostgreSQL ${databaseAddress(config)}, Kafka ${config.kafka.brokers.join(',')}`);
+
+  // Until the app's own shutdown hooks are in place, a stop signal simply ends the start-up.
+  const exitBeforeStart = (signal: NodeJS.Signals) => {
+    startupLog.info(`${signal} during start-up: exiting`);
+    process.exit(0);
+  };
+  process.once('SIGTERM', exitBeforeStart).once('SIGINT', exitBeforeStart);
+
+  const { createApp } = await import('./bootstrap.js');
+  const { Logger } = await import('@nestjs/common');
   const app = await createApp(config);
-  const logger = new NestLogger('Main');
+  const logger = new Logger('Main');
   // After a graceful shutdown, exit 0: by default Nest re-raises the signal, which the handler
   // below would take for a second one (exit 130, "second SIGTERM").
   app.enableShutdownHooks([], { useProcessExit: true });
-  exitAtOnceOnSecondSignal(logger);
-  await waitForTopics(app.get(KafkaAdmin), logger);
-  await app.startAllMicroservices();
+  process.off('SIGTERM', exitBeforeStart).off('SIGINT', exitBeforeStart);
+  exitAtOnceOnSecondSignal((message) => logger.warn(message));
+  // Listening first: /health/live answers and /health says what is missing while FlowLifecycle
+  // waits for PostgreSQL and Kafka.
   await app.listen(config.http.port, config.http.host);
   logger.log(`resend-service ${config.instanceId} listening on ${(await app.getUrl()).replace('[::1]', '127.0.0.1')}`);
 }
 
+/** Host, port and database only: the URL may carry a password. */
+function databaseAddress(config: AppConfig): string {
+  const url = new URL(config.database.url);
+  return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+}
+
 /** The first SIGTERM/SIGINT shuts down gracefully; a second one means "now". */
-function exitAtOnceOnSecondSignal(logger: NestLogger): void {
+function exitAtOnceOnSecondSignal(warn: (message: string) => void): void {
   let signals = 0;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       signals += 1;
       if (signals > 1) {
-        logger.warn(`second ${signal}: exiting now`);
+        warn(`second ${signal}: exiting now`);
         process.exit(130);
       }
     });
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error: unknown) => {
-    // Configuration errors name the variable and carry no values; print them as they are.
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+main().catch((error: unknown) => {
+  // Configuration errors name the variable and carry no values; print them as they are.
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

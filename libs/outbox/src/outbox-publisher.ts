@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type logCreator, type Producer } from 'kafkajs';
 
 export interface OutboxRecord {
   id: string;
@@ -17,6 +17,8 @@ export interface OutboxPublisher {
 export interface KafkaPublisherOptions {
   brokers: string[];
   clientId: string;
+  /** Where kafkajs's own log lines go (kafkajs's console format when not given). */
+  logCreator?: logCreator;
 }
 
 /** Publishes with acks from all in-sync replicas; connects lazily and again after a failure. */
@@ -29,6 +31,7 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
       clientId: options.clientId,
       brokers: options.brokers,
       logLevel: logLevel.NOTHING,
+      logCreator: options.logCreator,
       retry: { retries: 2, initialRetryTime: 200 },
     });
     this.producer = kafka.producer({ allowAutoTopicCreation: false });

@@ -4,6 +4,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { DeadLetter } from '../intake/dead-letter.entity.js';
 import { ResendRequest } from '../requests/resend-request.entity.js';
 import { SubmissionAttempt } from '../submission/submission-attempt.entity.js';
+import { TypeOrmLogger } from './typeorm-logger.js';
 
 export const entities = [ResendRequest, SubmissionAttempt, DeadLetter, OutboxEvent];
 
@@ -16,7 +17,9 @@ export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourc
     migrations,
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
-    logging: ['error'],
+    // Failed queries without their parameter values; not each query.
+    logging: ['error', 'warn'],
+    logger: new TypeOrmLogger(),
     // Fail a query instead of hanging when the server is unreachable, so callers can back off.
     extra: { max: poolSize, connectionTimeoutMillis: 5_000 },
   };

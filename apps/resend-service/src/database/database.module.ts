@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { Sql } from './sql.js';
+import { TypeOrmLogger } from './typeorm-logger.js';
 
 /** The connection: TypeORM for entities and migrations, and `Sql` (plain statements over its pool) for the flow. */
 @Global()
@@ -13,9 +14,10 @@ import { Sql } from './sql.js';
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(config.database.url, config.database.poolSize),
         migrationsRun: config.database.runMigrations,
-        // Keep trying at start-up for about a minute: the database may still be starting.
-        retryAttempts: 20,
-        retryDelay: 3_000,
+        logger: new TypeOrmLogger({ migrationProgress: true }),
+        // Not connected while the app is built (that would block it, and HTTP with it, for as long
+        // as PostgreSQL is down): FlowLifecycle initialises the DataSource, retrying, once HTTP listens.
+        manualInitialization: true,
       }),
     }),
   ],

@@ -1,11 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { OutboxRelay } from '#outbox';
+import { DataSource } from 'typeorm';
 import { KafkaAdmin } from '../kafka/kafka-admin.js';
+import { FlowLifecycle } from '../lifecycle/flow-lifecycle.js';
 
 /**
- * `GET /health`: readiness. 503 while the database or Kafka cannot be reached, or while the
- * outbox relay cannot publish. `GET /health/live`: liveness, the process answers.
+ * `GET /health`: readiness. 503 while the flow has not started (it names what it waits for),
+ * while the database or Kafka cannot be reached, or while the outbox relay cannot publish.
+ * `GET /health/live`: liveness, the process answers (from the first second, outages or not).
  */
 @Controller('health')
 export class HealthController {
@@ -15,13 +18,19 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly kafka: KafkaAdmin,
     private readonly relay: OutboxRelay,
+    private readonly dataSource: DataSource,
+    private readonly flow: FlowLifecycle,
   ) {}
 
   @Get()
   @HealthCheck()
   readiness() {
     return this.health.check([
-      () => this.database.pingCheck('database').withTimeout(2_000),
+      () => this.flowStatus(),
+      () =>
+        this.dataSource.isInitialized
+          ? this.database.pingCheck('database').withTimeout(2_000)
+          : this.indicators.check('database').down({ message: 'not connected yet' }),
       () =>
         this.indicators
           .check('kafka')
@@ -34,6 +43,12 @@ export class HealthController {
   @Get('live')
   liveness() {
     return { status: 'ok' };
+  }
+
+  private flowStatus() {
+    const indicator = this.indicators.check('flow');
+    const state = this.flow.state;
+    return state.started ? indicator.up() : indicator.down({ waitingFor: state.waitingFor });
   }
 
   private outboxStatus() {

@@ -3,6 +3,7 @@ import { DEAD_LETTER_HEADERS, type DeadLetterReason } from '#contracts';
 import type { SqlExecutor } from '#common';
 import { OutboxWriter } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { insertDeadLetter } from './intake.sql.js';
 
@@ -25,6 +26,7 @@ export class DeadLetters {
   constructor(
     private readonly config: AppConfig,
     private readonly outbox: OutboxWriter,
+    private readonly metrics: FlowMetrics,
   ) {}
 
   /** Returns how many were new (not recorded before, at their Kafka position). */

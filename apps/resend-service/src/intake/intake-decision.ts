@@ -34,6 +34,15 @@ export type IntakeDecision =
   | { kind: 'conflict'; original: LiveRequest; failure: FailureDescription }
   | { kind: 'invalid'; failure: FailureDescription; alsoDeadLetter: boolean };
 
+/** What recording did with a message, as counted by the metrics. */
+export type RecordingResult = 'pending' | 'redelivery' | 'duplicate' | 'rejected' | 'dead_lettered';
+
+export function recordingResultOf(decision: IntakeDecision): RecordingResult {
+  if (decision.kind === 'conflict' || decision.kind === 'invalid') return 'rejected';
+  if (decision.kind === 'dead_letter') return 'dead_lettered';
+  return decision.kind;
+}
+
 /**
  * Decides every message of a batch, in partition order: a request recorded earlier in the batch
  * counts like one recorded before it (a second copy is a redelivery or a duplicate). `live` maps

@@ -3,11 +3,13 @@ import { backoffDelayMs, failpoint, type SqlExecutor } from '#common';
 import { OutboxWriter, type OutboxMessage } from '#outbox';
 import { classifyDatabaseError, type DatabaseErrorKind } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
+import { LogContext } from '../logging/log-context.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
 import { OutcomeEvents } from '../outcome/outcome-events.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { DeadLetters, type DeadLetterEntry } from './dead-letters.js';
-import { decideIntake, type IntakeDecision, type LiveRequest, type RecordedBefore } from './intake-decision.js';
+import { decideIntake, recordingResultOf, type IntakeDecision, type LiveRequest, type RecordedBefore } from './intake-decision.js';
 import {
   insertRequests,
   lockLiveRequests,
@@ -49,6 +51,8 @@ export class IntakeService {
     private readonly outbox: OutboxWriter,
     private readonly outcomes: OutcomeEvents,
     private readonly pendingWork: PendingWorkSignal,
+    private readonly metrics: FlowMetrics,
+    private readonly logContext: LogContext,
   ) {}
 
   /** Resolves once every message is recorded; throws IntakeStoppedError if asked to stop first. */
@@ -74,7 +78,9 @@ export class IntakeService {
       this.throwIfStopping();
       let kind: DatabaseErrorKind;
       try {
-        if ((await this.recordOnce(batch)) > 0) this.pendingWork.wake();
+        const recorded = await this.recordOnce(batch);
+        this.countRecorded(recorded);
+        if (recorded.decisions.some((decision) => decision.kind === 'pending')) this.pendingWork.wake();
         return;
       } catch (error) {
         this.throwIfStopping();
@@ -97,8 +103,7 @@ export class IntakeService {
     }
   }
 
-  /** Returns how many new pending requests it recorded. */
-  private recordOnce(batch: ReceivedMessage[]): Promise<number> {
+  private recordOnce(batch: ReceivedMessage[]): Promise<{ decisions: IntakeDecision[]; events: OutboxMessage[]; deadLettered: number }> {
     return this.sql.transaction(async (transaction) => {
       const requests = batch.filter((received): received is ReceivedRequest => received.kind === 'request');
       const decisions = decideIntake(batch, await this.recordedBefore(transaction, requests), await this.lockLive(transaction, requests));
@@ -107,11 +112,18 @@ export class IntakeService {
         const inserted = await transaction.query(insertRequests, [JSON.stringify(writes.rows)]);
         if (inserted.length !== writes.rows.length) throw new IntakeRaceError('a concurrent intake recorded one of these first');
       }
-      await this.deadLetters.record(transaction, writes.deadLetters);
+      const deadLettered = await this.deadLetters.record(transaction, writes.deadLetters);
       await this.outbox.add(transaction, writes.events);
       this.logDecisions(batch, decisions);
-      return decisions.filter((decision) => decision.kind === 'pending').length;
+      return { decisions, events: writes.events, deadLettered };
     });
+  }
+
+  /** After the commit: what it recorded, for the metrics. */
+  private countRecorded({ decisions, events, deadLettered }: Awaited<ReturnType<IntakeService['recordOnce']>>): void {
+    for (const decision of decisions) this.metrics.messageRecorded(recordingResultOf(decision));
+    this.metrics.outcomesWritten(events);
+    this.metrics.deadLettered(deadLettered);
   }
 
   private async recordedBefore(transaction: SqlExecutor, requests: ReceivedRequest[]): Promise<RecordedBefore> {
@@ -201,7 +213,9 @@ export class IntakeService {
     for (let failures = 0; ; failures += 1) {
       this.throwIfStopping();
       try {
-        await this.sql.transaction((transaction) => this.deadLetters.record(transaction, [entry]));
+        const deadLettered = await this.sql.transaction((transaction) => this.deadLetters.record(transaction, [entry]));
+        this.metrics.messageRecorded('dead_lettered');
+        this.metrics.deadLettered(deadLettered);
         return;
       } catch (error) {
         this.logOutage([received], error, failures);
@@ -215,21 +229,25 @@ export class IntakeService {
       const decision = decisions[index]!;
       if (received.kind !== 'request') return;
       const { requestId, keyId, message } = received;
-      switch (decision.kind) {
-        case 'redelivery':
-          return this.logger.log(`ignored redelivery of request ${requestId} (${message.topic}[${message.partition}]@${message.offset})`);
-        case 'pending':
-          return this.logger.log(`recorded request ${requestId} for keyId ${keyId}`);
-        case 'duplicate':
-          return this.logger.log(
-            `request ${requestId} repeats ${decision.original.requestId} for keyId ${keyId} (${decision.original.status}); not sent again`,
-          );
-        case 'conflict':
-          return this.logger.warn(`request ${requestId} rejected: ${decision.failure.message}`);
-        case 'invalid':
-          return this.logger.warn(`request ${requestId} is invalid: ${decision.failure.message}`);
-      }
+      this.logContext.run({ requestId, keyId }, () => this.logDecision(decision, requestId, keyId, message));
     });
+  }
+
+  private logDecision(decision: IntakeDecision, requestId: string, keyId: number | null, message: ConsumedMessage): void {
+    switch (decision.kind) {
+      case 'redelivery':
+        return this.logger.log(`ignored redelivery of request ${requestId} (${message.topic}[${message.partition}]@${message.offset})`);
+      case 'pending':
+        return this.logger.log(`recorded request ${requestId} for keyId ${keyId}`);
+      case 'duplicate':
+        return this.logger.log(
+          `request ${requestId} repeats ${decision.original.requestId} for keyId ${keyId} (${decision.original.status}); not sent again`,
+        );
+      case 'conflict':
+        return this.logger.warn(`request ${requestId} rejected: ${decision.failure.message}`);
+      case 'invalid':
+        return this.logger.warn(`request ${requestId} is invalid: ${decision.failure.message}`);
+    }
   }
 
   private logOutage(batch: ReceivedMessage[], error: unknown, failures: number): void {

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { KafkaLogger, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
+import { kafkaLogCreator } from '../kafka/kafka-log-creator.js';
 import { consumedMessageFrom } from './consumed-message.js';
 import { IntakeService } from './intake.service.js';
 
@@ -76,8 +77,7 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
       clientId: this.config.kafka.clientId,
       brokers: this.config.kafka.brokers,
       logLevel: logLevel.WARN,
-      // kafkajs' own lines through the app's logger (structured, with its levels), as Nest's Kafka transport does.
-      logCreator: () => KafkaLogger(this.log),
+      logCreator: kafkaLogCreator(),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
     });
     this.log.log(`consuming ${this.config.topics.requested} as group ${this.config.kafka.groupId}`);

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
+import { kafkaLogCreator } from './kafka-log-creator.js';
 
 /**
  * Creates the service's topics when they are missing, before the consumer subscribes:
@@ -17,6 +18,7 @@ export class KafkaAdmin implements OnApplicationShutdown {
       clientId: `${config.kafka.clientId}-admin`,
       brokers: config.kafka.brokers,
       logLevel: logLevel.NOTHING,
+      logCreator: kafkaLogCreator(),
       retry: { retries: 1 },
     });
     this.admin = kafka.admin();
@@ -44,6 +46,23 @@ export class KafkaAdmin implements OnApplicationShutdown {
     await this.connect();
     const cluster = await this.admin.describeCluster();
     return { brokers: cluster.brokers.length, controller: cluster.controller };
+  }
+
+  /**
+   * Per partition of `topic`: messages not yet committed by the consumer group (high watermark
+   * minus committed offset; from the low watermark when the group has committed nothing).
+   */
+  async consumerLag(groupId: string, topic: string): Promise<{ partition: number; lag: number }[]> {
+    await this.connect();
+    const [watermarks, [committed]] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const committedBy = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+    return watermarks.map(({ partition, high, low }) => {
+      const offset = committedBy.get(partition) ?? -1;
+      return { partition, lag: Math.max(0, Number(high) - (offset >= 0 ? offset : Number(low))) };
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

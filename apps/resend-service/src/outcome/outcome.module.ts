@@ -2,6 +2,7 @@ import { OutboxModule } from '#outbox';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
+import { kafkaLogCreator } from '../kafka/kafka-log-creator.js';
 import { OutcomeEvents } from './outcome-events.js';
 
 /** The last step of the flow: outcome events through the transactional outbox, and the relay that publishes them. */
@@ -15,7 +16,7 @@ import { OutcomeEvents } from './outcome-events.js';
         pollIntervalMs: config.outbox.pollIntervalMs,
         batchSize: config.outbox.batchSize,
         retentionDays: config.outbox.retentionDays,
-        kafka: { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-outbox` },
+        kafka: { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-outbox`, logCreator: kafkaLogCreator() },
       }),
     }),
   ],

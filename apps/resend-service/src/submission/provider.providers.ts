@@ -1,6 +1,8 @@
 import type { Provider } from '@nestjs/common';
 import { buildClassifier, ItniotechClient, parseClassificationOverrides, type Classifier } from '#itniotech';
 import { AppConfig } from '../config/app-config.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
+import { MeteredItniotechClient } from '../metrics/metered-itniotech-client.js';
 
 export const CLASSIFIER = Symbol('Classifier');
 
@@ -8,14 +10,14 @@ export const CLASSIFIER = Symbol('Classifier');
 export const providerProviders: Provider[] = [
   {
     provide: ItniotechClient,
-    inject: [AppConfig],
-    useFactory: (config: AppConfig) =>
-      new ItniotechClient({
+    inject: [AppConfig, FlowMetrics],
+    useFactory: (config: AppConfig, metrics: FlowMetrics) =>
+      new MeteredItniotechClient({
         baseUrl: config.provider.baseUrl,
         apiKey: config.provider.apiKey,
         apiSecret: config.provider.apiSecret,
         timeoutMs: config.provider.timeoutMs,
-      }),
+      }, metrics),
   },
   {
     provide: CLASSIFIER,

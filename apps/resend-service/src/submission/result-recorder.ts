@@ -3,6 +3,7 @@ import type { SqlExecutor } from '#common';
 import { OutboxWriter, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { Sql } from '../database/sql.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
 import { OutcomeEvents } from '../outcome/outcome-events.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { ClaimedRequest } from './claimed-request.js';
@@ -42,6 +43,7 @@ export class ResultRecorder {
     private readonly sql: Sql,
     private readonly outbox: OutboxWriter,
     private readonly outcomes: OutcomeEvents,
+    private readonly metrics: FlowMetrics,
   ) {}
 
   /** Resolves true once committed, false when the lease was lost (nothing of this call is written then). */
@@ -57,7 +59,8 @@ export class ResultRecorder {
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0, MAX_GROUP);
       try {
-        const changed = await this.sql.transaction((transaction) => this.write(transaction, group.map((waiting) => waiting.call)));
+        const { changed, events } = await this.sql.transaction((transaction) => this.write(transaction, group.map((waiting) => waiting.call)));
+        this.count(group.map((waiting) => waiting.call).filter((call) => changed.has(call.request.id)), events);
         group.forEach((waiting) => waiting.resolve(changed.has(waiting.call.request.id)));
       } catch (error) {
         group.forEach((waiting) => waiting.reject(error));
@@ -66,7 +69,7 @@ export class ResultRecorder {
     this.writing = false;
   }
 
-  private async write(transaction: SqlExecutor, calls: FinishedCall[]): Promise<Set<string>> {
+  private async write(transaction: SqlExecutor, calls: FinishedCall[]): Promise<{ changed: Set<string>; events: OutboxMessage[] }> {
     const rows = await transaction.query<{ id: string }>(finishRequests, [JSON.stringify(calls.map(changeOf))]);
     const changed = new Set(rows.map((row) => row.id));
     const ended = calls.filter((call) => changed.has(call.request.id) && (call.step.kind === 'complete' || call.step.kind === 'fail'));
@@ -77,7 +80,13 @@ export class ResultRecorder {
       events.push(...repeats.map((repeat) => this.answerOf(repeat, now)));
     }
     await this.outbox.add(transaction, events);
-    return changed;
+    return { changed, events };
+  }
+
+  /** After the commit: outcomes written and retries scheduled, for the metrics. */
+  private count(changed: FinishedCall[], events: OutboxMessage[]): void {
+    this.metrics.outcomesWritten(events);
+    this.metrics.retryScheduled(changed.filter((call) => call.step.kind === 'retry').length);
   }
 
   private outcomeOf({ request, step }: FinishedCall, now: Date): OutboxMessage {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { backoffDelayMs } from '#common';
 import { AppConfig } from '../config/app-config.js';
+import { LogContext } from '../logging/log-context.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ClaimedRequest } from './claimed-request.js';
 import { ProviderCallBudget } from './provider-call-budget.js';
@@ -28,6 +29,7 @@ export class SubmissionWorker {
     private readonly processor: SubmissionProcessor,
     private readonly pendingWork: PendingWorkSignal,
     private readonly callBudget: ProviderCallBudget,
+    private readonly logContext: LogContext,
   ) {}
 
   get isRunning(): boolean {
@@ -95,8 +97,8 @@ export class SubmissionWorker {
   }
 
   private startProcessing(request: ClaimedRequest): void {
-    const work = this.processor
-      .process(request)
+    const work = this.logContext
+      .run({ requestId: request.requestId, keyId: request.keyId }, () => this.processor.process(request))
       .catch((error: unknown) => this.reportFailure(request, error))
       .finally(() => {
         this.inFlight.delete(work);

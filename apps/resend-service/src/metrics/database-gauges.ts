@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Gauge, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import type { RequestStatus } from '../requests/resend-request.entity.js';
+import { withTimeout } from './with-timeout.js';
+
+/** A scrape must answer even when the database is slow or gone: its gauges then keep their last values. */
+const SCRAPE_QUERY_TIMEOUT_MS = 1_500;
+/** The three gauges are collected in parallel; one round of queries serves them all. */
+const SNAPSHOT_REUSE_MS = 1_000;
+const COUNTED_STATUSES: RequestStatus[] = ['pending', 'in_progress'];
+
+interface DatabaseSnapshot {
+  requestsByStatus: Map<string, number>;
+  outboxBacklog: number;
+  outboxOldestAgeSeconds: number;
+}
+
+/**
+ * Gauges that reflect the database, read at scrape time. Each query uses a partial index:
+ * requests are counted for the live statuses only (pending, in_progress: resend_request_claimable),
+ * finished ones grow without bound and are counted by resend_relay_outcomes_total instead;
+ * the outbox backlog reads outbox_event_unpublished.
+ */
+@Injectable()
+export class DatabaseGauges {
+  private readonly logger = new Logger(DatabaseGauges.name);
+  private snapshot: { at: number; value: Promise<DatabaseSnapshot | null> } | null = null;
+
+  constructor(
+    registry: Registry,
+    private readonly dataSource: DataSource,
+  ) {
+    const gauges = this;
+    new Gauge({
+      name: 'resend_relay_requests',
+      help: 'Requests in a live status (pending, in_progress), read from the database at scrape time.',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        const snapshot = await gauges.read();
+        if (!snapshot) return;
+        for (const status of COUNTED_STATUSES) this.set({ status }, snapshot.requestsByStatus.get(status) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'resend_relay_outbox_backlog',
+      help: 'Outbox rows not yet published (rows Kafka refused for good are not counted).',
+      registers: [registry],
+      async collect() {
+        const snapshot = await gauges.read();
+        if (snapshot) this.set(snapshot.outboxBacklog);
+      },
+    });
+    new Gauge({
+      name: 'resend_relay_outbox_oldest_unpublished_age_seconds',
+      help: 'Age of the oldest unpublished outbox row; 0 when there is none.',
+      registers: [registry],
+      async collect() {
+        const snapshot = await gauges.read();
+        if (snapshot) this.set(snapshot.outboxOldestAgeSeconds);
+      },
+    });
+  }
+
+  private read(): Promise<DatabaseSnapshot | null> {
+    if (this.snapshot && Date.now() - this.snapshot.at < SNAPSHOT_REUSE_MS) return this.snapshot.value;
+    const value = this.query().catch((error: unknown) => {
+      this.logger.debug(`database gauges not refreshed: ${(error as Error).message}`);
+      return null;
+    });
+    this.snapshot = { at: Date.now(), value };
+    return value;
+  }
+
+  private async query(): Promise<DatabaseSnapshot | null> {
+    if (!this.dataSource.isInitialized) return null;
+    return withTimeout(
+      this.dataSource.transaction(async (transaction) => {
+        await transaction.query(`SET LOCAL statement_timeout = ${SCRAPE_QUERY_TIMEOUT_MS}`);
+        const statuses: { status: string; count: string }[] = await transaction.query(
+          `SELECT status, count(*) AS count FROM resend_request WHERE status IN ('pending', 'in_progress') GROUP BY status`,
+        );
+        const [outbox]: { backlog: string; oldest_age_seconds: string | null }[] = await transaction.query(
+          `SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at)) AS oldest_age_seconds
+             FROM outbox_event WHERE published_at IS NULL AND refused_at IS NULL`,
+        );
+        return {
+          requestsByStatus: new Map(statuses.map((row) => [row.status, Number(row.count)])),
+          outboxBacklog: Number(outbox?.backlog ?? 0),
+          outboxOldestAgeSeconds: Math.max(0, Number(outbox?.oldest_age_seconds ?? 0)),
+        };
+      }),
+      SCRAPE_QUERY_TIMEOUT_MS + 500,
+      'database gauges',
+    );
+  }
+}
