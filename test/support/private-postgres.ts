@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,16 +21,31 @@ export class PrivatePostgres {
   private constructor(
     readonly port: number,
     private readonly dataDir: string,
+    private readonly extraSettings = '',
   ) {}
 
-  /** initdb, start, and wait until it accepts connections. */
-  static async start(preferredPort = 55432): Promise<PrivatePostgres> {
+  /**
+   * initdb, start, and wait until it accepts connections. With `tls`, the server also speaks TLS
+   * (`ssl=on`) with that certificate and key; clients may still connect without it.
+   */
+  static async start(preferredPort = 55432, options: { tls?: { certFile: string; keyFile: string } } = {}): Promise<PrivatePostgres> {
     const port = await freePort(preferredPort);
     const baseDir = mkdtempSync(join(tmpdir(), 'resend-relay-pg-'));
     const dataDir = join(baseDir, 'data');
-    if (process.getuid?.() === 0) chownSync(baseDir, uid(OS_USER), gid(OS_USER));
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) chownSync(baseDir, uid(OS_USER), gid(OS_USER));
     await asPostgres(`${BIN}/initdb`, ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-    const server = new PrivatePostgres(port, dataDir);
+    let extraSettings = '';
+    if (options.tls) {
+      // The server refuses a key that others can read or that another user owns.
+      for (const [from, name] of [[options.tls.certFile, 'server.crt'], [options.tls.keyFile, 'server.key']] as const) {
+        copyFileSync(from, join(baseDir, name));
+        chmodSync(join(baseDir, name), 0o600);
+        if (asRoot) chownSync(join(baseDir, name), uid(OS_USER), gid(OS_USER));
+      }
+      extraSettings = ` -c ssl=on -c ssl_cert_file=${join(baseDir, 'server.crt')} -c ssl_key_file=${join(baseDir, 'server.key')}`;
+    }
+    const server = new PrivatePostgres(port, dataDir, extraSettings);
     await server.startServer();
     return server;
   }
@@ -72,7 +87,7 @@ export class PrivatePostgres {
       '-o',
       // Unix socket in the data directory, not in the shared server's /var/run/postgresql;
       // fsync off: a test server, speed over durability.
-      `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dataDir} -c fsync=off -c synchronous_commit=off -c max_connections=200`,
+      `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dataDir} -c fsync=off -c synchronous_commit=off -c max_connections=200${this.extraSettings}`,
       'start',
     ]);
   }

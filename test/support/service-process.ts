@@ -32,6 +32,14 @@ export class ServiceProcess {
 
   /** Starts an instance and waits until it listens. `env` adds to or overrides the test defaults. */
   static async start(name: string, providerUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const instance = ServiceProcess.spawn(name, providerUrl, env);
+    const match = await instance.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/, 60_000);
+    instance.url = match[1]!;
+    return instance;
+  }
+
+  /** Starts an instance without waiting for it to listen (e.g. one expected to stop at start-up). */
+  static spawn(name: string, providerUrl: string, env: Record<string, string> = {}): ServiceProcess {
     const child = spawn(process.execPath, ['--enable-source-maps', SERVICE_ENTRY], {
       env: {
         PATH: process.env.PATH,
@@ -44,10 +52,7 @@ export class ServiceProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const instance = new ServiceProcess(name, child);
-    const match = await instance.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/, 60_000);
-    instance.url = match[1]!;
-    return instance;
+    return new ServiceProcess(name, child);
   }
 
   get pid(): number {

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { KafkaAdmin } from './kafka/kafka-admin.js';
+import { KafkaStartupErrors } from './kafka/kafka-startup-errors.js';
 import { RequestConsumer } from './kafka/kafka-transport.js';
 import { backoffDelayMs } from '#common';
 
@@ -19,13 +20,18 @@ export async function createApp(config: AppConfig) {
   return app;
 }
 
-/** Topics must exist before the consumer subscribes; Kafka may still be starting. */
-async function waitForTopics(admin: KafkaAdmin, logger: NestLogger): Promise<void> {
+/**
+ * Topics must exist before the consumer subscribes; Kafka may still be starting. A connection
+ * that can never work (credentials, certificate, TLS mismatch, ACL) stops the start-up instead.
+ */
+async function waitForTopics(admin: KafkaAdmin, logger: NestLogger, startupErrors: KafkaStartupErrors): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await admin.ensureTopics();
       return;
     } catch (error) {
+      const misconfiguration = startupErrors.misconfiguration(error);
+      if (misconfiguration) throw misconfiguration;
       if (attempt % 5 === 1) logger.warn(`Kafka not ready (${(error as Error).message}); retrying`);
       await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(attempt, { baseMs: 500, maxMs: 10_000 })));
     }
@@ -40,7 +46,7 @@ async function main(): Promise<void> {
   // below would take for a second one (exit 130, "second SIGTERM").
   app.enableShutdownHooks([], { useProcessExit: true });
   exitAtOnceOnSecondSignal(logger);
-  await waitForTopics(app.get(KafkaAdmin), logger);
+  await waitForTopics(app.get(KafkaAdmin), logger, new KafkaStartupErrors(config.kafka));
   await app.startAllMicroservices();
   await app.listen(config.http.port, config.http.host);
   logger.log(`resend-service ${config.instanceId} listening on ${(await app.getUrl()).replace('[::1]', '127.0.0.1')}`);
@@ -62,7 +68,8 @@ function exitAtOnceOnSecondSignal(logger: NestLogger): void {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
-    // Configuration errors name the variable and carry no values; print them as they are.
+    // Configuration and Kafka misconfiguration errors name the variable and carry no values;
+    // print them as they are.
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   });

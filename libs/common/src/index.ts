@@ -1,3 +1,4 @@
 export * from './backoff.js';
 export * from './wake-signal.js';
 export * from './failpoint.js';
+export * from './kafka-errors.js';

@@ -43,3 +43,24 @@ describe('loadConfig', () => {
     ]);
   });
 });
+
+describe('loadConfig: database password and TLS', () => {
+  it('refuses a password in both DATABASE_URL and DATABASE_PASSWORD, and TLS set in both places', () => {
+    expect(() =>
+      loadConfig({ ...minimal, DATABASE_URL: 'postgres://u:hunter2@db/x?sslmode=require', DATABASE_PASSWORD: 'p', DATABASE_SSL_MODE: 'verify-full' }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          'DATABASE_PASSWORD is set and DATABASE_URL carries a password too: keep only one',
+          'DATABASE_SSL_MODE is set and DATABASE_URL carries sslmode too: keep only one',
+        ],
+        message: expect.not.stringContaining('hunter2'),
+      }),
+    );
+  });
+
+  it('names an invalid sslmode and a CA file without a verifying mode', () => {
+    expect(() => loadConfig({ ...minimal, DATABASE_SSL_MODE: 'prefer' })).toThrow(/DATABASE_SSL_MODE must be disable, require, verify-ca or verify-full/);
+    expect(() => loadConfig({ ...minimal, DATABASE_SSL_CA_FILE: '/ca.pem' })).toThrow(/DATABASE_SSL_CA_FILE is set but DATABASE_SSL_MODE is not/);
+  });
+});

@@ -3,6 +3,7 @@ import type { KafkaOptions } from '@nestjs/microservices';
 import { ServerKafka, Transport, type KafkaParser } from '@nestjs/microservices';
 import { logLevel } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
+import { kafkaClientConfig } from './kafka-client-config.js';
 
 /** The consumer side of the hybrid app: one consumer group shared by every instance. */
 export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
@@ -12,8 +13,7 @@ export function kafkaTransportOptions(config: AppConfig): KafkaOptions {
       // Our names exactly as configured (Nest would append "-server").
       postfixId: '',
       client: {
-        clientId: config.kafka.clientId,
-        brokers: config.kafka.brokers,
+        ...kafkaClientConfig(config),
         logLevel: logLevel.WARN,
         retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
       },

@@ -1,6 +1,8 @@
 import { OutboxModule } from '#outbox';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { postgresClientConfig } from '../database/postgres-connection.js';
+import { kafkaClientConfig } from '../kafka/kafka-client-config.js';
 import { OutcomeEvents } from './outcome-events.js';
 
 /** The last step of the flow: outcome events through the transactional outbox, and the relay that publishes them. */
@@ -10,10 +12,11 @@ import { OutcomeEvents } from './outcome-events.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         databaseUrl: config.database.url,
+        databaseConnection: postgresClientConfig(config.database),
         pollIntervalMs: config.outbox.pollIntervalMs,
         batchSize: config.outbox.batchSize,
         retentionDays: config.outbox.retentionDays,
-        kafka: { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-outbox` },
+        kafka: kafkaClientConfig(config, 'outbox'),
       }),
     }),
   ],
