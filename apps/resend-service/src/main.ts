@@ -22,7 +22,7 @@ export async function createApp(config: AppConfig) {
 
 /**
  * Topics must exist before the consumer subscribes; Kafka may still be starting. A connection
- * that can never work (credentials, certificate, TLS mismatch, ACL) stops the start-up instead.
+ * that can never work (credentials, certificate, TLS mismatch) stops the start-up instead.
  */
 async function waitForTopics(admin: KafkaAdmin, logger: NestLogger, startupErrors: KafkaStartupErrors): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
