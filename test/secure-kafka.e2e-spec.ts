@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,6 +92,20 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
       expect(health.status).toBe(200);
       expect(health.body.details).toMatchObject({ kafka: { status: 'up' }, outbox: { status: 'up' } });
     });
+
+    it('serves scripts/publish-sample with the same settings (here SASL PLAIN over TLS)', async () => {
+      const sample = spawn(process.execPath, ['dist/scripts/publish-sample.js'], {
+        env: { PATH: process.env.PATH, ...broker.serviceEnvironment('admin', 'plain'), SAMPLE_TIMEOUT_MS: '45000' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      sample.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      sample.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exitCode = await new Promise<number | null>((resolve) => sample.on('exit', resolve));
+      expect(output).toContain(`received from ${DEFAULT_TOPICS.completed}`);
+      expect(exitCode).toBe(0);
+      expect(output).not.toContain(broker.password('admin'));
+    }, 60_000);
 
     it('never lets a secret into its log, the database or the topics (successes and failures alike)', async () => {
       const secrets = { apiSecret, databasePassword, saslPassword: broker.password(RELAY_USER) };
