@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, loadConfig } from './app-config.js';
+import { ConfigurationError, loadConfig, loadDatabaseConfig } from './app-config.js';
 
 const minimal = { ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret-value' };
 
@@ -62,5 +62,12 @@ describe('loadConfig: database password and TLS', () => {
   it('names an invalid sslmode and a CA file without a verifying mode', () => {
     expect(() => loadConfig({ ...minimal, DATABASE_SSL_MODE: 'prefer' })).toThrow(/DATABASE_SSL_MODE must be disable, require, verify-ca or verify-full/);
     expect(() => loadConfig({ ...minimal, DATABASE_SSL_CA_FILE: '/ca.pem' })).toThrow(/DATABASE_SSL_CA_FILE is set but DATABASE_SSL_MODE is not/);
+  });
+});
+
+describe('loadDatabaseConfig', () => {
+  it('reads only the database settings, for scripts/migrate (no provider credentials needed)', () => {
+    const { database } = loadDatabaseConfig({ DATABASE_URL: 'postgres://relay@db:5432/x', DATABASE_PASSWORD: 'p', DATABASE_SSL_MODE: 'require' });
+    expect(database).toMatchObject({ url: 'postgres://relay@db:5432/x', password: 'p', ssl: { mode: 'require', ca: null } });
   });
 });

@@ -170,6 +170,27 @@ export function loadKafkaConfig(source: Record<string, string | undefined> = pro
   };
 }
 
+/**
+ * Only the database settings (URL, password, TLS), for tools such as scripts/migrate that use the
+ * service's database but need none of its other settings.
+ */
+export function loadDatabaseConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'database'> {
+  const databaseOnly = environmentSchema.pick(
+    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('DATABASE_')).map((name) => [name, true])) as {
+      [K in keyof Environment]?: true;
+    },
+  );
+  const { env, security } = parseEnvironment(source, databaseOnly);
+  return {
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      runMigrations: env.DATABASE_MIGRATIONS_RUN,
+      ...security.database,
+    },
+  };
+}
+
 /** Secrets from files, then the schema, then the connection settings that depend on each other and on files. */
 function parseEnvironment(source: Record<string, string | undefined>, schema: z.ZodType<Partial<Environment>>) {
   // An empty variable counts as unset, so `FOO=` falls back to the default instead of failing.
