@@ -83,7 +83,8 @@ describe('provider calls through an outbound proxy', () => {
       proxy: { httpProxy: gone.url, httpsProxy: null, noProxy: '' },
     });
     const failed = await unreachable.resendAi({ ...RESEND_BODY, keyId: keyId + 1, taskName: `proxied ${keyId + 1}` });
-    expect(failed).toMatchObject({ kind: 'transport_error', errorCode: 'CONNECTION_REFUSED', outcomeUnknown: false });
+    expect(failed).toMatchObject({ kind: 'transport_error', errorCode: 'NETWORK', outcomeUnknown: false });
+    expect((failed as { message: string }).message).toBe('The outbound proxy could not be reached (ECONNREFUSED)');
     unreachable.close();
   });
 
@@ -141,7 +142,7 @@ describe('provider calls through an outbound proxy', () => {
       expect(completed!.json.resolvedByLookup).toBe(false);
       const attempts = await attemptsOf(sent.requestId);
       expect(attempts.filter((attempt) => attempt.kind === 'lookup')).toEqual([]);
-      expect(attempts[0]!.error_message).toMatch(/^Outbound proxy: the outbound proxy refused the tunnel to .* \(HTTP 403\)/);
+      expect(attempts[0]!.error_message).toMatch(/^The outbound proxy refused the tunnel to .* \(HTTP 403\)/);
       expect(await simulator.tasksFor(sent.keyId)).toHaveLength(1);
     });
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { forwardedRequestOptions, proxyFor, TunnelingAgent, type ProxySettings } from './outbound-proxy.js';
+import { forwardedRequestOptions, proxyFor, proxyUnreachable, TunnelingAgent, type ProxySettings } from './outbound-proxy.js';
 import { describeTimeout, describeTransportError, type TransportFailure } from './transport-error.js';
 
 export interface HttpExchangeRequest {
@@ -61,7 +61,7 @@ export class HttpExchange {
           (error: unknown) => finish(describeTransportError(error, true)),
         );
       });
-      clientRequest.on('error', (error) => finish(describeTransportError(error, connected)));
+      clientRequest.on('error', (error) => finish(describeTransportError(this.#explain(error, request.url, connected), connected)));
       clientRequest.end(request.body);
     });
   }
@@ -88,6 +88,12 @@ export class HttpExchange {
     return request.url.protocol === 'https:'
       ? https.request(request.url, { ...options, agent: this.#httpsAgent })
       : http.request(request.url, { ...options, agent: this.#httpAgent });
+  }
+
+  /** A forwarding proxy that could not be reached is named as such (the provider was not). */
+  #explain(error: Error, url: URL, connected: boolean): Error {
+    if (connected || url.protocol === 'https:' || !this.proxy || !proxyFor(url, this.proxy)) return error;
+    return proxyUnreachable(error);
   }
 
   #tunnelThrough(proxy: URL): TunnelingAgent {

@@ -56,6 +56,10 @@ export class ProxyError extends Error {
   }
 }
 
+export function proxyUnreachable(error: NodeJS.ErrnoException): ProxyError {
+  return new ProxyError(`The outbound proxy could not be reached (${error.code ?? error.message})`, 'EPROXY_UNREACHABLE');
+}
+
 /**
  * An https agent whose connections go through an HTTP CONNECT tunnel. It hands the request its
  * socket only once the tunnel is open and TLS with the provider is established, so that
@@ -83,13 +87,11 @@ export class TunnelingAgent extends https.Agent {
       headers: { Host: target, ...proxyAuthorization(this.proxy) },
       agent: false,
     });
-    connectRequest.once('error', (error: NodeJS.ErrnoException) => {
-      callback(new ProxyError(`the outbound proxy could not be reached (${error.code ?? error.message})`, 'EPROXY_UNREACHABLE'));
-    });
+    connectRequest.once('error', (error) => callback(proxyUnreachable(error)));
     connectRequest.once('connect', (response, tunnel) => {
       if (response.statusCode !== 200) {
         tunnel.destroy();
-        callback(new ProxyError(`the outbound proxy refused the tunnel to ${target} (HTTP ${response.statusCode})`, 'EPROXY_REFUSED'));
+        callback(new ProxyError(`The outbound proxy refused the tunnel to ${target} (HTTP ${response.statusCode})`, 'EPROXY_REFUSED'));
         return;
       }
       const servername = options.servername ?? (isIP(options.host ?? '') ? undefined : options.host);
