@@ -5,11 +5,21 @@
 #   scripts/kafka.sh start    resolve jars (first time), format storage (first time), start, wait until ready
 #   scripts/kafka.sh stop     stop the broker started here (SIGTERM, then SIGKILL after a grace period)
 #   scripts/kafka.sh status   exit 0 if the broker answers, 1 otherwise
-#   scripts/kafka.sh reset    stop and delete the local data (topics, offsets)
+#   scripts/kafka.sh reset    stop and delete the local data (topics, offsets, certificates, users)
 #
 # Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 # KAFKA_HOME (<repo>/.kafka, ignored by git), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
 # KAFKA_START_TIMEOUT seconds (90). The broker version is pinned in scripts/kafka/pom.xml.
+#
+# Secure mode, KAFKA_SECURITY=sasl_ssl (default: plaintext): the client listener is SASL_SSL
+# (TLS + SASL PLAIN/SCRAM-SHA-256/SCRAM-SHA-512) and the StandardAuthorizer enforces ACLs. On the
+# first start it makes, under $KAFKA_HOME/secure-<port>/ (ignored by git):
+#   ca.pem            the test CA clients must trust (KAFKA_SSL_CA_FILE)
+#   other-ca.pem      a CA the broker does not use (for "untrusted CA" tests)
+#   client.pem/.key   a client certificate signed by the CA (mutual TLS)
+#   users/<name>      the password of each user (usable as KAFKA_SASL_PASSWORD_FILE)
+# Users: `admin` (super user) and those in KAFKA_SASL_USERS (default "resend-relay"), for all
+# three mechanisms; they hold no ACL until one is created (kafka-acls, or an admin client).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +37,9 @@ pid_file="$home/kafka-$port.pid"
 config_file="$home/server-$port.properties"
 # A fixed cluster id keeps `reset` + `start` reproducible; it only has to be a base64 UUID.
 cluster_id="cmVzZW5kLXJlbGF5LWxvYw"
+security=${KAFKA_SECURITY:-plaintext}
+secure_dir="$home/secure-$port"
+sasl_users="admin ${KAFKA_SASL_USERS:-resend-relay}"
 
 log() { echo "[kafka.sh] $*" >&2; }
 
@@ -57,16 +70,72 @@ resolve_jars() {
 
 write_config() {
   mkdir -p "$data_dir" "$logs_dir"
-  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@DATA_DIR@|$data_dir|g" \
-    "$kafka_conf_dir/server.properties.template" >"$config_file"
+  local templates=("$kafka_conf_dir/server.properties.template")
+  [[ "$security" == sasl_ssl ]] && templates+=("$kafka_conf_dir/sasl-ssl.properties.template")
+  cat "${templates[@]}" | sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
+    -e "s|@DATA_DIR@|$data_dir|g" -e "s|@SECURE_DIR@|$secure_dir|g" >"$config_file"
+  if [[ "$security" == sasl_ssl ]]; then
+    local plain_users="username=\"admin\" password=\"$(password_of admin)\"" user
+    for user in $sasl_users; do plain_users+=" user_$user=\"$(password_of "$user")\""; done
+    # Passwords are hex: safe inside sed replacements and JAAS quotes.
+    sed -i -e "s|@STORE_PASSWORD@|$(cat "$secure_dir/store-password")|g" -e "s|@ADMIN_PASSWORD@|$(password_of admin)|g" \
+      -e "s|@PLAIN_USERS@|$plain_users|g" "$config_file"
+    chmod 600 "$config_file"
+  elif [[ "$security" != plaintext ]]; then
+    log "KAFKA_SECURITY must be plaintext or sasl_ssl"
+    exit 2
+  fi
+}
+
+password_of() { cat "$secure_dir/users/$1"; }
+
+# A CA, a broker certificate for 127.0.0.1/localhost, a client certificate, a second CA nobody
+# uses, and one random password per user: made once per port, deleted by `reset`.
+make_secrets_once() {
+  [[ "$security" == sasl_ssl && ! -f "$secure_dir/broker.p12" ]] || return 0
+  command -v openssl >/dev/null || { log "openssl is required for KAFKA_SECURITY=sasl_ssl"; exit 1; }
+  log "making a test CA, certificates and SASL users in $secure_dir"
+  rm -rf "$secure_dir"
+  mkdir -p "$secure_dir/users"
+  chmod 700 "$secure_dir"
+  (
+    cd "$secure_dir"
+    local days=30 user
+    for ca in ca other-ca; do
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout "$ca.key" -out "$ca.pem" -days "$days" \
+        -subj "/CN=resend-relay test $ca" 2>/dev/null
+    done
+    issue() { # name, subject, extensions
+      openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -out "$1.pem" -days "$days" \
+        -extfile <(printf '%s\n' "$3") 2>/dev/null
+      rm -f "$1.csr"
+    }
+    issue broker "/CN=127.0.0.1" "subjectAltName=IP:127.0.0.1,DNS:localhost"
+    issue client "/CN=resend-relay-client" "extendedKeyUsage=clientAuth"
+    openssl rand -hex 16 >store-password
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+      -out broker.p12 -passout "file:store-password"
+    for user in $sasl_users; do openssl rand -hex 16 >"users/$user"; done
+    chmod 600 ./*.key store-password users/*
+  )
 }
 
 format_storage_once() {
   [[ -f "$data_dir/meta.properties" ]] && return 0
   log "formatting KRaft storage in $data_dir"
+  local scram=() user
+  if [[ "$security" == sasl_ssl ]]; then
+    for user in $sasl_users; do
+      for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+        scram+=(--add-scram "$mechanism=[name=$user,password=$(password_of "$user")]")
+      done
+    done
+  fi
   java $heap -cp "$lib_dir/*" -Dlog4j2.configurationFile="$kafka_conf_dir/log4j2.properties" \
     -Dkafka.logs.dir="$logs_dir" kafka.tools.StorageTool format \
-    --cluster-id "$cluster_id" --config "$config_file" --ignore-formatted >&2
+    --cluster-id "$cluster_id" --config "$config_file" --ignore-formatted "${scram[@]}" >"$logs_dir/format.log" 2>&1 ||
+    { cat "$logs_dir/format.log" >&2; exit 1; }
 }
 
 # "Ready" means the broker has finished starting (it logs so) and its client port accepts connections.
@@ -97,10 +166,11 @@ start() {
     exit 1
   fi
   resolve_jars
+  make_secrets_once
   write_config
   format_storage_once
   : >"$logs_dir/server.log"
-  log "starting Kafka $(ls "$lib_dir" | sed -n 's/^kafka_2.13-\(.*\)\.jar$/\1/p') on 127.0.0.1:$port"
+  log "starting Kafka $(ls "$lib_dir" | sed -n 's/^kafka_2.13-\(.*\)\.jar$/\1/p') ($security) on 127.0.0.1:$port"
   # setsid: the broker must not receive the Ctrl-C meant for the script that started it.
   setsid java $heap -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$kafka_conf_dir/log4j2.properties" -Dkafka.logs.dir="$logs_dir" \
@@ -145,6 +215,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  reset) stop && rm -rf "$data_dir" "$logs_dir" "$config_file" && log "local data deleted" ;;
+  reset) stop && rm -rf "$data_dir" "$logs_dir" "$config_file" "$secure_dir" && log "local data deleted" ;;
   *) echo "usage: $0 start|stop|status|reset" >&2; exit 2 ;;
 esac

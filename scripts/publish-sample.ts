@@ -2,18 +2,23 @@
  * Publishes one sample `campaign.resend.requested` event and prints the outcome event that
  * comes back (completed or failed). Used by `npm start`; handy on its own:
  *   node dist/scripts/publish-sample.js [keyId]
- * Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC_REQUESTED/COMPLETED/FAILED (defaults).
+ * Environment: the service's Kafka settings — KAFKA_BROKERS (127.0.0.1:9092), KAFKA_SSL*, KAFKA_SASL*
+ * (see docs/security.md), KAFKA_TOPIC_REQUESTED/COMPLETED/FAILED (defaults).
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_TOPICS } from '#contracts';
 import { Kafka, logLevel } from 'kafkajs';
+import { loadKafkaConfig } from '../apps/resend-service/src/config/app-config.js';
+import { kafkaClientConfig } from '../apps/resend-service/src/kafka/kafka-client-config.js';
 
-const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',');
-const topics = {
-  requested: process.env.KAFKA_TOPIC_REQUESTED || DEFAULT_TOPICS.requested,
-  completed: process.env.KAFKA_TOPIC_COMPLETED || DEFAULT_TOPICS.completed,
-  failed: process.env.KAFKA_TOPIC_FAILED || DEFAULT_TOPICS.failed,
-};
+const config = (() => {
+  try {
+    return loadKafkaConfig();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
+const topics = config.topics;
 const timeoutMs = Number(process.env.SAMPLE_TIMEOUT_MS || 60_000);
 
 const keyId = Number(process.argv[2] || 100_000 + Math.floor(Math.random() * 900_000));
@@ -33,7 +38,7 @@ const request = {
   allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
 };
 
-const kafka = new Kafka({ clientId: 'resend-relay-sample', brokers, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ ...kafkaClientConfig(config), clientId: 'resend-relay-sample', logLevel: logLevel.NOTHING });
 const consumer = kafka.consumer({ groupId: `resend-relay-sample-${randomUUID()}` });
 const producer = kafka.producer({ allowAutoTopicCreation: false });
 

@@ -3,7 +3,8 @@
 # Kafka broker, a real PostgreSQL and the provider simulator over real HTTP.
 #
 # Kafka: when KAFKA_BROKERS is not set, a throw-away broker is started on KAFKA_TEST_PORT
-# (19092) with empty storage, and stopped afterwards. PostgreSQL: DATABASE_URL's server
+# (19092) with empty storage, and stopped afterwards. test/secure-kafka.e2e-spec.ts starts its own
+# secure broker (SASL_SSL, ACLs) on KAFKA_SECURE_TEST_PORT (19292) and the port after it. PostgreSQL: DATABASE_URL's server
 # (default postgres://postgres@127.0.0.1:5432); the e2e tests create and drop their own database.
 # Extra arguments go to vitest, e.g. `npm test -- test/happy-path.e2e-spec.ts`.
 set -euo pipefail

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaConfig, type Producer } from 'kafkajs';
 import { waitFor } from './wait-for.js';
 
 export interface ReceivedMessage {
@@ -18,8 +18,9 @@ export class KafkaTestClient {
   private consumer: Consumer | null = null;
   readonly received: ReceivedMessage[] = [];
 
-  constructor(brokers: string) {
-    this.kafka = new Kafka({ clientId: 'e2e-tests', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  /** `connection`: TLS/SASL settings for a secured broker. */
+  constructor(brokers: string, connection: Omit<KafkaConfig, 'brokers'> = {}) {
+    this.kafka = new Kafka({ clientId: 'e2e-tests', brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...connection });
   }
 
   async send(topic: string, messages: { key?: string | Buffer | null; value: string | Buffer | null; headers?: IHeaders }[]) {

@@ -30,6 +30,16 @@ async function main(): Promise<void> {
   // waits for PostgreSQL and Kafka.
   await app.listen(config.http.port, config.http.host);
   logger.log(`resend-service ${config.instanceId} listening on ${(await app.getUrl()).replace('[::1]', '127.0.0.1')}`);
+  // A connection setting that waiting cannot fix (credentials, a certificate, TLS on one side
+  // only): one line that names the setting, never a secret, and a non-zero exit.
+  const { FlowLifecycle } = await import('./lifecycle/flow-lifecycle.js');
+  app
+    .get(FlowLifecycle)
+    .whenStarted()
+    .catch((error: unknown) => {
+      console.error((error as Error).message);
+      process.exit(1);
+    });
 }
 
 /** Host, port and database only: the URL may carry a password. */

@@ -2,3 +2,4 @@ export * from './backoff.js';
 export * from './wake-signal.js';
 export * from './failpoint.js';
 export * from './sql.js';
+export * from './kafka-errors.js';

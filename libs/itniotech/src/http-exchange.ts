@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { forwardedRequestOptions, proxyFor, proxyUnreachable, TunnelingAgent, type ProxySettings } from './outbound-proxy.js';
 import { describeTimeout, describeTransportError, type TransportFailure } from './transport-error.js';
 
 export interface HttpExchangeRequest {
@@ -21,10 +22,18 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * One HTTP request/answer with a hard deadline, over node:http rather than fetch because we need
  * to know whether the connection was established when something failed: that decides whether
  * the provider may have received the request ("outcome unknown"). Never rejects.
+ *
+ * Through an outbound proxy (`proxy`), "connected" keeps that meaning as far as it can be known:
+ * for https targets, once the CONNECT tunnel is open and TLS with the provider is established
+ * (TunnelingAgent); for http targets the proxy forwards the request itself, so once the
+ * connection to the proxy is up the request may reach the provider.
  */
 export class HttpExchange {
   readonly #httpAgent = new http.Agent({ keepAlive: true });
   readonly #httpsAgent = new https.Agent({ keepAlive: true });
+  readonly #tunnels = new Map<string, TunnelingAgent>();
+
+  constructor(private readonly proxy: ProxySettings | null = null) {}
 
   send(request: HttpExchangeRequest): Promise<HttpExchangeResult> {
     return new Promise((resolve) => {
@@ -52,7 +61,7 @@ export class HttpExchange {
           (error: unknown) => finish(describeTransportError(error, true)),
         );
       });
-      clientRequest.on('error', (error) => finish(describeTransportError(error, connected)));
+      clientRequest.on('error', (error) => finish(describeTransportError(this.#explain(error, request.url, connected), connected)));
       clientRequest.end(request.body);
     });
   }
@@ -61,15 +70,39 @@ export class HttpExchange {
   close(): void {
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
+    for (const tunnel of this.#tunnels.values()) tunnel.destroy();
   }
 
   #open(request: HttpExchangeRequest): http.ClientRequest {
     const headers = { ...request.headers };
     if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
     const options = { method: request.method, headers };
+    const proxy = this.proxy ? proxyFor(request.url, this.proxy) : null;
+    if (proxy && request.url.protocol === 'https:') {
+      return https.request(request.url, { ...options, agent: this.#tunnelThrough(proxy) });
+    }
+    if (proxy) {
+      const forward = forwardedRequestOptions(request.url, proxy);
+      return http.request({ ...forward, method: request.method, headers: { ...headers, ...forward.headers }, agent: this.#httpAgent });
+    }
     return request.url.protocol === 'https:'
       ? https.request(request.url, { ...options, agent: this.#httpsAgent })
       : http.request(request.url, { ...options, agent: this.#httpAgent });
+  }
+
+  /** A forwarding proxy that could not be reached is named as such (the provider was not). */
+  #explain(error: Error, url: URL, connected: boolean): Error {
+    if (connected || url.protocol === 'https:' || !this.proxy || !proxyFor(url, this.proxy)) return error;
+    return proxyUnreachable(error);
+  }
+
+  #tunnelThrough(proxy: URL): TunnelingAgent {
+    let agent = this.#tunnels.get(proxy.href);
+    if (!agent) {
+      agent = new TunnelingAgent(proxy);
+      this.#tunnels.set(proxy.href, agent);
+    }
+    return agent;
   }
 }
 

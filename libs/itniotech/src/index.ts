@@ -7,3 +7,4 @@ export * from './provider-date-time.js';
 export * from './classification-table.js';
 export * from './classification.js';
 export { ItniotechClient, type ItniotechClientOptions, type TimeRange } from './itniotech-client.js';
+export type { ProxySettings } from './outbound-proxy.js';

@@ -1,6 +1,7 @@
 import { validateHeaderValue } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { HttpExchange, type HttpExchangeResult } from './http-exchange.js';
+import type { ProxySettings } from './outbound-proxy.js';
 import type { ProviderCallResult } from './provider-call-result.js';
 import { formatProviderDateTime } from './provider-date-time.js';
 import { parseProviderEnvelope } from './provider-envelope.js';
@@ -22,6 +23,8 @@ export interface ItniotechClientOptions {
   clock?: () => number;
   /** Zone of the provider's `yyyy-MM-dd HH:mm:ss` times, minutes east of UTC (undocumented; default 0). */
   providerUtcOffsetMinutes?: number;
+  /** The outbound (egress) proxy, if calls must go through one. */
+  proxy?: ProxySettings | null;
 }
 
 export interface TimeRange {
@@ -51,7 +54,7 @@ export class ItniotechClient {
   readonly #timeoutMs: number;
   readonly #clock: () => number;
   readonly #utcOffsetMinutes: number;
-  readonly #http = new HttpExchange();
+  readonly #http: HttpExchange;
 
   constructor(options: ItniotechClientOptions) {
     assertValidOptions(options);
@@ -61,6 +64,7 @@ export class ItniotechClient {
     this.#timeoutMs = options.timeoutMs;
     this.#clock = options.clock ?? Date.now;
     this.#utcOffsetMinutes = options.providerUtcOffsetMinutes ?? 0;
+    this.#http = new HttpExchange(options.proxy ?? null);
   }
 
   /** `POST /voice/group/call/resend/ai`: asks the provider to create a new task from an existing one. */

@@ -16,6 +16,10 @@ export function describeTransportError(error: unknown, connected: boolean): Tran
   const code = errorCodeOf(error);
   const detail = error instanceof Error ? error.message : String(error);
   switch (code) {
+    case 'EPROXY_UNREACHABLE':
+    case 'EPROXY_REFUSED':
+      // Failed before a tunnel to the provider existed: the request cannot have reached it.
+      return failure('NETWORK', detail, false);
     case 'ECONNREFUSED':
       return failure('CONNECTION_REFUSED', `The provider refused the connection (${detail})`, false);
     case 'ENOTFOUND':

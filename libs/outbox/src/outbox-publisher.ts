@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type logCreator, type Producer } from 'kafkajs';
+import { kafkaAuthorizationFailure } from '#common';
+import { Kafka, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
 
 export interface OutboxRecord {
   id: string;
@@ -14,12 +15,8 @@ export interface OutboxPublisher {
   close(): Promise<void>;
 }
 
-export interface KafkaPublisherOptions {
-  brokers: string[];
-  clientId: string;
-  /** Where kafkajs's own log lines go (kafkajs's console format when not given). */
-  logCreator?: logCreator;
-}
+/** The kafkajs connection settings (brokers, client id, TLS, SASL, timeouts); log level and retry are the publisher's. */
+export type KafkaPublisherOptions = KafkaConfig;
 
 /** Publishes with acks from all in-sync replicas; connects lazily and again after a failure. */
 export class KafkaOutboxPublisher implements OutboxPublisher {
@@ -28,10 +25,9 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
 
   constructor(options: KafkaPublisherOptions) {
     const kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: options.brokers,
-      logLevel: logLevel.NOTHING,
-      logCreator: options.logCreator,
+      ...options,
+      // kafkajs's own lines: through options.logCreator when given, else not at all.
+      logLevel: options.logCreator ? logLevel.WARN : logLevel.NOTHING,
       retry: { retries: 2, initialRetryTime: 200 },
     });
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -48,7 +44,7 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
       // A fresh connection on the next try: kafkajs may hold stale broker metadata after an outage.
       this.connected = false;
       await this.producer.disconnect().catch(() => undefined);
-      throw error;
+      throw explainRefusal(error, records);
     }
   }
 
@@ -63,6 +59,21 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
       this.connected = true;
     }
   }
+}
+
+/**
+ * A missing ACL reads as "Not authorized to access topics" without saying which or what to do;
+ * the relay shows this message in /health and in the outbox rows' last_error.
+ */
+function explainRefusal(error: unknown, records: OutboxRecord[]): unknown {
+  const denied = kafkaAuthorizationFailure(error);
+  if (denied === undefined) return error;
+  const topics = [...new Set(records.map((record) => record.topic))].join(', ');
+  return new Error(
+    `Kafka denied publishing to ${topics} (${denied}): the service's Kafka user needs WRITE on these topics; ` +
+      'the events stay in the outbox until it is granted',
+    { cause: error },
+  );
 }
 
 function groupByTopic(records: OutboxRecord[]) {

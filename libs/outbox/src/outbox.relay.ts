@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { backoffDelayMs, failpoint, WakeSignal, type SqlDatabase, type SqlExecutor, type SqlStatement } from '#common';
+import type pg from 'pg';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
 import { PgNotificationListener } from './pg-notification-listener.js';
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
+  /** pg settings for the LISTEN connection when the URL alone is not enough (TLS options, separate password). */
+  databaseConnection?: pg.ClientConfig;
   pollIntervalMs: number;
   batchSize: number;
   /** Published rows older than this are deleted; 0 keeps them forever. */
@@ -37,7 +40,7 @@ export class OutboxRelay {
     private readonly publisher: OutboxPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
-    this.listener = new PgNotificationListener(options.databaseUrl, OUTBOX_CHANNEL, () => this.wake());
+    this.listener = new PgNotificationListener(options.databaseConnection ?? options.databaseUrl, OUTBOX_CHANNEL, () => this.wake());
   }
 
   get isRunning(): boolean {

@@ -13,8 +13,9 @@ export class PgNotificationListener {
   private reconnectDelayMs = 500;
   private reconnectTimer: NodeJS.Timeout | null = null;
 
+  /** `connection`: a URL or pg settings (e.g. with TLS options and a separate password). */
   constructor(
-    private readonly connectionString: string,
+    private readonly connection: string | pg.ClientConfig,
     private readonly channel: string,
     private readonly onNotify: () => void,
   ) {}
@@ -33,7 +34,7 @@ export class PgNotificationListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client(typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection);
     client.on('notification', () => this.onNotify());
     client.on('error', () => this.scheduleReconnect(client));
     client.on('end', () => this.scheduleReconnect(client));

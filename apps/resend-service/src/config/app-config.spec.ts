@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, loadConfig } from './app-config.js';
+import { ConfigurationError, loadConfig, loadDatabaseConfig } from './app-config.js';
 
 const minimal = { ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret-value' };
 
@@ -69,5 +69,33 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...minimal, OPERATOR_API_TOKENS: 'short-secret' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('short-secret') }),
     );
+  });
+});
+
+describe('loadConfig: database password and TLS', () => {
+  it('refuses a password in both DATABASE_URL and DATABASE_PASSWORD, and TLS set in both places', () => {
+    expect(() =>
+      loadConfig({ ...minimal, DATABASE_URL: 'postgres://u:hunter2@db/x?sslmode=require', DATABASE_PASSWORD: 'p', DATABASE_SSL_MODE: 'verify-full' }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          'DATABASE_PASSWORD is set and DATABASE_URL carries a password too: keep only one',
+          'DATABASE_SSL_MODE is set and DATABASE_URL carries sslmode too: keep only one',
+        ],
+        message: expect.not.stringContaining('hunter2'),
+      }),
+    );
+  });
+
+  it('names an invalid sslmode and a CA file without a verifying mode', () => {
+    expect(() => loadConfig({ ...minimal, DATABASE_SSL_MODE: 'prefer' })).toThrow(/DATABASE_SSL_MODE must be disable, require, verify-ca or verify-full/);
+    expect(() => loadConfig({ ...minimal, DATABASE_SSL_CA_FILE: '/ca.pem' })).toThrow(/DATABASE_SSL_CA_FILE is set but DATABASE_SSL_MODE is not/);
+  });
+});
+
+describe('loadDatabaseConfig', () => {
+  it('reads only the database settings, for scripts/migrate (no provider credentials needed)', () => {
+    const { database } = loadDatabaseConfig({ DATABASE_URL: 'postgres://relay@db:5432/x', DATABASE_PASSWORD: 'p', DATABASE_SSL_MODE: 'require' });
+    expect(database).toMatchObject({ url: 'postgres://relay@db:5432/x', password: 'p', ssl: { mode: 'require', ca: null } });
   });
 });

@@ -1,5 +1,14 @@
+import type { ProxySettings } from '#itniotech';
 import { z } from 'zod';
+import {
+  resolveConnectionSecurity,
+  type ConnectionSecurity,
+  type DatabaseSslSettings,
+  type KafkaSaslSettings,
+  type KafkaTlsSettings,
+} from './connection-security.js';
 import { environmentSchema, type Environment } from './environment.schema.js';
+import { resolveSecretFiles } from './secret-files.js';
 
 /** Thrown at start-up when the environment is incomplete or wrong; names every bad variable. */
 export class ConfigurationError extends Error {
@@ -15,16 +24,8 @@ export class AppConfig {
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly http: { host: string; port: number };
   readonly shutdownGraceMs: number;
-  readonly database: { url: string; poolSize: number; runMigrations: boolean };
-  readonly kafka: {
-    brokers: string[];
-    clientId: string;
-    groupId: string;
-    sessionTimeoutMs: number;
-    heartbeatIntervalMs: number;
-    partitions: number;
-    replicationFactor: number;
-  };
+  readonly database: DatabaseSettings;
+  readonly kafka: KafkaSettings;
   readonly intake: { batchSize: number; concurrentPartitions: number };
   readonly topics: { requested: string; completed: string; failed: string; deadLetter: string };
   readonly provider: {
@@ -34,6 +35,8 @@ export class AppConfig {
     timeoutMs: number;
     classificationOverrides: string;
     lookupWindowMinutes: number;
+    /** The egress proxy for provider calls, or null to connect directly. */
+    proxy: ProxySettings | null;
   };
   /** The provider call budget shared by all instances (see ProviderCallBudget); 0 = no limit. */
   readonly providerCalls: {
@@ -58,21 +61,18 @@ export class AppConfig {
   /** No token: the operator API's routes answer 404. */
   readonly operatorApi: { tokens: string[] };
 
-  constructor(env: Environment) {
+  constructor(env: Environment, security: ConnectionSecurity) {
     this.instanceId = env.INSTANCE_ID;
     this.logLevel = env.LOG_LEVEL;
     this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT };
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
-    this.database = { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, runMigrations: env.DATABASE_MIGRATIONS_RUN };
-    this.kafka = {
-      brokers: env.KAFKA_BROKERS,
-      clientId: env.KAFKA_CLIENT_ID,
-      groupId: env.KAFKA_GROUP_ID,
-      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
-      heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
-      partitions: env.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
+    this.database = {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      runMigrations: env.DATABASE_MIGRATIONS_RUN,
+      ...security.database,
     };
+    this.kafka = kafkaSettings(env, security);
     this.intake = { batchSize: env.INTAKE_BATCH_SIZE, concurrentPartitions: env.INTAKE_CONCURRENT_PARTITIONS };
     this.topics = {
       requested: env.KAFKA_TOPIC_REQUESTED,
@@ -87,6 +87,10 @@ export class AppConfig {
       timeoutMs: env.ITNIOTECH_TIMEOUT_MS,
       classificationOverrides: env.ITNIOTECH_CLASSIFICATION_OVERRIDES,
       lookupWindowMinutes: env.ITNIOTECH_LOOKUP_WINDOW_MINUTES,
+      proxy:
+        env.HTTPS_PROXY || env.HTTP_PROXY
+          ? { httpsProxy: env.HTTPS_PROXY ?? null, httpProxy: env.HTTP_PROXY ?? null, noProxy: env.NO_PROXY }
+          : null,
     };
     this.providerCalls = {
       maxPerSecond: env.ITNIOTECH_MAX_CALLS_PER_SECOND,
@@ -116,15 +120,120 @@ export class AppConfig {
   }
 }
 
+export interface DatabaseSettings {
+  url: string;
+  poolSize: number;
+  runMigrations: boolean;
+  /** From DATABASE_PASSWORD(_FILE); null when DATABASE_URL carries it (or none is needed). */
+  password: string | null;
+  /** From DATABASE_SSL_MODE; null leaves TLS to DATABASE_URL's own parameters. */
+  ssl: DatabaseSslSettings | null;
+}
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  partitions: number;
+  replicationFactor: number;
+  tls: KafkaTlsSettings | null;
+  sasl: KafkaSaslSettings | null;
+  connectionTimeoutMs: number;
+  authenticationTimeoutMs: number;
+}
+
+function kafkaSettings(env: Environment, security: ConnectionSecurity): KafkaSettings {
+  return {
+    brokers: env.KAFKA_BROKERS,
+    clientId: env.KAFKA_CLIENT_ID,
+    groupId: env.KAFKA_GROUP_ID,
+    sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
+    partitions: env.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
+    ...security.kafka,
+    connectionTimeoutMs: env.KAFKA_CONNECTION_TIMEOUT_MS,
+    authenticationTimeoutMs: env.KAFKA_AUTHENTICATION_TIMEOUT_MS,
+  };
+}
+
 /** Reads and validates the environment. Values are never echoed: some of them are secrets. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
+  const { env, security } = parseEnvironment(source, environmentSchema);
+  return new AppConfig(env, security);
+}
+
+/**
+ * Only the Kafka settings (brokers, TLS, SASL, topics), for tools such as scripts/publish-sample
+ * that talk to the same cluster as the service but need none of its other settings.
+ */
+export function loadKafkaConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'kafka' | 'topics'> {
+  const kafkaOnly = environmentSchema.pick(
+    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('KAFKA_') || name === 'DATABASE_URL').map((name) => [name, true])) as {
+      [K in keyof Environment]?: true;
+    },
+  );
+  const { env, security } = parseEnvironment(source, kafkaOnly);
+  const full = env as Environment;
+  return {
+    kafka: kafkaSettings(full, security),
+    topics: {
+      requested: full.KAFKA_TOPIC_REQUESTED,
+      completed: full.KAFKA_TOPIC_COMPLETED,
+      failed: full.KAFKA_TOPIC_FAILED,
+      deadLetter: full.KAFKA_TOPIC_DEAD_LETTER,
+    },
+  };
+}
+
+/**
+ * Only the database settings (URL, password, TLS), for tools such as scripts/migrate that use the
+ * service's database but need none of its other settings.
+ */
+export function loadDatabaseConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'database'> {
+  const databaseOnly = environmentSchema.pick(
+    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('DATABASE_')).map((name) => [name, true])) as {
+      [K in keyof Environment]?: true;
+    },
+  );
+  const { env, security } = parseEnvironment(source, databaseOnly);
+  return {
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      runMigrations: env.DATABASE_MIGRATIONS_RUN,
+      ...security.database,
+    },
+  };
+}
+
+/** Secrets from files, then the schema, then the connection settings that depend on each other and on files. */
+function parseEnvironment(source: Record<string, string | undefined>, schema: z.ZodType<Partial<Environment>>) {
   // An empty variable counts as unset, so `FOO=` falls back to the default instead of failing.
-  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
-  const result = environmentSchema.safeParse(present);
+  const present = Object.fromEntries(
+    Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+  const secrets = resolveSecretFiles(withProxyVariables(present));
+  const result = schema.safeParse(secrets.values);
   if (!result.success) {
-    throw new ConfigurationError(result.error.issues.map(describeIssue));
+    throw new ConfigurationError([...secrets.problems, ...result.error.issues.map(describeIssue)]);
   }
-  return new AppConfig(result.data);
+  const env = result.data as Environment;
+  const { security, problems } = resolveConnectionSecurity(env);
+  if (secrets.problems.length + problems.length > 0) throw new ConfigurationError([...secrets.problems, ...problems]);
+  return { env, security };
+}
+
+/** curl reads `https_proxy` as well as `HTTPS_PROXY` (and so on); the upper-case name wins. */
+function withProxyVariables(source: Record<string, string>): Record<string, string> {
+  const values = { ...source };
+  for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
+    const lower = name.toLowerCase();
+    if (values[name] === undefined && values[lower] !== undefined) values[name] = values[lower];
+  }
+  return values;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

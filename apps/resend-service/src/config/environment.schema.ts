@@ -6,6 +6,7 @@ const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number(
 const flag = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1');
+const proxyUrl = z.url({ protocol: /^http$/, message: 'must be an http:// proxy URL' });
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
 
 /**
@@ -24,6 +25,13 @@ export const environmentSchema = z.object({
   ),
   DATABASE_POOL_SIZE: integer(2, 200).default(10),
   DATABASE_MIGRATIONS_RUN: flag.default(true),
+  /** Overrides a password in DATABASE_URL (which then must not carry one); also as DATABASE_PASSWORD_FILE. */
+  DATABASE_PASSWORD: z.string().optional(),
+  /** TLS to PostgreSQL, libpq's names: unset leaves it to DATABASE_URL's own `sslmode`. */
+  DATABASE_SSL_MODE: z
+    .enum(['disable', 'require', 'verify-ca', 'verify-full'], { message: 'must be disable, require, verify-ca or verify-full' })
+    .optional(),
+  DATABASE_SSL_CA_FILE: z.string().optional(),
 
   KAFKA_BROKERS: z
     .string()
@@ -41,6 +49,20 @@ export const environmentSchema = z.object({
   KAFKA_HEARTBEAT_INTERVAL_MS: integer(100, 60_000).default(3_000),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),
   KAFKA_TOPIC_REPLICATION_FACTOR: integer(1, 10).default(1),
+  /** Connection security (kafka/kafka-client-config.ts turns these into the kafkajs settings). */
+  KAFKA_SSL: flag.default(false),
+  KAFKA_SSL_CA_FILE: z.string().optional(),
+  KAFKA_SSL_CERT_FILE: z.string().optional(),
+  KAFKA_SSL_KEY_FILE: z.string().optional(),
+  KAFKA_SSL_VERIFY_HOSTNAME: flag.default(true),
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'], { message: 'must be plain, scram-sha-256 or scram-sha-512' })
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  /** Also as KAFKA_SASL_PASSWORD_FILE. */
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_CONNECTION_TIMEOUT_MS: integer(100, 120_000).default(5_000),
+  KAFKA_AUTHENTICATION_TIMEOUT_MS: integer(100, 120_000).default(10_000),
 
   /** Messages of one partition recorded per transaction (a fetched batch is cut into chunks of this size). */
   INTAKE_BATCH_SIZE: integer(1, 10_000).default(500),
@@ -49,6 +71,7 @@ export const environmentSchema = z.object({
 
   ITNIOTECH_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default('https://api.itniotech.com'),
   ITNIOTECH_API_KEY: z.string({ message: 'is required' }).min(1, 'is required'),
+  /** Also as ITNIOTECH_API_SECRET_FILE. */
   ITNIOTECH_API_SECRET: z.string({ message: 'is required' }).min(1, 'is required'),
   ITNIOTECH_TIMEOUT_MS: integer(100, 300_000).default(10_000),
   ITNIOTECH_CLASSIFICATION_OVERRIDES: z.string().default(''),
@@ -61,6 +84,10 @@ export const environmentSchema = z.object({
   ITNIOTECH_ADAPTIVE_RATE: flag.optional(),
   /** Adaptive mode without ITNIOTECH_MAX_CALLS_PER_SECOND: the rate starts here and never rises above it. */
   ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(100),
+  /** The egress proxy for provider calls (curl's names; the lower-case ones are read too). */
+  HTTPS_PROXY: proxyUrl.optional(),
+  HTTP_PROXY: proxyUrl.optional(),
+  NO_PROXY: z.string().default(''),
 
   SUBMISSION_ENABLED: flag.default(true),
   SUBMISSION_CONCURRENCY: integer(1, 256).default(8),

@@ -1,5 +1,7 @@
 import { migrations } from '#migrations';
 import { OutboxEvent } from '#outbox';
+import type { TlsOptions } from 'node:tls';
+import type pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { DeadLetter } from '../intake/dead-letter.entity.js';
 import { ResendRequest } from '../requests/resend-request.entity.js';
@@ -8,11 +10,22 @@ import { TypeOrmLogger } from './typeorm-logger.js';
 
 export const entities = [ResendRequest, SubmissionAttempt, DeadLetter, OutboxEvent];
 
-/** One definition for the service and the migration script. Schema changes go through migrations only. */
-export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
+/**
+ * One definition for the service and the migration script. Schema changes go through migrations only.
+ * `database`: a URL, or pg settings (postgres-connection.ts: separate password, TLS).
+ */
+export function dataSourceOptions(database: string | pg.ClientConfig, poolSize = 10): DataSourceOptions {
+  const connection = typeof database === 'string' ? { connectionString: database } : database;
   return {
     type: 'postgres',
-    url: databaseUrl,
+    url: connection.connectionString,
+    host: connection.host,
+    port: connection.port,
+    username: connection.user,
+    password: connection.password as string | undefined,
+    database: connection.database,
+    // pg takes Node's TLS connection options; TypeORM types them as server options.
+    ssl: connection.ssl as boolean | TlsOptions | undefined,
     entities,
     migrations,
     migrationsTableName: 'typeorm_migrations',

@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { Sql } from './sql.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
+import { postgresClientConfig } from './postgres-connection.js';
 
 /** The connection: TypeORM for entities and migrations, and `Sql` (plain statements over its pool) for the flow. */
 @Global()
@@ -12,7 +14,7 @@ import { TypeOrmLogger } from './typeorm-logger.js';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.database.url, config.database.poolSize),
+        ...dataSourceOptions(postgresClientConfig(config.database), config.database.poolSize),
         migrationsRun: config.database.runMigrations,
         logger: new TypeOrmLogger({ migrationProgress: true }),
         // Not connected while the app is built (that would block it, and HTTP with it, for as long

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
+import { kafkaClientConfig } from '../kafka/kafka-client-config.js';
 import { kafkaLogCreator } from '../kafka/kafka-log-creator.js';
 import { consumedMessageFrom } from './consumed-message.js';
 import { IntakeService } from './intake.service.js';
@@ -74,8 +75,7 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
 
   private createConsumer(): Consumer {
     const kafka = new Kafka({
-      clientId: this.config.kafka.clientId,
-      brokers: this.config.kafka.brokers,
+      ...kafkaClientConfig(this.config),
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },

@@ -1,7 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { kafkaAuthorizationFailure } from '#common';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
 import { kafkaLogCreator } from './kafka-log-creator.js';
+import { kafkaClientConfig } from './kafka-client-config.js';
 
 /**
  * Creates the service's topics when they are missing, before the consumer subscribes:
@@ -15,8 +17,7 @@ export class KafkaAdmin implements OnApplicationShutdown {
 
   constructor(private readonly config: AppConfig) {
     const kafka = new Kafka({
-      clientId: `${config.kafka.clientId}-admin`,
-      brokers: config.kafka.brokers,
+      ...kafkaClientConfig(config, 'admin'),
       logLevel: logLevel.NOTHING,
       logCreator: kafkaLogCreator(),
       retry: { retries: 1 },
@@ -30,14 +31,24 @@ export class KafkaAdmin implements OnApplicationShutdown {
     const existing = new Set(await this.admin.listTopics());
     const missing = wanted.filter((topic) => !existing.has(topic));
     if (missing.length === 0) return;
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic,
-        numPartitions: this.config.kafka.partitions,
-        replicationFactor: this.config.kafka.replicationFactor,
-      })),
-    });
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: this.config.kafka.partitions,
+          replicationFactor: this.config.kafka.replicationFactor,
+        })),
+      });
+    } catch (error) {
+      // Without CREATE (least privilege: topics made by the platform team), or without DESCRIBE
+      // on a topic that does exist, the service still starts: a topic it cannot write to keeps
+      // its events in the outbox and turns /health red, which names the topic.
+      const denied = kafkaAuthorizationFailure(error);
+      if (!denied) throw error;
+      this.logger.warn(`not allowed to create topics ${missing.join(', ')} (${denied}); assuming they exist`);
+      return;
+    }
     this.logger.log(`created topics ${missing.join(', ')}`);
   }
 

@@ -6,7 +6,12 @@ import { IntakeService } from '../intake/intake.service.js';
 import { KafkaAdmin } from '../kafka/kafka-admin.js';
 import { RequestConsumer } from '../intake/request-consumer.js';
 import { SubmissionWorker } from '../submission/submission.worker.js';
-import { waitForDependency } from './wait-for-dependency.js';
+import { describeDatabaseTlsFailure } from '../database/postgres-connection.js';
+import { KafkaStartupErrors } from '../kafka/kafka-startup-errors.js';
+import { waitForDependency, type DependencyWait } from './wait-for-dependency.js';
+
+/** A connection setting that waiting cannot fix: the process stops, with this one line. */
+export class StartupMisconfiguration extends Error {}
 
 /** What the flow still waits for, with the last error each gave (for /health). */
 export type FlowState = { started: true } | { started: false; waitingFor: Record<string, string> };
@@ -51,16 +56,19 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
   /** Not awaited by Nest's start-up: HTTP must listen while the dependencies are awaited. */
   onApplicationBootstrap(): void {
     this.startup = this.start().catch((error: unknown) => {
+      if (error instanceof StartupMisconfiguration) throw error;
       this.logger.error(`the flow could not start: ${(error as Error).message}`);
       return false;
     });
+    // main.ts stops the process on a misconfiguration (whenStarted rejects); nothing else to do here.
+    this.startup.catch(() => undefined);
   }
 
   get state(): FlowState {
     return this.started ? { started: true } : { started: false, waitingFor: Object.fromEntries(this.waitingFor) };
   }
 
-  /** Resolves true once the flow runs, false if it was stopped before. */
+  /** Resolves true once the flow runs, false if it was stopped before; rejects with a StartupMisconfiguration. */
   whenStarted(): Promise<boolean> {
     return this.startup;
   }
@@ -89,14 +97,23 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Connects the DataSource (and runs the migrations when DATABASE_MIGRATIONS_RUN): see DatabaseModule. */
   private waitForDatabase(): Promise<boolean> {
+    const misconfiguration = (error: unknown) => {
+      const tlsFailure = describeDatabaseTlsFailure(error);
+      return tlsFailure === null ? null : new StartupMisconfiguration(tlsFailure);
+    };
     return this.waitFor('database', 'PostgreSQL', async () => {
       if (!this.dataSource.isInitialized) await this.dataSource.initialize();
-    });
+    }, misconfiguration);
   }
 
   /** Topics must exist before the consumer subscribes; the service never relies on auto-creation. */
   private waitForKafka(): Promise<boolean> {
-    return this.waitFor('kafka', 'Kafka', () => this.kafkaAdmin.ensureTopics());
+    const startupErrors = new KafkaStartupErrors(this.config.kafka);
+    const misconfiguration = (error: unknown) => {
+      const found = startupErrors.misconfiguration(error);
+      return found === null ? null : new StartupMisconfiguration(found.message);
+    };
+    return this.waitFor('kafka', 'Kafka', () => this.kafkaAdmin.ensureTopics(), misconfiguration);
   }
 
   private startConsumer(): Promise<boolean> {
@@ -110,9 +127,9 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     );
   }
 
-  private async waitFor(key: string, name: string, attempt: () => Promise<void>): Promise<boolean> {
+  private async waitFor(key: string, name: string, attempt: () => Promise<void>, fatal: DependencyWait['fatal']): Promise<boolean> {
     const ready = await waitForDependency(
-      { name, attempt },
+      { name, attempt, fatal },
       { signal: this.stopping.signal, logger: this.logger, onFailure: (cause) => this.waitingFor.set(key, cause) },
     );
     if (ready) this.waitingFor.delete(key);

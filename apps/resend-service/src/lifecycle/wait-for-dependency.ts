@@ -6,6 +6,8 @@ export interface DependencyWait {
   name: string;
   /** One try; resolves when the dependency is usable. */
   attempt: () => Promise<void>;
+  /** A failure that waiting cannot fix (a certificate, a password): returns the error to stop with, else null. */
+  fatal?: (error: unknown) => Error | null;
   /** Called after each failed try, e.g. to clean up a half-made connection. */
   afterFailure?: () => Promise<void>;
   baseMs?: number;
@@ -15,7 +17,8 @@ export interface DependencyWait {
 /**
  * Tries `attempt` until it succeeds, with exponential backoff, logging every failure with its
  * cause and the delay before the next try. Returns false when `signal` aborts the wait
- * (shutdown): the delay between tries ends at once.
+ * (shutdown): the delay between tries ends at once. Throws what `fatal` returns for a failure
+ * that waiting cannot fix.
  */
 export async function waitForDependency(
   dependency: DependencyWait,
@@ -29,6 +32,8 @@ export async function waitForDependency(
       return !signal.aborted;
     } catch (error) {
       await dependency.afterFailure?.().catch(() => undefined);
+      const fatal = dependency.fatal?.(error);
+      if (fatal) throw fatal;
       if (signal.aborted) return false;
       const cause = describeCause(error);
       const retryInMs = backoffDelayMs(attempt, { baseMs: dependency.baseMs ?? 500, maxMs: dependency.maxMs ?? 10_000 });

@@ -2,6 +2,8 @@ import { OutboxModule } from '#outbox';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
+import { postgresClientConfig } from '../database/postgres-connection.js';
+import { kafkaClientConfig } from '../kafka/kafka-client-config.js';
 import { kafkaLogCreator } from '../kafka/kafka-log-creator.js';
 import { OutcomeEvents } from './outcome-events.js';
 
@@ -16,7 +18,8 @@ import { OutcomeEvents } from './outcome-events.js';
         pollIntervalMs: config.outbox.pollIntervalMs,
         batchSize: config.outbox.batchSize,
         retentionDays: config.outbox.retentionDays,
-        kafka: { brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-outbox`, logCreator: kafkaLogCreator() },
+        databaseConnection: postgresClientConfig(config.database),
+        kafka: { ...kafkaClientConfig(config, 'outbox'), logCreator: kafkaLogCreator() },
       }),
     }),
   ],

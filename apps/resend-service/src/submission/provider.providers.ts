@@ -17,6 +17,7 @@ export const providerProviders: Provider[] = [
         apiKey: config.provider.apiKey,
         apiSecret: config.provider.apiSecret,
         timeoutMs: config.provider.timeoutMs,
+        proxy: config.provider.proxy,
       }, metrics),
   },
   {
