@@ -159,11 +159,13 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
 
       const duplicates = await authorized(http().get('/requests').query({ keyId, status: 'duplicate' })).expect(200);
       expect(duplicates.body.items.map((item: { requestId: string }) => item.requestId)).toEqual(newestFirst.slice(0, 2));
-      const duplicate = await authorized(http().get(`/requests/${sent[2]!.requestId}`)).expect(200);
-      expect(duplicate.body.request).toMatchObject({ status: 'duplicate', duplicateOf: first.requestId });
-      // A repeat is answered by the first request's outcome: it has no event of its own.
-      expect(duplicate.body.outcomeEvents).toEqual([]);
-      expect(duplicate.body.state.outcomePublished).toBeNull();
+      // A repeat gets an outcome event of its own, with the first request's result.
+      const duplicate = await waitFor('the repeat to have its outcome event', async () => {
+        const response = await authorized(http().get(`/requests/${sent[2]!.requestId}`)).expect(200);
+        return response.body.outcomeEvents.length > 0 ? response.body : undefined;
+      });
+      expect(duplicate.request).toMatchObject({ status: 'duplicate', duplicateOf: first.requestId });
+      expect(duplicate.outcomeEvents).toHaveLength(1);
 
       // Without a filter the newest request of the whole table comes first.
       const latest = await authorized(http().get('/requests').query({ limit: 1 })).expect(200);

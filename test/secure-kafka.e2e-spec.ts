@@ -56,17 +56,20 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
 
   describe('as a user holding exactly the documented ACLs', () => {
     const groupId = 'resend-relay-secure';
+    // A request topic of its own: this broker's partitions and offsets start at 0 again, and the
+    // e2e database already holds requests from those positions of the other broker's topic.
+    const flowTopics = { ...DEFAULT_TOPICS, requested: `${DEFAULT_TOPICS.requested}.secure` };
     let service: ServiceProcess;
     let kafka: KafkaTestClient;
     let db: TestDatabase;
 
     beforeAll(async () => {
-      await broker.createTopics(Object.values(DEFAULT_TOPICS));
-      await broker.grant(RELAY_USER, serviceAcls(DEFAULT_TOPICS, groupId));
+      await broker.createTopics(Object.values(flowTopics));
+      await broker.grant(RELAY_USER, serviceAcls(flowTopics, groupId));
       kafka = new KafkaTestClient(broker.brokers, broker.clientConfig());
       await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed, DEFAULT_TOPICS.deadLetter]);
       db = new TestDatabase();
-      service = await ServiceProcess.start('secure-flow', simulator.url, secureEnvironment(RELAY_USER, { KAFKA_GROUP_ID: groupId, LOG_LEVEL: 'debug' }));
+      service = await ServiceProcess.start('secure-flow', simulator.url, secureEnvironment(RELAY_USER, { KAFKA_GROUP_ID: groupId, KAFKA_TOPIC_REQUESTED: flowTopics.requested, LOG_LEVEL: 'debug' }));
     });
 
     afterAll(async () => {
@@ -78,9 +81,9 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
     it('completes, fails and dead-letters requests over TLS + SCRAM with mutual TLS, and /health is green', async () => {
       const good = sampleRequest();
       const rejected = sampleRequest({ scriptId: 999_999 });
-      await kafka.sendJson(DEFAULT_TOPICS.requested, good);
-      await kafka.sendJson(DEFAULT_TOPICS.requested, rejected);
-      await kafka.send(DEFAULT_TOPICS.requested, [{ key: 'poison', value: `not json ${apiSecret.length}` }]);
+      await kafka.sendJson(flowTopics.requested, good);
+      await kafka.sendJson(flowTopics.requested, rejected);
+      await kafka.send(flowTopics.requested, [{ key: 'poison', value: `not json ${apiSecret.length}` }]);
 
       const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId);
       expect(completed!.json).toMatchObject({ keyId: good.keyId, attempts: 1 });
@@ -95,7 +98,7 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
 
     it('serves scripts/publish-sample with the same settings (here SASL PLAIN over TLS)', async () => {
       const sample = spawn(process.execPath, ['dist/scripts/publish-sample.js'], {
-        env: { PATH: process.env.PATH, ...broker.serviceEnvironment('admin', 'plain'), SAMPLE_TIMEOUT_MS: '45000' },
+        env: { PATH: process.env.PATH, ...broker.serviceEnvironment('admin', 'plain'), KAFKA_TOPIC_REQUESTED: flowTopics.requested, SAMPLE_TIMEOUT_MS: '45000' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

@@ -152,7 +152,7 @@ function expectStructuredLogs(log: string, sent: { requestId: string; keyId: num
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, any>);
   const about = lines.filter((line) => String(line.msg).includes(sent.requestId));
-  expect(about.map((line) => line.context)).toEqual(expect.arrayContaining(['RequestRecorder', 'SubmissionProcessor']));
+  expect(about.map((line) => line.context)).toEqual(expect.arrayContaining(['IntakeService', 'SubmissionProcessor']));
   for (const line of about) expect(line, line.msg).toMatchObject({ requestId: sent.requestId, keyId: sent.keyId });
   expect(lines.filter((line) => /^(ERROR|WARN|INFO) \[/.test(String(line.msg)))).toEqual([]);
   // Waiting out an outage is not an error: retries, failed readiness probes, kafkajs's reconnects are warnings.

@@ -51,9 +51,9 @@ const violated: Array<{ check: string; property: string }> = [
   // Bug 1: no lookup before calling again after an unknown outcome.
   { check: 'bug-no-lookup', property: 'LOOKUP_BEFORE_NEW_CALL' },
   { check: 'bug-no-lookup-two-tasks', property: 'ONE_TASK_PER_KEY' },
-  // Bug 2: finishRequest without lease fencing.
+  // Bug 2: finishRequests without lease fencing.
   { check: 'bug-no-fencing', property: 'ONE_FINAL_STATE' },
-  // Bug 3: answerDuplicates in the fenced UPDATE's statement snapshot.
+  // Bug 3: answerRepeats in the fenced UPDATE's statement snapshot.
   { check: 'bug-snapshot', property: 'DUPLICATES_ANSWERED' },
   { check: 'bug-snapshot-no-outcome', property: 'EVERY_REQUEST_ENDS' },
 ];

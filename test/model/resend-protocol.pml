@@ -2,15 +2,15 @@
  * resend-relay: a Promela model of the request protocol, checked by spin (scripts/model-check.sh).
  *
  * What is modelled, step by step, with the name of the function or SQL statement each step stands for:
- *   Intake (IntakeService.recordBatch, one READ COMMITTED transaction per fetched batch of one partition)
+ *   Intake (IntakeService.receiveBatch, one READ COMMITTED transaction per fetched batch of one partition)
  *     selectRecorded -> lockLiveRequests (SELECT ... key_id = ANY($1) AND status IN live FOR UPDATE)
  *     -> decideIntake (pure) -> insertRequests (INSERT ... ON CONFLICT DO NOTHING RETURNING; a row not
  *     inserted rolls the whole batch back and retries it) -> outbox rows -> COMMIT -> commitOffsets.
  *   Submission worker (SubmissionWorker, any number of instances; each may crash between any two steps)
  *     claimAndMarkInFlight (one UPDATE ... FOR UPDATE SKIP LOCKED: in_progress, fresh fencing token,
  *     outcome_unknown = true, RETURNING the previous outcome_unknown as was_unknown)
- *     -> findTasksByName when was_unknown -> resendAi -> finishRequest (fenced UPDATE, its outcome event,
- *     then answerDuplicates as a separate statement of the same transaction).
+ *     -> findTasksByName when was_unknown -> resendAi -> finishRequests (fenced UPDATE, its outcome event,
+ *     then answerRepeats as a separate statement of the same transaction).
  *   Outbox relay (OutboxRelay.publishBatch): claim unpublished rows, publish, mark published, COMMIT.
  *   Provider: one task per accepted call; lookups by task name.
  *
@@ -26,8 +26,8 @@
  *   EXPIRE_ANYWHERE     a worker's lease may expire before its call reaches the provider (drops the
  *                       timing assumption: lease > time from claim to the provider receiving the call)
  *   BUG_NO_LOOKUP       bug variant 1: retry the call after an unknown outcome without a lookup
- *   BUG_NO_FENCING      bug variant 2: finishRequest updates WHERE id = $1 only (no status, no lease owner)
- *   BUG_SNAPSHOT        bug variant 3: answerDuplicates in the same statement (snapshot) as the fenced UPDATE
+ *   BUG_NO_FENCING      bug variant 2: finishRequests updates WHERE id = $1 only (no status, no lease owner)
+ *   BUG_SNAPSHOT        bug variant 3: answerRepeats in the same statement (snapshot) as the fenced UPDATE
  *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
  *   NO_DUPLICATES_ANSWERED_ASSERT  leaves out the "a final request leaves no duplicate unanswered" assertion
  *                       (to see what bug 3 leads to: a duplicate that never gets an outcome)
@@ -219,7 +219,7 @@ retry:
             status[m] = DUPLICATE; dupOf[m] = live;
             if
             :: status[live - 1] == COMPLETED -> writeOutcomeEvent(m, COMPLETED) /* answered now */
-            :: else /* waits for the mirror event written by the original's finishRequest */
+            :: else /* waits for the mirror event written by the original's finishRequests */
             fi
           :: live != 0 && payloadOf(live - 1) != payloadOf(m) ->
             status[m] = FAILED; dupOf[m] = live; writeOutcomeEvent(m, FAILED) /* conflict */
@@ -376,7 +376,7 @@ finish:
   if
   :: CRASH /* before COMMIT: rolled back */
   :: STALL; goto finish
-  :: atomic { /* finishRequest: waits for the row lock of an intake that locked the row */
+  :: atomic { /* finishRequests: waits for the row lock of an intake that locked the row */
       !rowLocked(r);
       if
       :: fenced ->
@@ -389,7 +389,7 @@ finish:
         :: else ->
           outcomeUnknown[r] = 0; unresolved[r] = 0;
           writeOutcomeEvent(r, target);
-          /* answerDuplicates: a separate statement, so it sees duplicates committed while we waited */
+          /* answerRepeats: a separate statement, so it sees duplicates committed while we waited */
           for (d : 0 .. NREQ - 1) {
             if
 #ifdef BUG_SNAPSHOT

@@ -49,10 +49,12 @@ export const insertRequests: SqlStatement = {
   name: 'intake.insert-requests',
   text: `INSERT INTO resend_request (id, request_id, key_id, task_name, correlation_id, status, payload, provider_body,
                                      body_fingerprint, provider_task_id, duplicate_of, error_code, error_message,
-                                     error_category, next_attempt_at, finished_at, kafka_topic, kafka_partition, kafka_offset)
+                                     error_category, next_attempt_at, finished_at, received_at, kafka_topic, kafka_partition, kafka_offset)
          SELECT id, request_id, key_id, task_name, correlation_id, status, payload, provider_body,
                 body_fingerprint, provider_task_id, duplicate_of, error_code, error_message,
                 error_category, CASE WHEN status = 'pending' THEN now() END, CASE WHEN finished THEN now() END,
+                -- The batch's rows in partition order (now() is the same for the whole transaction).
+                clock_timestamp(),
                 kafka_topic, kafka_partition, kafka_offset
            FROM jsonb_to_recordset($1::jsonb) AS r(
                 id uuid, request_id text, key_id bigint, task_name text, correlation_id text, status text, payload jsonb,
