@@ -76,7 +76,9 @@ describe('rate limit: three instances share one provider call budget', () => {
       // The hard bound, whatever the machine's load: never more calls than rate × elapsed + burst.
       // Whether the rate is also reached (40/s ± 10%) depends on the machine keeping up; it is
       // printed above, not asserted.
-      expect(measured.calls).toBeLessThanOrEqual(Math.ceil(CONFIGURED_RATE * measured.spanSeconds + BURST));
+      // (Measured at the simulator: a call arrives a few statements after its grant, so the span
+      // between arrivals may be up to ~100 ms shorter than the span between grants.)
+      expect(measured.calls).toBeLessThanOrEqual(Math.ceil(CONFIGURED_RATE * (measured.spanSeconds + 0.1) + BURST));
     },
     300_000,
   );
