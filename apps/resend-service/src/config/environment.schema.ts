@@ -90,7 +90,7 @@ export const environmentSchema = z.object({
   NO_PROXY: z.string().default(''),
 
   SUBMISSION_ENABLED: flag.default(true),
-  SUBMISSION_CONCURRENCY: integer(1, 256).default(8),
+  SUBMISSION_CONCURRENCY: integer(1, 256).default(64),
   SUBMISSION_POLL_INTERVAL_MS: integer(10, 60_000).default(500),
   SUBMISSION_LEASE_MS: integer(1_000).default(60_000),
   SUBMISSION_MAX_ATTEMPTS: integer(1, 1000).default(8),
@@ -101,7 +101,7 @@ export const environmentSchema = z.object({
 
   OUTBOX_ENABLED: flag.default(true),
   OUTBOX_POLL_INTERVAL_MS: integer(10, 60_000).default(1_000),
-  OUTBOX_BATCH_SIZE: integer(1, 10_000).default(100),
+  OUTBOX_BATCH_SIZE: integer(1, 10_000).default(500),
   OUTBOX_RETENTION_DAYS: integer(0, 3650).default(7),
   CLOUDEVENTS_SOURCE: z.string().min(1).default('/resend-relay'),
 
