@@ -313,7 +313,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
       const winner = original.duplicateOf ? repeat : original;
       expect(answered).toMatchObject({ attempts: 0, newKeyId: winner.newKeyId, duplicateOf: { requestId: winner.requestId } });
     }
-  });
+  }, 240_000);
 
   it('the database enforces one live or completed request per keyId (unique index), whatever the code does', async () => {
     const keyId = uniqueKeyId();

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { SqlExecutor } from '#common';
 import { OutboxWriter, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
+import { classifyDatabaseError } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
 import { FlowMetrics } from '../metrics/flow-metrics.js';
 import { OutcomeEvents } from '../outcome/outcome-events.js';
@@ -28,6 +29,11 @@ interface Waiting {
 
 /** More than this many results wait for the next transaction: one statement's JSON stays small. */
 const MAX_GROUP = 256;
+/**
+ * A deadlock with an intake transaction (which locks live requests in keyId order while this
+ * updates them in another) or a serialization failure: written again at once, a few times.
+ */
+const MAX_CONFLICT_RETRIES = 5;
 
 /**
  * Records what calls ended with. Results that arrive while a transaction is being written are
@@ -59,7 +65,7 @@ export class ResultRecorder {
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0, MAX_GROUP);
       try {
-        const { changed, events } = await this.sql.transaction((transaction) => this.write(transaction, group.map((waiting) => waiting.call)));
+        const { changed, events } = await this.writeRetryingConflicts(group.map((waiting) => waiting.call));
         this.count(group.map((waiting) => waiting.call).filter((call) => changed.has(call.request.id)), events);
         group.forEach((waiting) => waiting.resolve(changed.has(waiting.call.request.id)));
       } catch (error) {
@@ -67,6 +73,16 @@ export class ResultRecorder {
       }
     }
     this.writing = false;
+  }
+
+  private async writeRetryingConflicts(calls: FinishedCall[]) {
+    for (let conflicts = 0; ; conflicts += 1) {
+      try {
+        return await this.sql.transaction((transaction) => this.write(transaction, calls));
+      } catch (error) {
+        if (conflicts >= MAX_CONFLICT_RETRIES || classifyDatabaseError(error) !== 'conflict') throw error;
+      }
+    }
   }
 
   private async write(transaction: SqlExecutor, calls: FinishedCall[]): Promise<{ changed: Set<string>; events: OutboxMessage[] }> {
