@@ -430,7 +430,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     const report = await checkInvariants(everySent, parts());
     recordScenario('replay of the whole topic', `fresh consumer group, ${everySent.length} requests`, report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
-  });
+  }, 360_000);
 
   function waitForOutboxPublished() {
     return waitFor(
