@@ -135,7 +135,10 @@ export class IntakeService {
       partition,
       requests.map((request) => request.message.offset),
     ]);
-    return { requestIds: new Set(rows.map((row) => row.request_id)), offsets: new Set(rows.map((row) => row.kafka_offset)) };
+    return {
+      requestIds: new Set(rows.map((row) => row.request_id)),
+      offsets: new Set(rows.flatMap((row) => (row.kafka_offset === null ? [] : [row.kafka_offset]))),
+    };
   }
 
   private async lockLive(transaction: SqlExecutor, requests: ReceivedRequest[]): Promise<Map<number, LiveRequest>> {

@@ -8,14 +8,17 @@ import type { SqlStatement } from '#common';
 /** Rows already recorded under one of the batch's requestIds or at one of its offsets (a redelivery). */
 export const selectRecorded: SqlStatement = {
   name: 'intake.select-recorded',
-  text: `SELECT request_id, kafka_offset::text AS kafka_offset
+  text: `SELECT request_id,
+                -- A row found by its requestId may sit on another partition: its offset says nothing here.
+                CASE WHEN kafka_topic = $2 AND kafka_partition = $3 THEN kafka_offset::text END AS kafka_offset
            FROM resend_request
           WHERE request_id = ANY($1::text[])
              OR (kafka_topic = $2 AND kafka_partition = $3 AND kafka_offset = ANY($4::bigint[]))`,
 };
 export interface RecordedRow {
   request_id: string;
-  kafka_offset: string;
+  /** Null when the row is on another topic or partition than the batch. */
+  kafka_offset: string | null;
 }
 
 /**
