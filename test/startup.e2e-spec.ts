@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_TOPICS } from '#contracts';
-import pg from 'pg';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TestDatabase } from './support/database.js';
+import { serverQuery, TestDatabase } from './support/database.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
 import { scenarioTopic } from './support/scenario-kit.js';
@@ -116,9 +115,9 @@ describe('start-up while a dependency is down', () => {
     const databaseUrl = new URL(serverUrl);
     databaseUrl.pathname = `/${name}`;
     const started = await startWaiting('db-missing', { DATABASE_URL: databaseUrl.toString(), DATABASE_MIGRATIONS_RUN: 'true' });
-    cleanups.unshift(() => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    cleanups.unshift(() => serverQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     await expectWaitingFor(started.service, new RegExp(`PostgreSQL not reachable \\(attempt 1\\).*${name}.*does not exist`), 'database');
-    await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+    await serverQuery(`CREATE DATABASE ${name}`);
     await expectRequestCompletes(started);
     const db = new TestDatabase(databaseUrl.toString());
     try {
@@ -166,14 +165,3 @@ function logTime(service: ServiceProcess, pattern: RegExp): number {
   return (JSON.parse(line) as { time: number }).time;
 }
 
-async function adminQuery(serverUrl: URL, sql: string): Promise<void> {
-  const url = new URL(serverUrl);
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}

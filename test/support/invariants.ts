@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { DEFAULT_TOPICS } from '#contracts';
 import type { TestDatabase } from './database.js';
 import type { KafkaTestClient } from './kafka-test-client.js';
-import type { RunningSimulator } from './simulator-harness.js';
+import type { SimulatorControl } from '../../apps/itniotech-simulator/src/simulator-control.js';
 import { waitFor } from './wait-for.js';
 
 /** `FAULT_SUITE=long` (scripts/fault-suite.sh) runs the long versions of the scenarios. */
@@ -37,7 +37,7 @@ const TERMINAL = ['completed', 'failed', 'duplicate'];
  */
 export async function checkInvariants(
   sent: SentRequest[],
-  parts: { db: TestDatabase; kafka: KafkaTestClient; simulator: RunningSimulator },
+  parts: { db: TestDatabase; kafka: KafkaTestClient; simulator: SimulatorControl },
 ): Promise<InvariantReport> {
   const requestIds = sent.map((request) => request.requestId);
   const rows = await parts.db.rows<{ request_id: string; key_id: string | null; status: string; answered: boolean }>(
@@ -66,7 +66,7 @@ export async function checkInvariants(
 /** Waits until every request is terminal in Postgres and has its outcome event on Kafka (or the deadline). */
 export async function waitUntilSettled(
   sent: SentRequest[],
-  parts: { db: TestDatabase; kafka: KafkaTestClient; simulator: RunningSimulator },
+  parts: { db: TestDatabase; kafka: KafkaTestClient; simulator: SimulatorControl },
   timeoutMs = 120_000,
 ): Promise<InvariantReport> {
   let report: InvariantReport | undefined;
@@ -101,7 +101,7 @@ function outcomeEventIds(kafka: KafkaTestClient): Map<string, Set<string>> {
 
 async function countDuplicateTasks(
   sent: SentRequest[],
-  parts: { db: TestDatabase; simulator: RunningSimulator },
+  parts: { db: TestDatabase; simulator: SimulatorControl },
 ): Promise<number> {
   const keyIds = [...new Set(sent.map((request) => request.keyId))];
   const completed = await parts.db.rows<{ key_id: string; completed: string }>(

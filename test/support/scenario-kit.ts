@@ -49,17 +49,31 @@ export async function publishRequests(kafka: KafkaTestClient, topic: string, req
 
 /** The HTTP status of GET /health, or 0 when the service does not answer within 10 s. */
 export async function healthStatus(serviceUrl: string): Promise<number> {
+  return (await healthAnswer(serviceUrl)).status;
+}
+
+/** GET /health: its status and body, or status 0 and the reason when the service does not answer within 10 s. */
+async function healthAnswer(serviceUrl: string): Promise<{ status: number; body: string }> {
   try {
     const response = await fetch(`${serviceUrl}/health`, { signal: AbortSignal.timeout(10_000) });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0;
+    return { status: response.status, body: await response.text() };
+  } catch (error) {
+    return { status: 0, body: `no answer: ${(error as Error).message}` };
   }
 }
 
+/** Waits for GET /health to answer `status`; on timeout the error shows the last answer seen. */
 export function waitForHealth(serviceUrl: string, status: 200 | 503, timeoutMs = 60_000): Promise<true> {
-  return waitFor(`GET ${serviceUrl}/health to answer ${status}`, async () => (await healthStatus(serviceUrl)) === status, timeoutMs, 250);
+  return waitFor(
+    `GET ${serviceUrl}/health to answer ${status}`,
+    async () => {
+      const answer = await healthAnswer(serviceUrl);
+      if (answer.status === status) return true;
+      throw new Error(`answered ${answer.status} at ${new Date().toISOString()}: ${answer.body.slice(0, 600)}`);
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** How many of these requests have a row (any status) in resend_request. */

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   // Nest closes the server on SIGTERM/SIGINT, so a supervisor can stop it cleanly.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(environment.port, environment.host);
-  logger.log(`Itniotech simulator listening on http://${environment.host}:${environment.port} (api key "${environment.settings.apiKey}")`);
+  // The address it really listens on: with SIMULATOR_PORT=0 the system chose the port.
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  logger.log(`Itniotech simulator listening on ${url} (api key "${environment.settings.apiKey}")`);
 }
 
 /** A bad setting stops the start with one line naming it, not a stack trace. */
