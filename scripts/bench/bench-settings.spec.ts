@@ -12,7 +12,13 @@ describe('readBenchSettings', () => {
       kafkaPort: 19892,
       naiveConcurrency: 3,
       profile: false,
+      arms: ['backlog', 'paced', 'drain'],
     });
+  });
+
+  it('reads BENCH_ARMS as a subset of the arms, kept in their running order', () => {
+    expect(readBenchSettings({ BENCH_ARMS: 'drain,paced' }).arms).toEqual(['paced', 'drain']);
+    expect(() => readBenchSettings({ BENCH_ARMS: 'paced,fast' })).toThrow(/^BENCH_ARMS must list arms among backlog, paced, drain/);
   });
 
   it('reads BENCH_SERVICE_ENV as NAME=value pairs separated by spaces or commas', () => {

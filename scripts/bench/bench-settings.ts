@@ -13,7 +13,12 @@ export interface BenchSettings {
   naiveConcurrency: number;
   /** Runs the service of the backlog arm under `node --cpu-prof` and adds where its CPU time went. */
   profile: boolean;
+  /** The arms to run (BENCH_ARMS, default all); a partial run prints its results but writes no report. */
+  arms: BenchArm[];
 }
+
+export const BENCH_ARMS = ['backlog', 'paced', 'drain'] as const;
+export type BenchArm = (typeof BENCH_ARMS)[number];
 
 type Environment = Record<string, string | undefined>;
 
@@ -27,6 +32,7 @@ export function readBenchSettings(env: Environment): BenchSettings {
     kafkaPort: readInteger(env, 'KAFKA_PORT', 19892, 1024, 65_000),
     naiveConcurrency: readInteger(env, 'BENCH_NAIVE_CONCURRENCY', 3, 1, 100),
     profile: readFlag(env, 'BENCH_PROFILE'),
+    arms: readArms(env, 'BENCH_ARMS'),
   };
 }
 
@@ -54,4 +60,12 @@ export function readAssignments(env: Environment, name: string): Record<string, 
     assignments[match[1]!] = match[2]!;
   }
   return assignments;
+}
+
+function readArms(env: Environment, name: string): BenchArm[] {
+  const items = (env[name] ?? '').split(/[\s,]+/).filter(Boolean);
+  if (items.length === 0) return [...BENCH_ARMS];
+  const unknown = items.filter((item) => !(BENCH_ARMS as readonly string[]).includes(item));
+  if (unknown.length > 0) throw new Error(`${name} must list arms among ${BENCH_ARMS.join(', ')}`);
+  return BENCH_ARMS.filter((arm) => items.includes(arm));
 }

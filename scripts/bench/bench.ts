@@ -6,7 +6,8 @@
  * to .run/bench/result.md. Everything started is stopped at the end, on failure and on Ctrl-C.
  * Settings: BENCH_REQUESTS (20000), BENCH_PACED_RATE (100), BENCH_PACED_SECONDS (20),
  * BENCH_SERVICE_ENV ("NAME=value ..."), BENCH_PARTITIONS (3), BENCH_NAIVE_CONCURRENCY (3),
- * BENCH_PROFILE (false: profile the service of the backlog arm), KAFKA_PORT (19892; the controller
+ * BENCH_PROFILE (false: profile the service of the backlog arm), BENCH_ARMS (backlog,paced,drain: a
+ * partial run prints its results and writes no report), KAFKA_PORT (19892; the controller
  * uses the next port).
  */
 import { randomBytes, randomInt } from 'node:crypto';
@@ -20,7 +21,7 @@ import { BenchDatabase } from './bench-database.js';
 import { say } from './bench-log.js';
 import { BenchProcess } from './bench-process.js';
 import { RequestFactory } from './bench-requests.js';
-import { readBenchSettings } from './bench-settings.js';
+import { readBenchSettings, type BenchArm } from './bench-settings.js';
 import { runDrainArm } from './drain-arm.js';
 import { currentLoad, describeMachine } from './machine.js';
 import { runPacedArm } from './paced-arm.js';
@@ -93,9 +94,15 @@ async function main(): Promise<void> {
     logDir,
   };
 
-  const backlog = { naive: await runBacklogArm(context, 'naive'), service: await runBacklogArm(context, 'service') };
-  const paced = { naive: await runPacedArm(context, 'naive'), service: await runPacedArm(context, 'service') };
-  const drain = await runDrainArm(context);
+  const runs = (arm: BenchArm) => settings.arms.includes(arm);
+  const backlog = runs('backlog') ? { naive: await runBacklogArm(context, 'naive'), service: await runBacklogArm(context, 'service') } : null;
+  const paced = runs('paced') ? { naive: await runPacedArm(context, 'naive'), service: await runPacedArm(context, 'service') } : null;
+  const drain = runs('drain') ? await runDrainArm(context) : null;
+  if (!backlog || !paced || !drain) {
+    say(`partial run (BENCH_ARMS=${settings.arms.join(',')}): no report written`);
+    process.stdout.write(`${JSON.stringify({ backlog, paced, drain }, null, 2)}\n`);
+    return;
+  }
 
   const report = renderReport({
     machine,

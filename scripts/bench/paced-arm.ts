@@ -4,6 +4,7 @@ import { say } from './bench-log.js';
 import { prefill, sendPaced } from './bench-requests.js';
 import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
+import { latencyStages, type LatencyStages } from './latency-stages.js';
 import { percentile } from './statistics.js';
 
 /** Requests sent before the paced ones, to wait until the contender consumes (not measured). */
@@ -16,6 +17,8 @@ export interface PacedResult {
   p99: number;
   max: number;
   failedOutcomes: number;
+  /** The service only: medians of its stages, from the database's timestamps. */
+  stages?: LatencyStages;
 }
 
 /**
@@ -49,8 +52,10 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
       p99: percentile(latencies, 99),
       max: Math.max(...latencies),
       failedOutcomes: watcher.failedCount,
+      stages: database ? await latencyStages(database.observer, appendedAt) : undefined,
     };
     say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms`);
+    if (result.stages) say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
     return result;
   } finally {
     await running.stop();
