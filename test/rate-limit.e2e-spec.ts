@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_TOPICS } from '#contracts';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CallRecord } from '../apps/itniotech-simulator/src/call-journal.js';
 import { TestDatabase } from './support/database.js';
 import { waitUntilSettled } from './support/invariants.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
-import { publishRequests, scenarioTopic, terminalCount } from './support/scenario-kit.js';
+import { publishRequests, scenarioTopic, stableMembers, terminalCount } from './support/scenario-kit.js';
 import { ServiceProcess } from './support/service-process.js';
 import { SimulatorProcess } from './support/simulator-process.js';
 import { waitFor } from './support/wait-for.js';
@@ -176,17 +175,4 @@ function summary(rate: CallRate): string {
     `${rate.calls} calls in ${rate.spanSeconds.toFixed(1)} s = ${rate.callsPerSecond.toFixed(1)} calls/s ` +
     `(busiest second ${rate.busiestSecond}), ${rate.throttled} answered -15`
   );
-}
-
-/** Members of a consumer group once it is stable (0 while it rebalances). */
-async function stableMembers(brokers: string, groupId: string): Promise<number> {
-  const admin = new Kafka({ clientId: 'e2e-rate-limit', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([groupId]);
-    const group = groups[0];
-    return group?.state === 'Stable' ? group.members.length : 0;
-  } finally {
-    await admin.disconnect();
-  }
 }

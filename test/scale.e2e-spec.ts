@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_TOPICS } from '#contracts';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabase } from './support/database.js';
 import { LONG_RUN, recordScenario, suiteSize, waitUntilSettled } from './support/invariants.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
-import { publishRequests, scenarioTopic, type Request } from './support/scenario-kit.js';
+import { publishRequests, scenarioTopic, stableMembers, type Request } from './support/scenario-kit.js';
 import { seededRandom } from './support/seeded-random.js';
 import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';
@@ -182,19 +181,6 @@ function outcomeCount(watcher: KafkaTestClient, expected: Map<string, Expected>)
     if (typeof requestId === 'string' && expected.has(requestId)) seen.add(requestId);
   }
   return seen.size;
-}
-
-/** Members of a consumer group once it is stable (0 while it rebalances). */
-async function stableMembers(brokers: string, groupId: string): Promise<number> {
-  const admin = new Kafka({ clientId: 'e2e-scale', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([groupId]);
-    const group = groups[0];
-    return group?.state === 'Stable' ? group.members.length : 0;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 function count(text: string, pattern: RegExp): number {

@@ -133,3 +133,16 @@ export function noisyLines(log: string): string[] {
   flushPlain();
   return entries;
 }
+
+/** Members of a consumer group once it is stable (0 while it rebalances). */
+export async function stableMembers(brokers: string, groupId: string): Promise<number> {
+  const admin = new Kafka({ clientId: 'e2e-group-watch', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups[0];
+    return group?.state === 'Stable' ? group.members.length : 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
