@@ -33,6 +33,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/leftover-processes.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // One broker and one database server on two cores: run e2e files one after another.

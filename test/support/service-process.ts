@@ -11,6 +11,8 @@ const SERVICE_ENTRY = 'dist/apps/resend-service/src/main.js';
  * Its output goes to .run/test-logs/<name>.log and is kept in memory for `waitForOutput`.
  */
 export class ServiceProcess {
+  /** Every instance not yet exited, so that a test file that failed half-way leaves none behind (see leftover-processes.ts). */
+  private static readonly alive = new Set<ServiceProcess>();
   private output = '';
   readonly startedAt = Date.now();
   private readonly exited: Promise<number | null>;
@@ -28,7 +30,23 @@ export class ServiceProcess {
     };
     child.stdout!.on('data', capture);
     child.stderr!.on('data', capture);
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    ServiceProcess.alive.add(this);
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        ServiceProcess.alive.delete(this);
+        resolve(code);
+      }),
+    );
+  }
+
+  /**
+   * SIGKILLs the instances still running; returns their names. A test that timed out never ran
+   * its cleanup: its instances would otherwise join the next file's consumer group.
+   */
+  static async killLeftovers(): Promise<string[]> {
+    const leftovers = [...ServiceProcess.alive];
+    await Promise.all(leftovers.map((instance) => instance.kill()));
+    return leftovers.map((instance) => instance.name);
   }
 
   /**
