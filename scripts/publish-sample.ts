@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadKafkaConfig } from '../apps/resend-service/src/config/app-config.js';
 import { kafkaClientConfig } from '../apps/resend-service/src/kafka/kafka-client-config.js';
+import { EXAMPLE_TASK_SETTINGS } from './support/example-task-settings.js';
 
 const config = (() => {
   try {
@@ -28,14 +29,7 @@ const request = {
   correlationId: `corr-${randomUUID().slice(0, 8)}`,
   keyId,
   taskName: `sample resend ${new Date().toISOString()}`,
-  displayNum: '1008122211',
-  sendTime: null,
-  maxCalls: 40,
-  resendType: 1,
-  scriptId: 1,
-  maxRingingTime: 60,
-  enableRecording: 1,
-  allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
+  ...EXAMPLE_TASK_SETTINGS,
 };
 
 const kafka = new Kafka({ ...kafkaClientConfig(config), clientId: 'resend-relay-sample', logLevel: logLevel.NOTHING });

@@ -189,7 +189,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     // Key order and spaces differ, and the taskName has extra spaces: the normalised body is the same.
     const { keyId, taskName, ...rest } = first;
     const repeat = { ...rest, taskName: `  ${taskName} `, keyId, requestId: `e2e-${randomUUID()}` };
-    const conflicting = { ...first, requestId: `e2e-${randomUUID()}`, resendType: 0 };
+    const conflicting = { ...first, requestId: `e2e-${randomUUID()}`, resendType: 0 as const };
     const last = sentinel();
     track(repeat, conflicting, last);
     await publishInOrder(String(first.keyId), repeat, conflicting, last);

@@ -14,18 +14,12 @@ import { RunningSimulator } from './support/simulator-harness.js';
 import { issueCertificate, makeTestCa, type TestCa } from './support/test-certificates.js';
 import { TlsFront } from './support/tls-front.js';
 import { waitFor } from './support/wait-for.js';
+import { EXAMPLE_TASK_SETTINGS } from '../scripts/support/example-task-settings.js';
 
 const RESEND_BODY: ResendAiRequest = {
   keyId: 1,
   taskName: 'proxied',
-  maxCalls: 40,
-  displayNum: '1008122211',
-  sendTime: null,
-  resendType: 1,
-  scriptId: 1,
-  maxRingingTime: 60,
-  enableRecording: 1,
-  allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
+  ...EXAMPLE_TASK_SETTINGS,
 };
 
 /**

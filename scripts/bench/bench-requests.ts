@@ -1,20 +1,13 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { say } from './bench-log.js';
+import { EXAMPLE_TASK_SETTINGS, type ExampleTaskSettings } from '../support/example-task-settings.js';
 
 /** A valid `campaign.resend.requested` value (see docs/events.md), unique by requestId, keyId and taskName. */
-export interface BenchRequest {
+export interface BenchRequest extends ExampleTaskSettings {
   requestId: string;
   correlationId: string;
   keyId: number;
   taskName: string;
-  maxCalls: number;
-  displayNum: string;
-  sendTime: null;
-  resendType: 1;
-  scriptId: number;
-  maxRingingTime: number;
-  enableRecording: 1;
-  allowSendTime: { strTime: string; endTime: string }[];
 }
 
 /**
@@ -37,14 +30,7 @@ export class RequestFactory {
       correlationId: `corr-${this.runId}-${index}`,
       keyId: this.keyIdBase + index,
       taskName: `bench ${this.runId} ${arm} ${index}`,
-      maxCalls: 40,
-      displayNum: '1008122211',
-      sendTime: null,
-      resendType: 1,
-      scriptId: 1,
-      maxRingingTime: 60,
-      enableRecording: 1,
-      allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
+      ...EXAMPLE_TASK_SETTINGS,
     };
   }
 

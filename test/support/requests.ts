@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EXAMPLE_TASK_SETTINGS } from '../../scripts/support/example-task-settings.js';
 
 const issued = new Set<number>();
 
@@ -20,14 +21,7 @@ export function sampleRequest(overrides: Record<string, unknown> = {}) {
     correlationId: `corr-${randomUUID()}`,
     keyId: uniqueKeyId(),
     taskName: `e2e ${randomUUID()}`,
-    maxCalls: 40,
-    displayNum: '1008122211',
-    sendTime: null,
-    resendType: 1,
-    scriptId: 1,
-    maxRingingTime: 60,
-    enableRecording: 1,
-    allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
+    ...EXAMPLE_TASK_SETTINGS,
     ...overrides,
   };
 }
