@@ -3,3 +3,4 @@ export * from './wake-signal.js';
 export * from './failpoint.js';
 export * from './sql.js';
 export * from './kafka-errors.js';
+export * from './trace-context.js';
