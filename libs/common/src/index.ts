@@ -4,3 +4,4 @@ export * from './failpoint.js';
 export * from './sql.js';
 export * from './kafka-errors.js';
 export * from './trace-context.js';
+export * from './tracing.js';
