@@ -1,5 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { failpoint } from '#common';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
+import {
+  contextFromTraceParent,
+  endSpanWithError,
+  failpoint,
+  RESEND_ATTRIBUTES,
+  serviceTracer,
+  traceContextText,
+  type TraceContextText,
+} from '#common';
 import { ItniotechClient, type Classification, type Classifier, type ProviderCallResult } from '#itniotech';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
@@ -48,7 +57,33 @@ export class SubmissionProcessor {
     private readonly callBudget: ProviderCallBudget,
   ) {}
 
+  /**
+   * Within a `resend.submit` span that continues the trace stored with the request at intake
+   * (whichever instance recorded it): the provider calls are its children, the log lines carry
+   * its ids, and the outcome event is written with its context.
+   */
   async process(request: ClaimedRequest): Promise<void> {
+    const parent = contextFromTraceParent(request.traceParent, request.traceState);
+    const span = serviceTracer().startSpan('resend.submit', { kind: SpanKind.INTERNAL }, parent);
+    if (span.isRecording()) {
+      span.setAttributes({ [RESEND_ATTRIBUTES.requestId]: request.requestId, [RESEND_ATTRIBUTES.keyId]: request.keyId });
+    }
+    // With tracing off: the stored context itself (a no-op span keeps its parent's), so it is passed on.
+    const spanTrace = traceContextText(span.spanContext());
+    try {
+      const last = await context.with(trace.setSpan(parent, span), () => this.processSteps(request, spanTrace));
+      if (span.isRecording()) {
+        span.setAttributes({ [RESEND_ATTRIBUTES.step]: last.kind, [RESEND_ATTRIBUTES.attempt]: request.attempts });
+        if (last.kind === 'fail') span.setAttribute(RESEND_ATTRIBUTES.errorCategory, last.failure.category);
+      }
+      span.end();
+    } catch (error) {
+      endSpanWithError(span, error);
+      throw error;
+    }
+  }
+
+  private async processSteps(request: ClaimedRequest, spanTrace: TraceContextText | null): Promise<RecordedStep> {
     await failpoint('after_claim');
     let next: StepWithAttempt = { step: stepAfterClaim(request) };
     if (next.step.kind === 'look_up') next = await this.lookUp(request);
@@ -59,10 +94,11 @@ export class SubmissionProcessor {
     }
     if (next.step.kind === 'look_up_before_failing') {
       // Recorded first (still in progress, outcome unknown): a crash during the lookup leads to another lookup.
-      await this.record(request, next.step, next.attempt);
+      await this.record(request, spanTrace, next.step, next.attempt);
       next = await this.lookUp(request, next.step.failure);
     }
-    await this.record(request, next.step as RecordedStep, next.attempt);
+    await this.record(request, spanTrace, next.step as RecordedStep, next.attempt);
+    return next.step as RecordedStep;
   }
 
   private async submit(request: ClaimedRequest): Promise<StepWithAttempt> {
@@ -106,8 +142,8 @@ export class SubmissionProcessor {
     return { step: stepAfterLookup(request, result, this.retryPolicy, pendingFailure), attempt };
   }
 
-  private async record(request: ClaimedRequest, step: RecordedStep, attempt?: AttemptRecord): Promise<void> {
-    if (!(await this.recorder.record({ request, step, attempt }))) throw new LeaseLostError(request.requestId);
+  private async record(request: ClaimedRequest, spanTrace: TraceContextText | null, step: RecordedStep, attempt?: AttemptRecord): Promise<void> {
+    if (!(await this.recorder.record({ request, step, attempt, trace: spanTrace }))) throw new LeaseLostError(request.requestId);
   }
 
   /** Around the first call, generous on both sides: the provider's clock and ours may differ. */
