@@ -38,7 +38,7 @@ export const RESEND_ATTRIBUTES = {
   intakeDecision: 'resend.intake.decision',
   /** Provider calls made for the request so far (the one in this span included). */
   attempt: 'resend.attempt',
-  /** What the worker did next: complete, fail, retry, look_up_before_failing. */
+  /** What came of a claim: complete, fail or retry. */
   step: 'resend.step',
   /** The failure category of a failed outcome. */
   errorCategory: 'resend.error.category',
