@@ -289,9 +289,10 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
     );
     expect(line).toMatchObject({ keyId: sent.keyId, trace_id: upstream.traceId, span_id: spans.submit.spanId });
 
-    // Nothing that was exported names the secret or a Sign.
+    // Nothing that was exported names the secret, the API key or a Sign.
     const exported = receiver.bodies.join('\n');
     expect(exported).not.toContain(TEST_API_SECRET);
+    expect(exported).not.toContain(TEST_API_KEY);
     for (const sign of await signsOf(db, sent.requestId)) expect(exported).not.toContain(sign);
   }, 240_000);
 });

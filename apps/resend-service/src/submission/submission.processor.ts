@@ -1,14 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
-import {
-  contextFromTraceParent,
-  endSpanWithError,
-  failpoint,
-  RESEND_ATTRIBUTES,
-  serviceTracer,
-  traceContextText,
-  type TraceContextText,
-} from '#common';
+import { failpoint, type TraceContextText } from '#common';
 import { ItniotechClient, type Classification, type Classifier, type ProviderCallResult } from '#itniotech';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
@@ -58,32 +49,10 @@ export class SubmissionProcessor {
   ) {}
 
   /**
-   * Within a `resend.submit` span that continues the trace stored with the request at intake
-   * (whichever instance recorded it): the provider calls are its children, the log lines carry
-   * its ids, and the outcome event is written with its context.
+   * Takes the request one step further; returns the step recorded last. `spanTrace`: the context
+   * of the claim's `resend.submit` span (SubmitSpan), written with the outcome it decides.
    */
-  async process(request: ClaimedRequest): Promise<void> {
-    const parent = contextFromTraceParent(request.traceParent, request.traceState);
-    const span = serviceTracer().startSpan('resend.submit', { kind: SpanKind.INTERNAL }, parent);
-    if (span.isRecording()) {
-      span.setAttributes({ [RESEND_ATTRIBUTES.requestId]: request.requestId, [RESEND_ATTRIBUTES.keyId]: request.keyId });
-    }
-    // With tracing off: the stored context itself (a no-op span keeps its parent's), so it is passed on.
-    const spanTrace = traceContextText(span.spanContext());
-    try {
-      const last = await context.with(trace.setSpan(parent, span), () => this.processSteps(request, spanTrace));
-      if (span.isRecording()) {
-        span.setAttributes({ [RESEND_ATTRIBUTES.step]: last.kind, [RESEND_ATTRIBUTES.attempt]: request.attempts });
-        if (last.kind === 'fail') span.setAttribute(RESEND_ATTRIBUTES.errorCategory, last.failure.category);
-      }
-      span.end();
-    } catch (error) {
-      endSpanWithError(span, error);
-      throw error;
-    }
-  }
-
-  private async processSteps(request: ClaimedRequest, spanTrace: TraceContextText | null): Promise<RecordedStep> {
+  async process(request: ClaimedRequest, spanTrace: TraceContextText | null = null): Promise<RecordedStep> {
     await failpoint('after_claim');
     let next: StepWithAttempt = { step: stepAfterClaim(request) };
     if (next.step.kind === 'look_up') next = await this.lookUp(request);
