@@ -3,6 +3,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DEFAULT_TOPICS, readCloudEvent } from '#contracts';
 import { signRequest } from '#itniotech';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
 import { startTracing, type Tracing } from '../apps/resend-service/src/tracing/tracing.js';
@@ -17,6 +18,7 @@ import { RunningSimulator } from './support/simulator-harness.js';
 import { waitFor } from './support/wait-for.js';
 
 const RESEND_AI_PATH = '/voice/group/call/resend/ai';
+const OPERATOR_TOKEN = 'tracing-e2e-operator-token';
 
 function randomTraceParent() {
   const traceId = randomBytes(16).toString('hex');
@@ -49,7 +51,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
   beforeAll(async () => {
     const settings = loadConfig({ ...testServiceEnvironment('http://127.0.0.1:1'), OTEL_SERVICE_NAME: 'resend-relay-e2e' }).tracing;
     tracing = startTracing(settings, 'tracing-e2e', { exporter, processor: 'simple' });
-    flow = await startFlow();
+    flow = await startFlow({ service: { OPERATOR_API_TOKENS: OPERATOR_TOKEN } });
   });
 
   afterAll(async () => {
@@ -150,6 +152,12 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
     // The request row keeps the context of the span that recorded it: whoever claims it continues there.
     const row = await flow.db.one(`SELECT trace_parent, trace_state FROM resend_request WHERE request_id = $1`, [sent.requestId]);
     expect(row).toEqual({ trace_parent: `00-${traceId(record)}-${spanId(record)}-01`, trace_state: null });
+    // The operator API shows it: the trace id leads from a request to its trace.
+    const detail = await request(flow.service.url)
+      .get(`/requests/${encodeURIComponent(sent.requestId)}`)
+      .set('Authorization', `Bearer ${OPERATOR_TOKEN}`)
+      .expect(200);
+    expect(detail.body.request.traceParent).toBe(row!.trace_parent);
 
     expectNoSecretIn(finished(), await signsOf(flow.db, sent.requestId));
   });
