@@ -303,4 +303,25 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
     expect(exported).not.toContain(TEST_API_KEY);
     for (const sign of await signsOf(db, sent.requestId)) expect(exported).not.toContain(sign);
   }, 240_000);
+
+  it('with tracing off (no OTEL_ variable), passes the message\'s own traceparent on to the outcome event unchanged', async () => {
+    await Promise.all(running.splice(0).map((instance) => instance.stop()));
+    const plain = await ServiceProcess.start('trace-off', simulator.url);
+    running.push(plain);
+    expect(plain.log).toContain('tracing off (none of OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set)');
+    const upstream = randomTraceParent();
+    const sent = sampleRequest();
+    await kafka.send(DEFAULT_TOPICS.requested, [
+      { key: String(sent.keyId), value: JSON.stringify(sent), headers: { traceparent: upstream.traceParent, tracestate: 'upstream=1' } },
+    ]);
+    const [event] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (message) => message.json?.requestId === sent.requestId);
+    expect(event!.headers).toMatchObject({
+      traceparent: upstream.traceParent,
+      ce_traceparent: upstream.traceParent,
+      tracestate: 'upstream=1',
+      ce_tracestate: 'upstream=1',
+    });
+    expect(receiver.spansOf(upstream.traceId)).toEqual([]);
+    expect(plain.log).not.toMatch(/"trace_id"/);
+  }, 120_000);
 });
