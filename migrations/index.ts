@@ -4,6 +4,7 @@ import { OutboxReadableView1764300100000 } from './1764300100000-outbox-readable
 import { RepeatsAnsweredByOriginal1764400000000 } from './1764400000000-repeats-answered-by-original.js';
 import { ProviderCallBudget1764400100000 } from './1764400100000-provider-call-budget.js';
 import { OperatorApi1764400200000 } from './1764400200000-operator-api.js';
+import { TraceContext1764400300000 } from './1764400300000-trace-context.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   RepeatsAnsweredByOriginal1764400000000,
   ProviderCallBudget1764400100000,
   OperatorApi1764400200000,
+  TraceContext1764400300000,
 ];

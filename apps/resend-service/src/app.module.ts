@@ -10,6 +10,9 @@ import { OperatorApiModule } from './operator-api/operator-api.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LogContextModule } from './logging/log-context.js';
+import { traceLogFields } from './logging/trace-log-fields.js';
+import type { Tracing } from './tracing/tracing.js';
+import { TracingModule } from './tracing/tracing.module.js';
 import { OutcomeModule } from './outcome/outcome.module.js';
 import { RequestsModule } from './requests/requests.module.js';
 import { SubmissionModule } from './submission/submission.module.js';
@@ -17,7 +20,8 @@ import { SubmissionModule } from './submission/submission.module.js';
 /** The flow of a request: intake → submission → outcome (outbox), started by LifecycleModule; plus health, metrics and the operator API. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `tracing`: the SDK main.ts started, flushed on shutdown; none when tracing is off (or a test runs its own). */
+  static forRoot(config: AppConfig, tracing?: Tracing): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -29,8 +33,11 @@ export class AppModule {
             autoLogging: { ignore: (request) => /^\/(health|metrics)\b/.test(request.url ?? '') },
             // Belt and braces: the service never sends these, but a log line must never show them.
             redact: ['req.headers.sign', 'req.headers.authorization', 'req.headers["api-key"]'],
+            // trace_id and span_id of the active span (the request's record, processing or call span).
+            mixin: traceLogFields,
           },
         }),
+        TracingModule.forRoot(tracing),
         LogContextModule,
         DatabaseModule,
         MetricsModule,

@@ -5,6 +5,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { RequestConsumer } from './intake/request-consumer.js';
 import { serveApiDocs } from './operator-api/api-docs.js';
+import type { Tracing } from './tracing/tracing.js';
 
 /**
  * Builds the hybrid app: the Kafka consumer (intake) and HTTP (health, metrics) in one process,
@@ -13,8 +14,8 @@ import { serveApiDocs } from './operator-api/api-docs.js';
  * once the app listens), so it takes a moment, and the log lines buffered meanwhile come out in
  * the app's own JSON format right after.
  */
-export async function createApp(config: AppConfig) {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+export async function createApp(config: AppConfig, options: { tracing?: Tracing } = {}) {
+  const app = await NestFactory.create(AppModule.forRoot(config, options.tracing), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   serveApiDocs(app);
   // The consumer is the app's transport strategy; FlowLifecycle starts it (listen) once Kafka is reachable.

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { loadConfig, type AppConfig } from './config/app-config.js';
+import { describeEndpoint } from './tracing/tracing-settings.js';
 
 /**
  * The process: configuration, a first log line, then the app (loading Nest, TypeORM and kafkajs
@@ -9,6 +10,17 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const startupLog = pino({ level: config.logLevel }).child({ context: 'Main' });
   startupLog.info(`starting resend-service ${config.instanceId}: PostgreSQL ${databaseAddress(config)}, Kafka ${config.kafka.brokers.join(',')}`);
+  // Before the app is loaded: its spans go to the SDK registered here, or to the API's no-op when
+  // tracing is off (the SDK is not even loaded then).
+  const otelLog = startupLog.child({ context: 'OpenTelemetry' });
+  const tracing = config.tracing.enabled
+    ? (await import('./tracing/tracing.js')).startTracing(config.tracing, config.instanceId, { warn: (message) => otelLog.warn(message) })
+    : undefined;
+  startupLog.info(
+    config.tracing.enabled
+      ? `tracing on (${config.tracing.reason}): service ${config.tracing.serviceName}, OTLP ${config.tracing.protocol} to ${describeEndpoint(config.tracing.endpoint)}`
+      : `tracing off (${config.tracing.reason})`,
+  );
 
   // Until the app's own shutdown hooks are in place, a stop signal simply ends the start-up.
   const exitBeforeStart = (signal: NodeJS.Signals) => {
@@ -19,7 +31,7 @@ async function main(): Promise<void> {
 
   const { createApp } = await import('./bootstrap.js');
   const { Logger } = await import('@nestjs/common');
-  const app = await createApp(config);
+  const app = await createApp(config, { tracing });
   const logger = new Logger('Main');
   // After a graceful shutdown, exit 0: by default Nest re-raises the signal, which the handler
   // below would take for a second one (exit 130, "second SIGTERM").

@@ -3,3 +3,5 @@ export * from './wake-signal.js';
 export * from './failpoint.js';
 export * from './sql.js';
 export * from './kafka-errors.js';
+export * from './trace-context.js';
+export * from './tracing.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Parser, DiagnosticSeverity, fromFile } from '@asyncapi/parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLOUD_EVENT_HEADERS, REQUIRED_CLOUD_EVENT_HEADERS } from './headers/cloud-event-headers.js';
+import { CLOUD_EVENT_HEADERS, REQUIRED_CLOUD_EVENT_HEADERS, TRACE_CONTEXT_HEADERS } from './headers/cloud-event-headers.js';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_REASONS } from './headers/dead-letter-headers.js';
 import { resendCompletedJsonSchema } from './schemas/resend-completed.schema.js';
 import { resendFailedJsonSchema } from './schemas/resend-failed.schema.js';
@@ -50,9 +50,18 @@ describe('docs/asyncapi.yaml', () => {
     for (const topic of [DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]) {
       const channel = document.channels().all().find((candidate) => candidate.address() === topic)!;
       const headers = channel.messages().all()[0]!.headers()!.json() as { properties: object; required: string[] };
-      expect(Object.keys(headers.properties).sort()).toEqual(Object.values(CLOUD_EVENT_HEADERS).sort());
+      expect(Object.keys(headers.properties).sort()).toEqual(
+        [...Object.values(CLOUD_EVENT_HEADERS), ...Object.values(TRACE_CONTEXT_HEADERS)].sort(),
+      );
       expect([...headers.required].sort()).toEqual([...REQUIRED_CLOUD_EVENT_HEADERS].sort());
     }
+  });
+
+  it('names the trace context headers a request message may carry', () => {
+    const channel = document.channels().all().find((candidate) => candidate.address() === DEFAULT_TOPICS.requested)!;
+    const headers = channel.messages().all()[0]!.headers()!.json() as { properties: object; required?: string[] };
+    expect(Object.keys(headers.properties).sort()).toEqual(Object.values(TRACE_CONTEXT_HEADERS).sort());
+    expect(headers.required ?? []).toEqual([]);
   });
 
   it('names every dead-letter header and reason', () => {

@@ -19,6 +19,7 @@ describe('#contracts public API', () => {
     'validateFailedEvent',
     'validateRequestedEvent',
     'buildCloudEventHeaders',
+    'readCloudEvent',
     'validateCloudEventHeaders',
   ])('exports the function %s', (name) => {
     expect(typeof (contracts as Record<string, unknown>)[name]).toBe('function');

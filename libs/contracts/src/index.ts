@@ -18,8 +18,10 @@ export { validateCompletedEvent, validateFailedEvent, validateRequestedEvent } f
 
 export {
   buildCloudEventHeaders,
+  readCloudEvent,
   validateCloudEventHeaders,
   CLOUD_EVENT_HEADERS,
+  TRACE_CONTEXT_HEADERS,
   CLOUD_EVENTS_SPEC_VERSION,
   DEFAULT_CLOUD_EVENT_SOURCE,
   EVENT_CONTENT_TYPE,

@@ -1,5 +1,6 @@
 import { validateHeaderValue } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { endCallSpan, startCallSpan, type ProviderCallKind } from './call-span.js';
 import { HttpExchange, type HttpExchangeResult } from './http-exchange.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import type { ProviderCallResult } from './provider-call-result.js';
@@ -69,7 +70,7 @@ export class ItniotechClient {
 
   /** `POST /voice/group/call/resend/ai`: asks the provider to create a new task from an existing one. */
   async resendAi(body: ResendAiRequest): Promise<ProviderCallResult> {
-    const attempt = await this.#send('POST', RESEND_AI_PATH, body);
+    const attempt = await this.#send('POST', RESEND_AI_PATH, 'submit', body);
     const result = interpretResendAiAnswer(attempt.exchange, { latencyMs: attempt.latencyMs, timestamp: attempt.timestamp });
     return maskSecretsInResult(result, this.#secretsOf(attempt));
   }
@@ -81,7 +82,7 @@ export class ItniotechClient {
   async findTasksByName(taskName: string, range: TimeRange): Promise<TaskLookupResult> {
     const matches: ProviderTask[] = [];
     for (let page = 1; page <= QUERY_MAX_PAGES; page += 1) {
-      const attempt = await this.#send('POST', QUERY_PATH, this.#queryBody(taskName, range, page));
+      const attempt = await this.#send('POST', QUERY_PATH, 'lookup', this.#queryBody(taskName, range, page));
       const answer = this.#readAnswer(attempt);
       if (answer.kind === 'failed') return answer.errorCode === DATA_UNEXISTING ? { kind: 'not_found' } : answer;
       const taskPage = readTaskPage(answer.data);
@@ -95,7 +96,7 @@ export class ItniotechClient {
 
   /** `GET /voice/group/call/detail/{id}`: one task and its status. */
   async getTaskDetail(id: number): Promise<TaskDetailResult> {
-    const attempt = await this.#send('GET', `${DETAIL_PATH}${encodeURIComponent(String(id))}`);
+    const attempt = await this.#send('GET', `${DETAIL_PATH}${encodeURIComponent(String(id))}`, 'detail');
     const answer = this.#readAnswer(attempt);
     if (answer.kind === 'failed') return answer.errorCode === DATA_UNEXISTING ? { kind: 'not_found' } : answer;
     if (answer.data === null || answer.data === undefined) return { kind: 'not_found' };
@@ -108,18 +109,24 @@ export class ItniotechClient {
     this.#http.close();
   }
 
-  /** One signed attempt; the timestamp is read from the clock every time, never reused. */
-  async #send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Attempt> {
+  /**
+   * One signed attempt, in an HTTP client span (call-span.ts: never the Sign or the secret); the
+   * timestamp is read from the clock every time, never reused.
+   */
+  async #send(method: 'GET' | 'POST', path: string, kind: ProviderCallKind, body?: unknown): Promise<Attempt> {
+    const url = this.#urlFor(path);
+    const span = startCallSpan(method, url, kind);
     const timestamp = toUnixSeconds(this.#clock());
     const headers = buildSignedHeaders({ apiKey: this.#apiKey, apiSecret: this.#apiSecret }, timestamp);
     const startedAt = performance.now();
     const exchange = await this.#http.send({
       method,
-      url: this.#urlFor(path),
+      url,
       headers: { ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.#timeoutMs,
     });
+    endCallSpan(span, exchange, [this.#apiSecret, headers.Sign]);
     return { exchange, latencyMs: Math.round(performance.now() - startedAt), timestamp, sign: headers.Sign };
   }
 

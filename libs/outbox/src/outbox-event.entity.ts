@@ -20,4 +20,7 @@ export class OutboxEvent {
   /** The request an outcome event reports on, so operators find its events by index; NULL for other messages. */
   @Column({ name: 'request_id', type: 'text', nullable: true }) requestId!: string | null;
   @Column({ name: 'refused_at', type: 'timestamptz', nullable: true }) refusedAt!: Date | null;
+  /** W3C traceparent the publication continues (the relay's publish span is its child); NULL: not traced. */
+  @Column({ name: 'trace_parent', type: 'text', nullable: true }) traceParent!: string | null;
+  @Column({ name: 'trace_state', type: 'text', nullable: true }) traceState!: string | null;
 }

@@ -7,6 +7,11 @@ export interface OutboxRecord {
   messageKey: Buffer | null;
   messageValue: Buffer;
   headers: Record<string, string>;
+  /** The request an outcome event reports on; null for other messages. */
+  requestId?: string | null;
+  /** The W3C trace context the publication continues (outbox_event.trace_parent / trace_state); null: not traced. */
+  traceParent?: string | null;
+  traceState?: string | null;
 }
 
 /** Where the relay sends outbox rows. Resolves only once every record is durably accepted. */

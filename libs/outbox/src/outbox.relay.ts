@@ -1,5 +1,18 @@
 import { Logger } from '@nestjs/common';
-import { backoffDelayMs, failpoint, WakeSignal, type SqlDatabase, type SqlExecutor, type SqlStatement } from '#common';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import {
+  backoffDelayMs,
+  contextFromTraceParent,
+  endSpanWithError,
+  failpoint,
+  MESSAGING_ATTRIBUTES,
+  RESEND_ATTRIBUTES,
+  serviceTracer,
+  WakeSignal,
+  type SqlDatabase,
+  type SqlExecutor,
+  type SqlStatement,
+} from '#common';
 import type pg from 'pg';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
 import { PgNotificationListener } from './pg-notification-listener.js';
@@ -87,14 +100,24 @@ export class OutboxRelay {
       if (records.length === 0) return 0;
       await failpoint('before_publish');
       let refused = new Map<string, string>();
+      const spans = startPublishSpans(records);
       try {
         await this.publisher.publish(records);
       } catch (error) {
         // Rolled back: the rows stay unpublished and unlocked for the next try (here or elsewhere).
-        if (!isTooLargeForKafka(error)) throw new PublishError(records.map((record) => record.id), error);
+        if (!isTooLargeForKafka(error)) {
+          spans.forEach((span) => endSpanWithError(span, error));
+          throw new PublishError(records.map((record) => record.id), error);
+        }
         // A message the broker will never accept must not hold back every row behind it.
-        refused = await this.publishOneByOne(records);
+        try {
+          refused = await this.publishOneByOne(records);
+        } catch (failure) {
+          spans.forEach((span) => endSpanWithError(span, (failure as PublishError).cause ?? failure));
+          throw failure;
+        }
       }
+      endPublishSpans(spans, refused);
       await failpoint('after_publish');
       await transaction.query(markPublished, [records.filter((record) => !refused.has(record.id)).map((record) => record.id)]);
       for (const [id, reason] of refused) await transaction.query(markRefused, [id, reason]);
@@ -165,6 +188,9 @@ export class OutboxRelay {
       message_key: Buffer | null;
       message_value: Buffer;
       headers: Record<string, string>;
+      request_id: string | null;
+      trace_parent: string | null;
+      trace_state: string | null;
     }>(claimUnpublished, [this.options.batchSize]);
     return rows.map((row) => ({
       id: row.id,
@@ -172,6 +198,9 @@ export class OutboxRelay {
       messageKey: row.message_key,
       messageValue: row.message_value,
       headers: row.headers,
+      requestId: row.request_id,
+      traceParent: row.trace_parent,
+      traceState: row.trace_state,
     }));
   }
 
@@ -202,7 +231,7 @@ export class OutboxRelay {
 /** Oldest first; rows another relay holds are skipped, not waited for. */
 const claimUnpublished: SqlStatement = {
   name: 'outbox.claim-unpublished',
-  text: `SELECT id, topic, message_key, message_value, headers
+  text: `SELECT id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state
            FROM outbox_event
           WHERE published_at IS NULL AND refused_at IS NULL
           ORDER BY created_at, id
@@ -226,6 +255,46 @@ const prunePublished: SqlStatement = {
   text: `WITH pruned AS (DELETE FROM outbox_event WHERE published_at < now() - make_interval(days => $1) RETURNING 1)
          SELECT count(*)::integer AS deleted FROM pruned`,
 };
+
+/**
+ * One `send <topic>` span (PRODUCER) per traced record, child of the context stored with the row
+ * (the span that decided the outcome): the publication shows in the request's own trace. They
+ * start when the batch is handed to Kafka and end when Kafka acknowledged it (or refused it).
+ * Records stored without a trace context (replays, rows from before tracing) get none. While
+ * tracing is off these are the API's no-op spans.
+ */
+function startPublishSpans(records: OutboxRecord[]): Map<string, Span> {
+  const spans = new Map<string, Span>();
+  const tracer = serviceTracer();
+  for (const record of records) {
+    if (!record.traceParent) continue;
+    const parent = contextFromTraceParent(record.traceParent, record.traceState);
+    const span = tracer.startSpan(`send ${record.topic}`, { kind: SpanKind.PRODUCER }, parent);
+    if (span.isRecording()) {
+      span.setAttributes({
+        [MESSAGING_ATTRIBUTES.system]: 'kafka',
+        [MESSAGING_ATTRIBUTES.operationType]: 'send',
+        [MESSAGING_ATTRIBUTES.operationName]: 'send',
+        [MESSAGING_ATTRIBUTES.destinationName]: record.topic,
+        [MESSAGING_ATTRIBUTES.messageId]: record.id,
+        [MESSAGING_ATTRIBUTES.batchMessageCount]: records.length,
+        // Outcome events only: their key is the keyId. A dead-letter copy's key is whatever the producer sent.
+        ...(record.requestId ? { [RESEND_ATTRIBUTES.requestId]: record.requestId } : {}),
+        ...(record.requestId && record.messageKey ? { [MESSAGING_ATTRIBUTES.kafkaMessageKey]: record.messageKey.toString('utf8') } : {}),
+      });
+    }
+    spans.set(record.id, span);
+  }
+  return spans;
+}
+
+function endPublishSpans(spans: Map<string, Span>, refused: Map<string, string>): void {
+  for (const [id, span] of spans) {
+    const reason = refused.get(id);
+    if (reason !== undefined && span.isRecording()) span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    span.end();
+  }
+}
 
 /** Kafka's answer to a message (or batch) over its size limit: sending it again cannot help. */
 function isTooLargeForKafka(error: unknown): boolean {

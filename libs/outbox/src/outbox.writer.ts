@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor, SqlStatement } from '#common';
+import type { SqlExecutor, SqlStatement, TraceContextText } from '#common';
 
 export interface OutboxMessage {
   /** Defaults to a new UUID; pass one when the headers must already carry it (CloudEvents ce_id). */
@@ -12,12 +12,17 @@ export interface OutboxMessage {
   headers?: Record<string, string>;
   /** The request this message reports on (outcome events), for operators' look-ups. */
   requestId?: string;
+  /**
+   * The trace context its publication continues: the relay's publish span becomes a child of it.
+   * Not a header: a message that should carry the context has it in `headers` as well.
+   */
+  trace?: TraceContextText | null;
 }
 
 const insertOutboxEvents: SqlStatement = {
   name: 'outbox.insert-events',
-  text: `INSERT INTO outbox_event (id, topic, message_key, message_value, headers, request_id)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::jsonb[], $6::text[])`,
+  text: `INSERT INTO outbox_event (id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::jsonb[], $6::text[], $7::text[], $8::text[])`,
 };
 
 /**
@@ -36,6 +41,8 @@ export class OutboxWriter {
       messages.map((message) => (Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)))),
       messages.map((message) => JSON.stringify(message.headers ?? {})),
       messages.map((message) => message.requestId ?? null),
+      messages.map((message) => message.trace?.traceParent ?? null),
+      messages.map((message) => message.trace?.traceState ?? null),
     ]);
     return ids;
   }

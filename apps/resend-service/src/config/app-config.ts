@@ -9,6 +9,7 @@ import {
 } from './connection-security.js';
 import { environmentSchema, type Environment } from './environment.schema.js';
 import { resolveSecretFiles } from './secret-files.js';
+import { tracingSettings, type TracingSettings } from '../tracing/tracing-settings.js';
 
 /** Thrown at start-up when the environment is incomplete or wrong; names every bad variable. */
 export class ConfigurationError extends Error {
@@ -60,6 +61,8 @@ export class AppConfig {
   readonly cloudEventsSource: string;
   /** No token: the operator API's routes answer 404. */
   readonly operatorApi: { tokens: string[] };
+  /** OpenTelemetry tracing, from the standard OTEL_ variables; off unless one of them is set. */
+  readonly tracing: TracingSettings;
 
   constructor(env: Environment, security: ConnectionSecurity) {
     this.instanceId = env.INSTANCE_ID;
@@ -117,6 +120,7 @@ export class AppConfig {
     };
     this.cloudEventsSource = env.CLOUDEVENTS_SOURCE;
     this.operatorApi = { tokens: env.OPERATOR_API_TOKENS };
+    this.tracing = tracingSettings(env);
   }
 }
 

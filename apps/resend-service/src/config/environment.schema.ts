@@ -7,6 +7,8 @@ const flag = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1');
 const proxyUrl = z.url({ protocol: /^http$/, message: 'must be an http:// proxy URL' });
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], { message: 'must be http/protobuf or http/json (grpc is not supported)' });
+const otlpEndpoint = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
 
 /**
@@ -104,6 +106,21 @@ export const environmentSchema = z.object({
   OUTBOX_BATCH_SIZE: integer(1, 10_000).default(500),
   OUTBOX_RETENTION_DAYS: integer(0, 3650).default(7),
   CLOUDEVENTS_SOURCE: z.string().min(1).default('/resend-relay'),
+
+  /**
+   * Tracing (OpenTelemetry), the standard variables: on when any of OTEL_SERVICE_NAME,
+   * OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set,
+   * off when none is (tracing/tracing-settings.ts). The SDK reads the other OTEL_ variables itself
+   * (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION, OTEL_RESOURCE_ATTRIBUTES,
+   * OTEL_TRACES_SAMPLER(_ARG), OTEL_BSP_*, span limits).
+   */
+  OTEL_SDK_DISABLED: flag.default(false),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { message: 'must be otlp or none' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
 
   /** Bearer tokens of the operator API, comma-separated; none (the default) turns its routes off. */
   OPERATOR_API_TOKENS: z

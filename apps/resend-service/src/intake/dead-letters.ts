@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DEAD_LETTER_HEADERS, type DeadLetterReason } from '#contracts';
-import type { SqlExecutor } from '#common';
+import type { SqlExecutor, TraceContextText } from '#common';
 import { OutboxWriter } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
 import { FlowMetrics } from '../metrics/flow-metrics.js';
@@ -11,6 +11,8 @@ export interface DeadLetterEntry {
   message: ConsumedMessage;
   reason: DeadLetterReason;
   error: string;
+  /** The context of the span that recorded it: the dead-letter copy's publish span continues it. */
+  trace?: TraceContextText | null;
 }
 
 /**
@@ -32,7 +34,7 @@ export class DeadLetters {
   /** Returns how many were new (not recorded before, at their Kafka position). */
   async record(transaction: SqlExecutor, entries: readonly DeadLetterEntry[]): Promise<number> {
     let recorded = 0;
-    for (const { message, reason, error } of entries) {
+    for (const { message, reason, error, trace } of entries) {
       const failedAt = new Date();
       // The value and key are kept as bytes; headers and the error text go to jsonb and text, which
       // refuse NUL characters (and lone surrogates): a dead letter must be storable whatever it carried.
@@ -65,6 +67,8 @@ export class DeadLetters {
             [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
             [DEAD_LETTER_HEADERS.failedAt]: failedAt.toISOString(),
           },
+          // Not in the headers: the copy keeps the original ones (a traceparent among them) unchanged.
+          trace: trace ?? null,
         },
       ]);
       this.logger.warn(`dead-lettered ${message.topic}[${message.partition}]@${message.offset} (${reason}): ${errorMessage}`);

@@ -1,5 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { backoffDelayMs, failpoint, type SqlExecutor } from '#common';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
+import {
+  backoffDelayMs,
+  contextFromHeaders,
+  endSpanWithError,
+  failpoint,
+  MESSAGING_ATTRIBUTES,
+  RESEND_ATTRIBUTES,
+  serviceTracer,
+  traceContextText,
+  type SqlExecutor,
+} from '#common';
+import { AppConfig } from '../config/app-config.js';
 import { OutboxWriter, type OutboxMessage } from '#outbox';
 import { classifyDatabaseError, type DatabaseErrorKind } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
@@ -44,8 +56,11 @@ class IntakeRaceError extends Error {}
 export class IntakeService {
   private readonly logger = new Logger(IntakeService.name);
   private stopping = false;
+  /** The `resend.record` span of each message being recorded (batches of several partitions at once). */
+  private readonly recordSpans = new WeakMap<ReceivedMessage, Span>();
 
   constructor(
+    private readonly config: AppConfig,
     private readonly sql: Sql,
     private readonly deadLetters: DeadLetters,
     private readonly outbox: OutboxWriter,
@@ -58,8 +73,46 @@ export class IntakeService {
   /** Resolves once every message is recorded; throws IntakeStoppedError if asked to stop first. */
   async receiveBatch(messages: readonly ConsumedMessage[], heartbeat: () => Promise<void>): Promise<void> {
     if (messages.length === 0) return;
-    await this.recordPatiently(messages.map(readMessage), heartbeat);
+    const batch = messages.map(readMessage);
+    const spans = batch.map((received) => this.startRecordSpan(received));
+    try {
+      await this.recordPatiently(batch, heartbeat);
+    } catch (error) {
+      spans.forEach((span) => endSpanWithError(span, error));
+      throw error;
+    }
+    spans.forEach((span) => span.end());
     await failpoint('after_request_recorded');
+  }
+
+  /**
+   * One `resend.record` span (CONSUMER) per message, continuing the message's `traceparent` when
+   * it carries a valid one (a new trace otherwise). It lasts until the message's transaction has
+   * committed; its context is what the request row and the message's outcome or dead letter store.
+   * While tracing is off it is the API's no-op span, whose context is the message's own (so the
+   * producer's trace context is still stored and passed on), or none.
+   */
+  private startRecordSpan(received: ReceivedMessage): Span {
+    const { message } = received;
+    const span = serviceTracer().startSpan('resend.record', { kind: SpanKind.CONSUMER }, contextFromHeaders(message.headers));
+    if (span.isRecording()) {
+      span.setAttributes({
+        [MESSAGING_ATTRIBUTES.system]: 'kafka',
+        [MESSAGING_ATTRIBUTES.operationType]: 'process',
+        [MESSAGING_ATTRIBUTES.operationName]: 'record',
+        [MESSAGING_ATTRIBUTES.destinationName]: message.topic,
+        [MESSAGING_ATTRIBUTES.destinationPartitionId]: String(message.partition),
+        [MESSAGING_ATTRIBUTES.kafkaOffset]: Number(message.offset),
+        [MESSAGING_ATTRIBUTES.consumerGroupName]: this.config.kafka.groupId,
+      });
+      if (received.kind === 'request') {
+        span.setAttribute(RESEND_ATTRIBUTES.requestId, received.requestId);
+        if (received.keyId !== null) span.setAttribute(RESEND_ATTRIBUTES.keyId, received.keyId);
+      }
+    }
+    received.trace = traceContextText(span.spanContext());
+    this.recordSpans.set(received, span);
+    return span;
   }
 
   /**
@@ -169,12 +222,19 @@ export class IntakeService {
     batch.forEach((received, index) => {
       const decision = decisions[index]!;
       if (received.kind === 'dead_letter') {
-        deadLetters.push({ message: received.message, reason: received.reason, error: received.error });
+        deadLetters.push({ message: received.message, reason: received.reason, error: received.error, trace: received.trace });
         return;
       }
       if (decision.kind === 'redelivery' || decision.kind === 'dead_letter') return;
       const row = newRow(received);
-      const subject = { requestId: row.request_id, keyId: row.key_id, taskName: row.task_name, correlationId: row.correlation_id, attempts: 0 };
+      const subject = {
+        requestId: row.request_id,
+        keyId: row.key_id,
+        taskName: row.task_name,
+        correlationId: row.correlation_id,
+        attempts: 0,
+        trace: received.trace,
+      };
       switch (decision.kind) {
         case 'pending':
           rows.push({ ...row, status: 'pending' });
@@ -199,7 +259,9 @@ export class IntakeService {
         case 'invalid':
           rows.push({ ...row, ...failedColumns(decision.failure) });
           events.push(this.outcomes.failed(subject, decision.failure, now));
-          if (decision.alsoDeadLetter) deadLetters.push({ message: received.message, reason: 'no_usable_key_id', error: decision.failure.message });
+          if (decision.alsoDeadLetter) {
+            deadLetters.push({ message: received.message, reason: 'no_usable_key_id', error: decision.failure.message, trace: received.trace });
+          }
           return;
       }
     });
@@ -212,7 +274,9 @@ export class IntakeService {
       message: received.message,
       reason: 'unrecordable',
       error: `the database refused the message: ${(cause as Error)?.message ?? String(cause)}`,
+      trace: received.trace,
     };
+    this.recordSpans.get(received)?.setAttribute(RESEND_ATTRIBUTES.intakeDecision, 'unrecordable');
     for (let failures = 0; ; failures += 1) {
       this.throwIfStopping();
       try {
@@ -227,12 +291,17 @@ export class IntakeService {
     }
   }
 
+  /** Each line with its request's fields and, through the active span, its trace; the decision on the span. */
   private logDecisions(batch: ReceivedMessage[], decisions: IntakeDecision[]): void {
     batch.forEach((received, index) => {
       const decision = decisions[index]!;
+      const span = this.recordSpans.get(received);
+      span?.setAttribute(RESEND_ATTRIBUTES.intakeDecision, received.kind === 'request' ? decision.kind : 'dead_letter');
       if (received.kind !== 'request') return;
       const { requestId, keyId, message } = received;
-      this.logContext.run({ requestId, keyId }, () => this.logDecision(decision, requestId, keyId, message));
+      const log = () => this.logContext.run({ requestId, keyId }, () => this.logDecision(decision, requestId, keyId, message));
+      if (span) context.with(trace.setSpan(context.active(), span), log);
+      else log();
     });
   }
 
@@ -295,6 +364,8 @@ function newRow(received: ReceivedRequest): NewRequestRow {
     kafka_topic: message.topic,
     kafka_partition: message.partition,
     kafka_offset: message.offset,
+    trace_parent: received.trace?.traceParent ?? null,
+    trace_state: received.trace?.traceState ?? null,
   };
 }
 

@@ -52,18 +52,19 @@ export const insertRequests: SqlStatement = {
   name: 'intake.insert-requests',
   text: `INSERT INTO resend_request (id, request_id, key_id, task_name, correlation_id, status, payload, provider_body,
                                      body_fingerprint, provider_task_id, duplicate_of, error_code, error_message,
-                                     error_category, next_attempt_at, finished_at, received_at, kafka_topic, kafka_partition, kafka_offset)
+                                     error_category, next_attempt_at, finished_at, received_at, kafka_topic, kafka_partition, kafka_offset,
+                                     trace_parent, trace_state)
          SELECT id, request_id, key_id, task_name, correlation_id, status, payload, provider_body,
                 body_fingerprint, provider_task_id, duplicate_of, error_code, error_message,
                 error_category, CASE WHEN status = 'pending' THEN now() END, CASE WHEN finished THEN now() END,
                 -- The batch's rows in partition order (now() is the same for the whole transaction).
                 clock_timestamp(),
-                kafka_topic, kafka_partition, kafka_offset
+                kafka_topic, kafka_partition, kafka_offset, trace_parent, trace_state
            FROM jsonb_to_recordset($1::jsonb) AS r(
                 id uuid, request_id text, key_id bigint, task_name text, correlation_id text, status text, payload jsonb,
                 provider_body jsonb, body_fingerprint text, provider_task_id bigint, duplicate_of uuid, error_code text,
                 error_message text, error_category text, finished boolean, kafka_topic text, kafka_partition integer,
-                kafka_offset bigint)
+                kafka_offset bigint, trace_parent text, trace_state text)
          ON CONFLICT DO NOTHING
          RETURNING id`,
 };
@@ -86,6 +87,9 @@ export interface NewRequestRow {
   kafka_topic: string;
   kafka_partition: number;
   kafka_offset: string;
+  /** The W3C context of the span that recorded it; null when there is no trace. */
+  trace_parent: string | null;
+  trace_state: string | null;
 }
 
 /** A dead letter; read again (a redelivery), it is not recorded twice. */

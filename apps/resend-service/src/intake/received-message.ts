@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TraceContextText } from '#common';
 import { parseResendRequest, type DeadLetterReason, type ParsedResendRequest } from '#contracts';
 import { bodyFingerprint } from '../requests/body-fingerprint.js';
 import type { ConsumedMessage } from './consumed-message.js';
@@ -6,10 +7,15 @@ import { decodeMessageValue } from './message-decoding.js';
 
 /** A consumed message read as far as it can be without the database: a request, or a dead letter. */
 export type ReceivedMessage =
-  | { kind: 'dead_letter'; message: ConsumedMessage; reason: DeadLetterReason; error: string }
+  | { kind: 'dead_letter'; message: ConsumedMessage; reason: DeadLetterReason; error: string; trace: TraceContextText | null }
   | {
       kind: 'request';
       message: ConsumedMessage;
+      /**
+       * The context of the span that records it (IntakeService sets it; null until then, and when
+       * there is no trace at all): stored with the request and its dead letter, sent with its outcome.
+       */
+      trace: TraceContextText | null;
       /** The id its row gets if it is recorded: known up front, so a later copy in the batch can point at it. */
       rowId: string;
       requestId: string;
@@ -25,11 +31,12 @@ export type ReceivedRequest = Extract<ReceivedMessage, { kind: 'request' }>;
 /** Decodes and validates one message. Never throws. */
 export function readMessage(message: ConsumedMessage): ReceivedMessage {
   const decoded = decodeMessageValue(message.value);
-  if (!decoded.ok) return { kind: 'dead_letter', message, reason: decoded.reason, error: decoded.message };
+  if (!decoded.ok) return { kind: 'dead_letter', message, reason: decoded.reason, error: decoded.message, trace: null };
   const parsed = parseResendRequest(decoded.value);
   return {
     kind: 'request',
     message,
+    trace: null,
     rowId: randomUUID(),
     // Without a requestId, the Kafka position names the request: the same every time it is read.
     requestId: parsed.requestId ?? `${message.topic}:${message.partition}:${message.offset}`,

@@ -108,6 +108,10 @@ export const requestDetailSchema = z.object({
     providerBody: z.record(z.string(), z.unknown()).nullable().describe('the body sent to the provider'),
     kafka: z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().int() }),
     firstAttemptAt: nullableTime,
+    traceParent: z
+      .string()
+      .nullable()
+      .describe('W3C traceparent of the span that recorded it (its trace id finds the request in the tracing backend); null without tracing and without one on the message'),
   }),
   state: z.object({
     status: z.enum(REQUEST_STATUSES),

@@ -39,7 +39,7 @@ export class RequestQueries {
     const [row] = (await this.dataSource.query(
       `SELECT ${SUMMARY_COLUMNS}, r.error_message, r.resolved_by_lookup, r.payload, r.provider_body,
               r.kafka_topic, r.kafka_partition, r.kafka_offset, r.first_attempt_at, r.next_attempt_at,
-              r.lease_owner, r.lease_expires_at, r.outcome_unknown, original.request_id AS duplicate_of_request_id
+              r.lease_owner, r.lease_expires_at, r.outcome_unknown, r.trace_parent, original.request_id AS duplicate_of_request_id
          FROM resend_request r LEFT JOIN resend_request original ON original.id = r.duplicate_of
         WHERE r.request_id = $1`,
       [requestId],
@@ -68,6 +68,7 @@ export class RequestQueries {
         providerBody: row.provider_body,
         kafka: { topic: row.kafka_topic, partition: row.kafka_partition, offset: Number(row.kafka_offset) },
         firstAttemptAt: iso(row.first_attempt_at),
+        traceParent: row.trace_parent,
       },
       state: {
         status: row.status,
@@ -120,6 +121,7 @@ interface RequestDetailRow extends RequestRow {
   lease_owner: string | null;
   lease_expires_at: Date | null;
   outcome_unknown: boolean;
+  trace_parent: string | null;
   duplicate_of_request_id: string | null;
 }
 

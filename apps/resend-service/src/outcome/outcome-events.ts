@@ -6,6 +6,7 @@ import {
   type ResendCompletedEvent,
   type ResendFailedEvent,
 } from '#contracts';
+import type { TraceContextText } from '#common';
 import type { OutboxMessage } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
 
@@ -22,6 +23,12 @@ export interface OutcomeSubject {
   taskName: string | null;
   correlationId: string | null;
   attempts: number;
+  /**
+   * The trace the outcome belongs to: the context of the span that decided it (or, for a repeat
+   * answered from its original, the repeat's own stored context). Written to the event's headers
+   * (`traceparent`, `ce_traceparent`) and to the outbox row, whose publish span continues it.
+   */
+  trace?: TraceContextText | null;
 }
 
 /** The earlier request a repeat (or a conflicting request) was answered from. */
@@ -82,7 +89,9 @@ export class OutcomeEvents {
       time: time.toISOString(),
       subject,
       correlationId: request.correlationId ?? undefined,
+      traceParent: request.trace?.traceParent,
+      traceState: request.trace?.traceState,
     });
-    return { id, topic, key: subject ?? null, value: event, headers, requestId: request.requestId };
+    return { id, topic, key: subject ?? null, value: event, headers, requestId: request.requestId, trace: request.trace ?? null };
   }
 }

@@ -52,4 +52,7 @@ export class ResendRequest {
   @Column({ name: 'first_attempt_at', type: 'timestamptz', nullable: true }) firstAttemptAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt!: Date;
+  /** W3C traceparent of the span that recorded the request: the trace its later spans and its outcome continue. */
+  @Column({ name: 'trace_parent', type: 'text', nullable: true }) traceParent!: string | null;
+  @Column({ name: 'trace_state', type: 'text', nullable: true }) traceState!: string | null;
 }

@@ -25,6 +25,9 @@ export interface ClaimedRequest {
   leaseOwner: string;
   /** The attempt row of the call the claim marked in flight, if it marked one. */
   submitAttemptId: string | null;
+  /** The W3C trace context stored at intake (resend_request.trace_parent / trace_state): this claim continues it. */
+  traceParent: string | null;
+  traceState: string | null;
 }
 
 export function claimedRequestFrom(row: ClaimedRow, leaseOwner: string): ClaimedRequest {
@@ -46,5 +49,7 @@ export function claimedRequestFrom(row: ClaimedRow, leaseOwner: string): Claimed
     firstAttemptAt: row.first_attempt_at,
     leaseOwner,
     submitAttemptId: row.attempt_id,
+    traceParent: row.trace_parent,
+    traceState: row.trace_state,
   };
 }

@@ -29,6 +29,8 @@ function claimed(overrides: Partial<ClaimedRequest> = {}): ClaimedRequest {
     firstAttemptAt: now,
     leaseOwner: 'instance/1',
     submitAttemptId: '10',
+    traceParent: null,
+    traceState: null,
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor } from '#common';
+import type { SqlExecutor, TraceContextText } from '#common';
 import { OutboxWriter, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
@@ -19,6 +19,8 @@ export interface FinishedCall {
   step: RecordedStep;
   /** The attempt row to complete with it. */
   attempt?: AttemptRecord;
+  /** The context of the span that made the call (`resend.submit`): the outcome event belongs to it. */
+  trace?: TraceContextText | null;
 }
 
 interface Waiting {
@@ -105,11 +107,12 @@ export class ResultRecorder {
     this.metrics.retryScheduled(changed.filter((call) => call.step.kind === 'retry').length);
   }
 
-  private outcomeOf({ request, step }: FinishedCall, now: Date): OutboxMessage {
+  private outcomeOf({ request, step, trace }: FinishedCall, now: Date): OutboxMessage {
+    const subject = { ...request, trace: trace ?? storedTrace(request.traceParent, request.traceState) };
     if (step.kind === 'complete') {
-      return this.outcomes.completed(request, { newKeyId: step.taskId, resolvedByLookup: step.resolvedByLookup }, now);
+      return this.outcomes.completed(subject, { newKeyId: step.taskId, resolvedByLookup: step.resolvedByLookup }, now);
     }
-    return this.outcomes.failed(request, (step as Extract<RecordedStep, { kind: 'fail' }>).failure, now);
+    return this.outcomes.failed(subject, (step as Extract<RecordedStep, { kind: 'fail' }>).failure, now);
   }
 
   /** A repeat takes its original's result, naming the original; it made no call of its own. */
@@ -120,6 +123,7 @@ export class ResultRecorder {
       taskName: repeat.task_name,
       correlationId: repeat.correlation_id,
       attempts: 0,
+      trace: storedTrace(repeat.trace_parent, repeat.trace_state),
     };
     const newKeyId = repeat.provider_task_id === null ? null : Number(repeat.provider_task_id);
     const duplicateOf = { requestId: repeat.original_request_id, newKeyId };
@@ -129,6 +133,11 @@ export class ResultRecorder {
     const failure = { code: repeat.error_code!, message: repeat.error_message!, category: repeat.error_category as ErrorCategory };
     return this.outcomes.failed(subject, failure, now, duplicateOf);
   }
+}
+
+/** A context stored at intake, as it was written there (by our own tracer, or passed on from the message). */
+function storedTrace(traceParent: string | null, traceState: string | null): TraceContextText | null {
+  return traceParent ? { traceParent, traceState } : null;
 }
 
 /** The row change a step stands for (one element of finishRequests' JSON). */

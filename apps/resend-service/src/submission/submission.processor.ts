@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { failpoint } from '#common';
+import { failpoint, type TraceContextText } from '#common';
 import { ItniotechClient, type Classification, type Classifier, type ProviderCallResult } from '#itniotech';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
@@ -48,7 +48,11 @@ export class SubmissionProcessor {
     private readonly callBudget: ProviderCallBudget,
   ) {}
 
-  async process(request: ClaimedRequest): Promise<void> {
+  /**
+   * Takes the request one step further; returns the step recorded last. `spanTrace`: the context
+   * of the claim's `resend.submit` span (SubmitSpan), written with the outcome it decides.
+   */
+  async process(request: ClaimedRequest, spanTrace: TraceContextText | null = null): Promise<RecordedStep> {
     await failpoint('after_claim');
     let next: StepWithAttempt = { step: stepAfterClaim(request) };
     if (next.step.kind === 'look_up') next = await this.lookUp(request);
@@ -59,10 +63,11 @@ export class SubmissionProcessor {
     }
     if (next.step.kind === 'look_up_before_failing') {
       // Recorded first (still in progress, outcome unknown): a crash during the lookup leads to another lookup.
-      await this.record(request, next.step, next.attempt);
+      await this.record(request, spanTrace, next.step, next.attempt);
       next = await this.lookUp(request, next.step.failure);
     }
-    await this.record(request, next.step as RecordedStep, next.attempt);
+    await this.record(request, spanTrace, next.step as RecordedStep, next.attempt);
+    return next.step as RecordedStep;
   }
 
   private async submit(request: ClaimedRequest): Promise<StepWithAttempt> {
@@ -106,8 +111,8 @@ export class SubmissionProcessor {
     return { step: stepAfterLookup(request, result, this.retryPolicy, pendingFailure), attempt };
   }
 
-  private async record(request: ClaimedRequest, step: RecordedStep, attempt?: AttemptRecord): Promise<void> {
-    if (!(await this.recorder.record({ request, step, attempt }))) throw new LeaseLostError(request.requestId);
+  private async record(request: ClaimedRequest, spanTrace: TraceContextText | null, step: RecordedStep, attempt?: AttemptRecord): Promise<void> {
+    if (!(await this.recorder.record({ request, step, attempt, trace: spanTrace }))) throw new LeaseLostError(request.requestId);
   }
 
   /** Around the first call, generous on both sides: the provider's clock and ours may differ. */

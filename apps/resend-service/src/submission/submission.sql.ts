@@ -39,7 +39,7 @@ export const claimAndMarkInFlight: SqlStatement = {
             WHERE r.id = c.id
            RETURNING r.id, r.request_id, r.key_id::text AS key_id, r.task_name, r.correlation_id, r.provider_body,
                      r.attempts, c.was_unknown, c.exhausted, r.had_unknown_outcome, r.lookup_failures,
-                     r.error_code, r.error_message, r.received_at, r.first_attempt_at
+                     r.error_code, r.error_message, r.received_at, r.first_attempt_at, r.trace_parent, r.trace_state
          ), started AS (
            INSERT INTO submission_attempt (request_id, attempt_number, kind, request_body)
            SELECT claimed.id,
@@ -68,6 +68,9 @@ export interface ClaimedRow {
   error_message: string | null;
   received_at: Date;
   first_attempt_at: Date | null;
+  /** The context of the span that recorded the request: the trace this claim continues. */
+  trace_parent: string | null;
+  trace_state: string | null;
   attempt_id: string | null;
 }
 
@@ -169,7 +172,7 @@ export const answerRepeats: SqlStatement = {
            FROM resend_request o
           WHERE o.id = ANY($1::uuid[]) AND o.status IN ('completed', 'failed')
             AND d.duplicate_of = o.id AND d.status = 'duplicate' AND d.finished_at IS NULL
-         RETURNING d.request_id, d.key_id::text AS key_id, d.task_name, d.correlation_id,
+         RETURNING d.request_id, d.key_id::text AS key_id, d.task_name, d.correlation_id, d.trace_parent, d.trace_state,
                    o.request_id AS original_request_id, o.status AS original_status, o.provider_task_id::text AS provider_task_id,
                    o.error_code, o.error_message, o.error_category`,
 };
@@ -178,6 +181,9 @@ export interface AnsweredRepeatRow {
   key_id: string;
   task_name: string;
   correlation_id: string | null;
+  /** The repeat's own trace context: its outcome belongs to the trace of its own message. */
+  trace_parent: string | null;
+  trace_state: string | null;
   original_request_id: string;
   original_status: 'completed' | 'failed';
   provider_task_id: string | null;

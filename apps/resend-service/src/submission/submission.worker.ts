@@ -7,6 +7,7 @@ import type { ClaimedRequest } from './claimed-request.js';
 import { ProviderCallBudget } from './provider-call-budget.js';
 import { RequestClaims } from './request-claims.js';
 import { LeaseLostError, SubmissionProcessor } from './submission.processor.js';
+import { SubmitSpan } from './submit-span.js';
 
 /**
  * Runs in every instance: claims pending requests (up to SUBMISSION_CONCURRENCY at a time)
@@ -96,10 +97,24 @@ export class SubmissionWorker {
     return backoffDelayMs(this.consecutiveClaimFailures, { baseMs: 500, maxMs: 30_000 });
   }
 
+  /**
+   * In the claim's span and log context, both of which the failure report is written in too:
+   * every line about the request carries its requestId, keyId and trace ids.
+   */
   private startProcessing(request: ClaimedRequest): void {
-    const work = this.logContext
-      .run({ requestId: request.requestId, keyId: request.keyId }, () => this.processor.process(request))
-      .catch((error: unknown) => this.reportFailure(request, error))
+    const span = SubmitSpan.start(request);
+    const work = span
+      .run(() =>
+        this.logContext.run({ requestId: request.requestId, keyId: request.keyId }, () =>
+          this.processor.process(request, span.trace).then(
+            (step) => span.succeeded(request, step),
+            (error: unknown) => {
+              span.failed(error);
+              this.reportFailure(request, error);
+            },
+          ),
+        ),
+      )
       .finally(() => {
         this.inFlight.delete(work);
         // A free slot: look for more work now rather than at the next poll.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildCloudEventHeaders, REQUIRED_CLOUD_EVENT_HEADERS, validateCloudEventHeaders } from './cloud-event-headers.js';
+import { CloudEvent } from 'cloudevents';
+import { buildCloudEventHeaders, readCloudEvent, REQUIRED_CLOUD_EVENT_HEADERS, validateCloudEventHeaders } from './cloud-event-headers.js';
 
 const attributes = {
   id: '0b6f3c1e-7d1a-4c55-9a57-7f0c2d1e4b11',
@@ -31,6 +32,41 @@ describe('buildCloudEventHeaders', () => {
   it.each([null, undefined, ''])('leaves out subject and correlation id when they are %j', (unknown) => {
     const headers = buildCloudEventHeaders({ ...attributes, subject: unknown, correlationId: unknown });
     expect(Object.keys(headers).sort()).toEqual([...REQUIRED_CLOUD_EVENT_HEADERS].sort());
+  });
+
+  it('adds the trace context as the CloudEvents extension and as the W3C headers', () => {
+    const traceParent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect(buildCloudEventHeaders({ ...attributes, traceParent, traceState: 'vendor=abc' })).toEqual({
+      ...buildCloudEventHeaders(attributes),
+      ce_traceparent: traceParent,
+      ce_tracestate: 'vendor=abc',
+      traceparent: traceParent,
+      tracestate: 'vendor=abc',
+    });
+    const withoutState = buildCloudEventHeaders({ ...attributes, traceParent, traceState: null });
+    expect(withoutState).toMatchObject({ ce_traceparent: traceParent, traceparent: traceParent });
+    expect(Object.keys(withoutState)).not.toContain('tracestate');
+    expect(Object.keys(withoutState)).not.toContain('ce_tracestate');
+    expect(Object.keys(buildCloudEventHeaders({ ...attributes, traceParent: null, traceState: 'vendor=abc' }))).not.toContain('tracestate');
+  });
+
+  it('describes an event that the CloudEvents SDK reads back and finds valid', () => {
+    const traceParent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const headers = buildCloudEventHeaders({ ...attributes, traceParent });
+    const event = readCloudEvent({ key: '123', value: Buffer.from('{"requestId":"r-1"}'), headers });
+    expect(event).toBeInstanceOf(CloudEvent);
+    expect(event.validate()).toBe(true);
+    expect({ ...event }).toMatchObject({
+      id: attributes.id,
+      type: attributes.type,
+      source: attributes.source,
+      time: attributes.time,
+      subject: '123',
+      datacontenttype: 'application/json',
+      correlationid: 'campaign-42',
+      traceparent: traceParent,
+      data: { requestId: 'r-1' },
+    });
   });
 });
 

@@ -1,7 +1,9 @@
+import { CloudEvent, Kafka, type KafkaMessage } from 'cloudevents';
 import { isIsoDateTime } from '../iso-date-time.js';
 
 // Outcome events use the CloudEvents Kafka protocol binding in binary mode: the event data is
-// the message value and each context attribute is a `ce_` header.
+// the message value and each context attribute is a `ce_` header. The headers are built and read
+// with the CloudEvents SDK (`cloudevents`, its Kafka binding).
 
 export const CLOUD_EVENTS_SPEC_VERSION = '1.0';
 export const DEFAULT_CLOUD_EVENT_SOURCE = '/resend-relay';
@@ -16,7 +18,13 @@ export const CLOUD_EVENT_HEADERS = {
   subject: 'ce_subject',
   correlationId: 'ce_correlationid',
   contentType: 'content-type',
+  /** The CloudEvents distributed-tracing extension: the W3C trace context of the event. */
+  traceParent: 'ce_traceparent',
+  traceState: 'ce_tracestate',
 } as const;
+
+/** The W3C Trace Context headers, also on every outcome event whose request has a trace context. */
+export const TRACE_CONTEXT_HEADERS = { traceParent: 'traceparent', traceState: 'tracestate' } as const;
 
 /** Present on every outcome event; ce_subject and ce_correlationid only when known. */
 export const REQUIRED_CLOUD_EVENT_HEADERS = [
@@ -40,22 +48,47 @@ export interface CloudEventAttributes {
   /** The keyId as text; left out when unknown. */
   subject?: string | number | null;
   correlationId?: string | null;
+  /**
+   * The W3C `traceparent` the event continues (already validated: the caller writes what its
+   * tracer produced). Written twice: as the CloudEvents extension `ce_traceparent` and as the
+   * plain `traceparent` header that tracers read from Kafka messages. Left out when unknown.
+   */
+  traceParent?: string | null;
+  /** The W3C `tracestate` that goes with it (`ce_tracestate` and `tracestate`); only with a traceParent. */
+  traceState?: string | null;
 }
 
+/**
+ * The headers of an outcome event: the CloudEvents SDK's Kafka binding in binary mode, less what
+ * that binding writes beyond the spec (attributes without a value, and `ce_datacontenttype`,
+ * which the binding maps to `content-type` alone), plus the W3C trace context headers.
+ */
 export function buildCloudEventHeaders(attributes: CloudEventAttributes): Record<string, string> {
-  const { id, type, source, time, subject, correlationId } = attributes;
-  const headers: Record<string, string> = {
-    [CLOUD_EVENT_HEADERS.specVersion]: CLOUD_EVENTS_SPEC_VERSION,
-    [CLOUD_EVENT_HEADERS.id]: id,
-    [CLOUD_EVENT_HEADERS.type]: type,
-    [CLOUD_EVENT_HEADERS.source]: source || DEFAULT_CLOUD_EVENT_SOURCE,
-    [CLOUD_EVENT_HEADERS.time]: time,
-    [CLOUD_EVENT_HEADERS.contentType]: EVENT_CONTENT_TYPE,
-  };
-  if (subject !== undefined && subject !== null && subject !== '') {
-    headers[CLOUD_EVENT_HEADERS.subject] = String(subject);
+  const { id, type, source, time, subject, correlationId, traceParent, traceState } = attributes;
+  const event = new CloudEvent(
+    {
+      specversion: CLOUD_EVENTS_SPEC_VERSION,
+      id,
+      type,
+      source: source || DEFAULT_CLOUD_EVENT_SOURCE,
+      time,
+      datacontenttype: EVENT_CONTENT_TYPE,
+      ...(subject !== undefined && subject !== null && subject !== '' ? { subject: String(subject) } : {}),
+      ...(correlationId ? { correlationid: correlationId } : {}),
+      ...(traceParent ? { traceparent: traceParent, ...(traceState ? { tracestate: traceState } : {}) } : {}),
+    },
+    // Not validated here: the attributes come from our own code, and building an outcome event
+    // must never throw in the transaction that records the outcome (the spec test checks them).
+    false,
+  );
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(Kafka.binary(event).headers)) {
+    if (value !== undefined && value !== null && name !== 'ce_datacontenttype') headers[name] = String(value);
   }
-  if (correlationId) headers[CLOUD_EVENT_HEADERS.correlationId] = correlationId;
+  if (traceParent) {
+    headers[TRACE_CONTEXT_HEADERS.traceParent] = traceParent;
+    if (traceState) headers[TRACE_CONTEXT_HEADERS.traceState] = traceState;
+  }
   return headers;
 }
 
@@ -80,6 +113,32 @@ export function validateCloudEventHeaders(headers: Record<string, KafkaHeaderVal
   const time = text(CLOUD_EVENT_HEADERS.time);
   if (time && !isIsoDateTime(time)) problems.push(`${CLOUD_EVENT_HEADERS.time} must be an ISO 8601 date-time with a zone`);
   return problems;
+}
+
+/**
+ * A consumed outcome event as a CloudEvent (the SDK's Kafka binding): its attributes, with the
+ * extensions `correlationid`, `traceparent` and `tracestate` when present, and the parsed data.
+ * Throws the SDK's ValidationError when the message is not a binary-mode CloudEvent.
+ */
+export function readCloudEvent(message: {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, KafkaHeaderValue>;
+}): CloudEvent<unknown> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const text = headerText(value);
+    if (text !== undefined) headers[name] = text;
+  }
+  const value = message.value === null ? null : message.value.toString();
+  const kafkaMessage: KafkaMessage<string | null> = {
+    // No key: the event has no partitionkey (the SDK's type wants one).
+    key: message.key?.toString() as string,
+    value,
+    body: value,
+    headers,
+  };
+  return Kafka.toEvent(kafkaMessage) as CloudEvent<unknown>;
 }
 
 function headerText(value: KafkaHeaderValue): string | undefined {
