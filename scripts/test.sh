@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (`npm test`): type-check, unit tests, then end-to-end tests against a real
+# The test command (`npm test`): type-check, lint, unit tests, then end-to-end tests against a real
 # Kafka broker, a real PostgreSQL and the provider simulator over real HTTP.
 #
 # Kafka: when KAFKA_BROKERS is not set, a throw-away broker is started on KAFKA_TEST_PORT
@@ -27,6 +27,8 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
 fi
 
 npx tsc -p tsconfig.json --noEmit
+# ESLint (zero warnings) and Prettier's check: `npm run lint`.
+npm run -s lint
 # Some e2e tests run the service as real processes (to SIGKILL them): they need the build.
 npm run -s build
 npx vitest run "$@"
