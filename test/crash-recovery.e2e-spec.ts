@@ -123,10 +123,10 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
     expect(report.byStatus).toEqual({ completed: sent.length });
     // Recorded once each: the redelivered chunks were recognised.
-    const [{ rows }] = await db.rows<{ rows: string }>(`SELECT count(*) AS rows FROM resend_request WHERE request_id = ANY($1)`, [
+    const [counted] = await db.rows<{ rows: string }>(`SELECT count(*) AS rows FROM resend_request WHERE request_id = ANY($1)`, [
       sent.map((request) => request.requestId),
     ]);
-    expect(Number(rows)).toBe(sent.length);
+    expect(Number(counted!.rows)).toBe(sent.length);
     await survivor.stop();
   });
 

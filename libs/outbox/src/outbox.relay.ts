@@ -220,7 +220,8 @@ export class OutboxRelay {
     if (this.options.retentionDays === 0 || Date.now() - this.lastPruneAt < PRUNE_EVERY_MS) return;
     this.lastPruneAt = Date.now();
     try {
-      const [{ deleted }] = await this.database.query<{ deleted: number }>(prunePublished, [this.options.retentionDays]);
+      const [pruned] = await this.database.query<{ deleted: number }>(prunePublished, [this.options.retentionDays]);
+      const deleted = pruned!.deleted; // count(*) answers exactly one row
       if (deleted > 0) this.logger.log(`pruned ${deleted} published outbox rows older than ${this.options.retentionDays} days`);
     } catch (error) {
       this.logger.warn(`outbox pruning failed: ${(error as Error).message}`);

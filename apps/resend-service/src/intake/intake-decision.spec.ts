@@ -60,7 +60,7 @@ describe('decideIntake', () => {
       original: { requestId: 'earlier' },
       failure: { code: 'DUPLICATE_KEY_ID', category: 'duplicate' },
     });
-    expect(decision!.kind === 'conflict' && decision.failure.message).toContain('keyId 1 already has request earlier (in_progress)');
+    expect(decision!.kind === 'conflict' && decision!.failure.message).toContain('keyId 1 already has request earlier (in_progress)');
   });
 
   it('lets the first copy in partition order win within a batch: later ones repeat it or conflict with it', () => {

@@ -31,11 +31,12 @@ export function findWindowProblems(windows: readonly AllowSendWindow[]): WindowP
   });
 
   const [first, ...rest] = ordered.sort((a, b) => a.start - b.start);
+  if (!first) return problems; // no window with well-formed times: nothing to compare
   // Compare with the window reaching furthest so far, so one long window overlapping several is caught.
   let furthest = first;
   for (const current of rest) {
     if (current.start < furthest.end) {
-      const other = windows[furthest.index];
+      const other = windows[furthest.index]!;
       problems.push({
         path: [current.index],
         message: `overlaps allowSendTime[${furthest.index}] (${other.strTime}-${other.endTime})`,
@@ -48,5 +49,5 @@ export function findWindowProblems(windows: readonly AllowSendWindow[]): WindowP
 
 function minutesOfDay(clockTime: string): number {
   const [hours, minutes] = clockTime.split(':').map(Number);
-  return hours * 60 + minutes;
+  return hours! * 60 + minutes!;
 }
