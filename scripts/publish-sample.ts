@@ -41,7 +41,7 @@ await consumer.subscribe({ topics: [topics.completed, topics.failed], fromBeginn
 const outcome = new Promise<{ topic: string; headers: Record<string, string>; value: unknown }>((resolve) => {
   void consumer.run({
     eachMessage: async ({ topic, message }) => {
-      const value = JSON.parse(message.value?.toString() ?? 'null');
+      const value = JSON.parse(message.value?.toString() ?? 'null') as { requestId?: unknown } | null;
       if (value?.requestId !== requestId) return;
       const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
       resolve({ topic, headers, value });

@@ -80,7 +80,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     return db.rows(`SELECT id, topic FROM outbox_event WHERE ${OUTCOME_REQUEST_ID} = $1`, [requestId]);
   }
 
-  async function track(...requests: Request[]) {
+  function track(...requests: Request[]): void {
     everySent.push(...requests.map(({ requestId, keyId }) => ({ requestId, keyId })));
   }
 

@@ -6,7 +6,7 @@ import { checkInvariants, recordScenario, suiteSize, waitUntilSettled } from './
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { PoisonFuzzer, type FuzzMessage, type GoodMessage } from './support/poison-fuzzer.js';
 import { PositionedProducer, type Position, type RawMessage } from './support/positioned-producer.js';
-import { RawTopicWatcher, type RawRecord } from './support/raw-topic-watcher.js';
+import { RawTopicWatcher } from './support/raw-topic-watcher.js';
 import { sampleRequest } from './support/requests.js';
 import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';

@@ -133,9 +133,9 @@ describe('rate limit: three instances share one provider call budget', () => {
     await publishRequests(producer, scenario.topic, sent);
     await waitFor(`${REQUESTS} requests to be decided`, async () => (await terminalCount(db, sent)) === REQUESTS, 240_000, 1_000);
     const seconds = (Date.now() - startedAt) / 1000;
-    const report = await waitUntilSettled(sent, { db, kafka: watcher, simulator: simulator! }, 60_000);
+    const report = await waitUntilSettled(sent, { db, kafka: watcher, simulator }, 60_000);
     // A simulator of its own: every call it received is this scenario's (submits and lookups).
-    const { calls } = await simulator!.calls();
+    const { calls } = await simulator.calls();
     return { report, calls, seconds };
   }
 });

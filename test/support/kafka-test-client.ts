@@ -30,7 +30,9 @@ export class KafkaTestClient {
   }
 
   sendJson(topic: string, value: object, key?: string) {
-    return this.send(topic, [{ key: key ?? String((value as { keyId?: unknown }).keyId ?? ''), value: JSON.stringify(value) }]);
+    const { keyId } = value as { keyId?: unknown };
+    const keyOfValue = typeof keyId === 'number' || typeof keyId === 'string' ? String(keyId) : '';
+    return this.send(topic, [{ key: key ?? keyOfValue, value: JSON.stringify(value) }]);
   }
 
   /** Starts reading the topics from their beginning with a group of its own. */

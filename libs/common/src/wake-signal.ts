@@ -21,13 +21,12 @@ export class WakeSignal {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        self.release = null;
+        this.release = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, timeoutMs);
       this.release = done;
     });
   }

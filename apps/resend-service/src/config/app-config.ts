@@ -11,6 +11,9 @@ import { environmentSchema, type Environment } from './environment.schema.js';
 import { resolveSecretFiles } from './secret-files.js';
 import { tracingSettings, type TracingSettings } from '../tracing/tracing-settings.js';
 
+/** A zod `pick` mask over the environment, built at run time from the variables' names. */
+type EnvironmentMask = { [K in keyof Environment]?: true };
+
 /** Thrown at start-up when the environment is incomplete or wrong; names every bad variable. */
 export class ConfigurationError extends Error {
   constructor(readonly problems: string[]) {
@@ -174,20 +177,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
  * that talk to the same cluster as the service but need none of its other settings.
  */
 export function loadKafkaConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'kafka' | 'topics'> {
-  const kafkaOnly = environmentSchema.pick(
-    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('KAFKA_') || name === 'DATABASE_URL').map((name) => [name, true])) as {
-      [K in keyof Environment]?: true;
-    },
+  const kafkaOnly = environmentSchema.pick<EnvironmentMask>(
+    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('KAFKA_') || name === 'DATABASE_URL').map((name) => [name, true])),
   );
   const { env, security } = parseEnvironment(source, kafkaOnly);
-  const full = env as Environment;
   return {
-    kafka: kafkaSettings(full, security),
+    kafka: kafkaSettings(env, security),
     topics: {
-      requested: full.KAFKA_TOPIC_REQUESTED,
-      completed: full.KAFKA_TOPIC_COMPLETED,
-      failed: full.KAFKA_TOPIC_FAILED,
-      deadLetter: full.KAFKA_TOPIC_DEAD_LETTER,
+      requested: env.KAFKA_TOPIC_REQUESTED,
+      completed: env.KAFKA_TOPIC_COMPLETED,
+      failed: env.KAFKA_TOPIC_FAILED,
+      deadLetter: env.KAFKA_TOPIC_DEAD_LETTER,
     },
   };
 }
@@ -197,10 +197,8 @@ export function loadKafkaConfig(source: Record<string, string | undefined> = pro
  * service's database but need none of its other settings.
  */
 export function loadDatabaseConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'database'> {
-  const databaseOnly = environmentSchema.pick(
-    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('DATABASE_')).map((name) => [name, true])) as {
-      [K in keyof Environment]?: true;
-    },
+  const databaseOnly = environmentSchema.pick<EnvironmentMask>(
+    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('DATABASE_')).map((name) => [name, true])),
   );
   const { env, security } = parseEnvironment(source, databaseOnly);
   return {

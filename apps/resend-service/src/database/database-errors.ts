@@ -27,7 +27,8 @@ export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
       if (BAD_DATA_SQLSTATE_CLASSES.some((prefix) => code.startsWith(prefix))) return 'bad_data';
     }
   }
-  if (CONNECTION_FAILURE_TEXT.test(String(findProperty(error, 'message') ?? ''))) return 'outage';
+  const message = findProperty(error, 'message');
+  if (typeof message === 'string' && CONNECTION_FAILURE_TEXT.test(message)) return 'outage';
   return 'bug';
 }
 

@@ -82,7 +82,7 @@ export class DeadLetters {
  * surrogate (JSON.parse's error text quotes the input and may cut an emoji in half).
  */
 function storableText(text: string): string {
-  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return text.replaceAll('\u0000', '\uFFFD').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 function storableHeaders(headers: Record<string, string>): Record<string, string> {

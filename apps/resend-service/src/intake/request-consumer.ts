@@ -26,7 +26,7 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
     super();
   }
 
-  async listen(callback: (error?: unknown) => void): Promise<void> {
+  async listen(callback: (error?: Error) => void): Promise<void> {
     try {
       this.consumer = this.createConsumer();
       await this.consumer.connect();
@@ -39,7 +39,7 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
       });
       callback();
     } catch (error) {
-      callback(error);
+      callback(error as Error);
     }
   }
 
@@ -58,18 +58,19 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
     return this.consumer as T;
   }
 
-  private async consumeBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+  private async consumeBatch(payload: EachBatchPayload) {
+    const { batch } = payload;
     const messages = batch.messages.map((message) => consumedMessageFrom(batch.topic, batch.partition, message));
     if (messages.length > 0) this.log.debug(`fetched ${messages.length} messages of ${batch.topic}[${batch.partition}] from offset ${batch.firstOffset()}`);
     for (let start = 0; start < messages.length; start += this.config.intake.batchSize) {
       // After a rebalance the rest of the batch belongs to another member now.
-      if (!isRunning() || isStale()) return;
+      if (!payload.isRunning() || payload.isStale()) return;
       const chunk = messages.slice(start, start + this.config.intake.batchSize);
-      await this.intake.receiveBatch(chunk, heartbeat);
+      await this.intake.receiveBatch(chunk, () => payload.heartbeat());
       this.log.debug(`recorded ${batch.topic}[${batch.partition}] up to offset ${chunk[chunk.length - 1]!.offset}`);
-      resolveOffset(chunk[chunk.length - 1]!.offset);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
+      payload.resolveOffset(chunk[chunk.length - 1]!.offset);
+      await payload.commitOffsetsIfNecessary();
+      await payload.heartbeat();
     }
   }
 

@@ -33,7 +33,7 @@ export function kafkaLogLevel(level: logLevel, log: LogEntry['log']): TargetLeve
  * kafkajs's own "ERROR [Connection] … {json}" string. The stack is kept for real errors only.
  */
 export function kafkaLogFields(entry: LogEntry, level: TargetLevel): Record<string, unknown> {
-  const { timestamp: _timestamp, logger: _logger, message, stack, ...fields } = entry.log;
+  const { timestamp: _timestamp, logger: _logger, message, stack, ...fields }: Record<string, unknown> = entry.log;
   return {
     msg: message,
     kafka: { namespace: entry.namespace || undefined, ...fields, ...(level === 'error' && stack ? { stack } : {}) },

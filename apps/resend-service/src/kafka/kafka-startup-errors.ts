@@ -70,5 +70,5 @@ function isCertificateError(code: string): boolean {
 
 /** The broker's own words after kafkajs's prefix; they name the mechanism, never the password. */
 function brokerReason(error: Record<string, unknown>): string {
-  return String(error.message ?? 'authentication failed').replace(/^SASL [\w ]+ authentication failed: /, '');
+  return (typeof error.message === 'string' ? error.message : 'authentication failed').replace(/^SASL [\w ]+ authentication failed: /, '');
 }

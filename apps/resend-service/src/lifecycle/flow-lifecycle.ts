@@ -120,7 +120,11 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     return waitForDependency(
       {
         name: 'Kafka consumer',
-        attempt: () => new Promise<void>((resolve, reject) => this.consumer.listen((error?: unknown) => (error ? reject(error) : resolve()))),
+        attempt: () =>
+          new Promise<void>((resolve, reject) => {
+            // listen() never rejects: it reports a failure to connect, subscribe or start through its callback.
+            void this.consumer.listen((error?: Error) => (error ? reject(error) : resolve()));
+          }),
         afterFailure: () => this.consumer.close(),
       },
       { signal: this.stopping.signal, logger: this.logger },

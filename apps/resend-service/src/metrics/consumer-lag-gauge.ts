@@ -23,15 +23,12 @@ export class ConsumerLagGauge {
     private readonly config: AppConfig,
     private readonly admin: KafkaAdmin,
   ) {
-    const lag = this;
-    new Gauge({
+    const gauge: Gauge<'topic' | 'partition'> = new Gauge({
       name: 'resend_relay_consumer_lag',
       help: 'Requested messages not yet committed by the consumer group, per partition.',
       labelNames: ['topic', 'partition'],
       registers: [registry],
-      collect() {
-        return lag.refresh(this);
-      },
+      collect: () => this.refresh(gauge),
     });
   }
 

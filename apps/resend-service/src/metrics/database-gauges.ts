@@ -31,34 +31,33 @@ export class DatabaseGauges {
     registry: Registry,
     private readonly dataSource: DataSource,
   ) {
-    const gauges = this;
-    new Gauge({
+    const requests: Gauge<'status'> = new Gauge({
       name: 'resend_relay_requests',
       help: 'Requests in a live status (pending, in_progress), read from the database at scrape time.',
       labelNames: ['status'],
       registers: [registry],
-      async collect() {
-        const snapshot = await gauges.read();
+      collect: async () => {
+        const snapshot = await this.read();
         if (!snapshot) return;
-        for (const status of COUNTED_STATUSES) this.set({ status }, snapshot.requestsByStatus.get(status) ?? 0);
+        for (const status of COUNTED_STATUSES) requests.set({ status }, snapshot.requestsByStatus.get(status) ?? 0);
       },
     });
-    new Gauge({
+    const backlog: Gauge = new Gauge({
       name: 'resend_relay_outbox_backlog',
       help: 'Outbox rows not yet published (rows Kafka refused for good are not counted).',
       registers: [registry],
-      async collect() {
-        const snapshot = await gauges.read();
-        if (snapshot) this.set(snapshot.outboxBacklog);
+      collect: async () => {
+        const snapshot = await this.read();
+        if (snapshot) backlog.set(snapshot.outboxBacklog);
       },
     });
-    new Gauge({
+    const oldestAge: Gauge = new Gauge({
       name: 'resend_relay_outbox_oldest_unpublished_age_seconds',
       help: 'Age of the oldest unpublished outbox row; 0 when there is none.',
       registers: [registry],
-      async collect() {
-        const snapshot = await gauges.read();
-        if (snapshot) this.set(snapshot.outboxOldestAgeSeconds);
+      collect: async () => {
+        const snapshot = await this.read();
+        if (snapshot) oldestAge.set(snapshot.outboxOldestAgeSeconds);
       },
     });
   }

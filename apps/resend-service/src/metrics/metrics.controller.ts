@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { Registry } from 'prom-client';
 
 /** `GET /metrics`: Prometheus text format. Open, like /health. */

@@ -33,10 +33,10 @@ export class DeadLetterQueries {
   }
 
   async find(id: string) {
-    const [row] = (await this.dataSource.query(
+    const [row]: DeadLetterDetailRow[] = await this.dataSource.query(
       `SELECT ${SUMMARY_COLUMNS}, message_key, message_value, headers FROM dead_letter WHERE id = $1`,
       [id],
-    )) as DeadLetterDetailRow[];
+    );
     if (!row) return null;
     return {
       ...toSummary(row),

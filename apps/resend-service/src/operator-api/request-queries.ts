@@ -36,27 +36,27 @@ export class RequestQueries {
 
   /** The request with its provider calls and outcome events, or null when no message had this requestId. */
   async find(requestId: string) {
-    const [row] = (await this.dataSource.query(
+    const [row]: RequestDetailRow[] = await this.dataSource.query(
       `SELECT ${SUMMARY_COLUMNS}, r.error_message, r.resolved_by_lookup, r.payload, r.provider_body,
               r.kafka_topic, r.kafka_partition, r.kafka_offset, r.first_attempt_at, r.next_attempt_at,
               r.lease_owner, r.lease_expires_at, r.outcome_unknown, r.trace_parent, original.request_id AS duplicate_of_request_id
          FROM resend_request r LEFT JOIN resend_request original ON original.id = r.duplicate_of
         WHERE r.request_id = $1`,
       [requestId],
-    )) as RequestDetailRow[];
+    );
     if (!row) return null;
     const [attempts, events] = await Promise.all([
-      this.dataSource.query(
+      this.dataSource.query<AttemptRow[]>(
         `SELECT attempt_number, kind, outcome, started_at, finished_at, http_status, provider_status, provider_reason,
                 error_code, error_message, latency_ms, request_body
            FROM submission_attempt WHERE request_id = $1 ORDER BY attempt_number`,
         [row.id],
-      ) as Promise<AttemptRow[]>,
-      this.dataSource.query(
+      ),
+      this.dataSource.query<OutcomeEventRow[]>(
         `SELECT id, topic, created_at, published_at, refused_at FROM outbox_event
           WHERE request_id = $1 ORDER BY created_at, id`,
         [requestId],
-      ) as Promise<OutcomeEventRow[]>,
+      ),
     ]);
     return {
       request: {
