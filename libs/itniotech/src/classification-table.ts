@@ -14,6 +14,8 @@ export interface ClassificationEntry {
  * retrying; this is our reading, and `buildClassifier` lets configuration change any line
  * except success. Codes not listed here are final.
  */
+// A table: one line per code.
+// prettier-ignore
 export const CLASSIFICATION_TABLE: readonly ClassificationEntry[] = [
   { code: '0', meaning: 'success', handling: 'success', why: 'The provider created a new task; its id is returned.' },
   entry('-1', 'Authentication error', 'final', 'Wrong key or secret: the same credentials will fail again. Fix the configuration.'),

@@ -20,6 +20,8 @@ function bodyOf(result: ParsedResendRequest) {
 const taskNameOf = (length: number) => 'x'.repeat(length);
 
 describe('parseResendRequest: refused values, one clear message naming the field', () => {
+  // A table: one line per case.
+  // prettier-ignore
   it.each<[string, Record<string, unknown>, string, string]>([
     // [case, patch, field, message]
     ['keyId missing', { keyId: undefined }, 'keyId', 'is required'],
