@@ -9,10 +9,7 @@ const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.met
   imports: Record<string, { source: string }>;
 };
 const alias = Object.fromEntries(
-  Object.entries(packageJson.imports).map(([name, target]) => [
-    name,
-    fileURLToPath(new URL(target.source, import.meta.url)),
-  ]),
+  Object.entries(packageJson.imports).map(([name, target]) => [name, fileURLToPath(new URL(target.source, import.meta.url))]),
 );
 
 export default defineConfig({

@@ -59,6 +59,8 @@ const timer = setTimeout(() => {
 }, timeoutMs);
 const event = await outcome;
 clearTimeout(timer);
-console.log(`received from ${event.topic}:\nheaders: ${JSON.stringify(event.headers, null, 2)}\nvalue: ${JSON.stringify(event.value, null, 2)}`);
+console.log(
+  `received from ${event.topic}:\nheaders: ${JSON.stringify(event.headers, null, 2)}\nvalue: ${JSON.stringify(event.value, null, 2)}`,
+);
 await Promise.all([consumer.disconnect(), producer.disconnect()]);
 process.exit(event.topic === topics.completed ? 0 : 2);

@@ -33,7 +33,12 @@ describe('claim order: lookups after unknown outcomes before new submissions', (
     const unknown = await insertPending(true, new Date(Date.now() - 1_000));
     const claims = new RequestClaims(
       new Sql(dataSource),
-      loadConfig({ ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret', INSTANCE_ID: 'claim-order-test', SUBMISSION_LEASE_MS: '1000' }),
+      loadConfig({
+        ITNIOTECH_API_KEY: 'key',
+        ITNIOTECH_API_SECRET: 'secret',
+        INSTANCE_ID: 'claim-order-test',
+        SUBMISSION_LEASE_MS: '1000',
+      }),
     );
 
     const [first] = await claims.claim(1);

@@ -61,13 +61,7 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
   });
 
-  const failpoints: FailpointName[] = [
-    'after_request_recorded',
-    'after_claim',
-    'before_result_commit',
-    'before_publish',
-    'after_publish',
-  ];
+  const failpoints: FailpointName[] = ['after_request_recorded', 'after_claim', 'before_result_commit', 'before_publish', 'after_publish'];
 
   const rounds = suiteSize(1, 5);
 
@@ -101,7 +95,10 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     const startedAt = Date.now();
     const sent = Array.from({ length: suiteSize(600, 3000) }, () => sampleRequest());
     // The whole backlog is there before the instance starts: each partition's first fetch is many chunks.
-    await kafka.send(DEFAULT_TOPICS.requested, sent.map((request) => ({ key: String(request.keyId), value: JSON.stringify(request) })));
+    await kafka.send(
+      DEFAULT_TOPICS.requested,
+      sent.map((request) => ({ key: String(request.keyId), value: JSON.stringify(request) })),
+    );
     const victim = await startInstance('crash-mid-batch', { RESEND_RELAY_FAILPOINTS: 'after_request_recorded', INTAKE_BATCH_SIZE: '50' });
     await victim.waitForOutput(/FAILPOINT after_request_recorded/);
     // Wait until the other partitions have reached the failpoint too (their first chunk committed), then kill.

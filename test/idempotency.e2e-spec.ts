@@ -108,7 +108,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
 
-  it('a new request with the same payload while the first is in progress: a duplicate row, not sent, answered with the first one\'s result', async () => {
+  it("a new request with the same payload while the first is in progress: a duplicate row, not sent, answered with the first one's result", async () => {
     const startedAt = Date.now();
     const first = sampleRequest();
     const repeat = { ...first, requestId: `e2e-${randomUUID()}`, correlationId: `corr-${randomUUID()}` };
@@ -365,10 +365,10 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
       { key, partition: 0, value: JSON.stringify(last) },
     ]);
     const derivedIds = [positions[0]!, positions[5]!].map((p) => `${DEFAULT_TOPICS.requested}:${p.partition}:${p.offset}`);
-    everySent.push(
-      ...anonymous.map((request, index) => ({ requestId: derivedIds[index]!, keyId: request.keyId })),
-      { requestId: last.requestId, keyId: last.keyId },
-    );
+    everySent.push(...anonymous.map((request, index) => ({ requestId: derivedIds[index]!, keyId: request.keyId })), {
+      requestId: last.requestId,
+      keyId: last.keyId,
+    });
     await waitForCompleted(last);
     for (const requestId of derivedIds) await waitForCompleted({ requestId });
     const isOurDeadLetter = (m: { headers: Record<string, string> }) =>
@@ -420,9 +420,12 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
         expect(await db.rows(`SELECT 1 FROM resend_request WHERE request_id = $1`, [requestId])).toHaveLength(1);
         expect(outcomesOf(requestId)).toHaveLength(1);
       }
-      expect(kafka.messagesOn(DEFAULT_TOPICS.deadLetter, isOurDeadLetter).map((m) => m.headers.dlq_reason).sort()).toEqual(
-        ['no_usable_key_id', 'not_json', 'not_json', 'unrecordable'],
-      );
+      expect(
+        kafka
+          .messagesOn(DEFAULT_TOPICS.deadLetter, isOurDeadLetter)
+          .map((m) => m.headers.dlq_reason)
+          .sort(),
+      ).toEqual(['no_usable_key_id', 'not_json', 'not_json', 'unrecordable']);
     } finally {
       await replay.stop();
     }
@@ -435,7 +438,8 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
   function waitForOutboxPublished() {
     return waitFor(
       'the outbox to be published',
-      async () => Number((await db.one(`SELECT count(*) AS n FROM outbox_event WHERE published_at IS NULL AND refused_at IS NULL`))!.n) === 0,
+      async () =>
+        Number((await db.one(`SELECT count(*) AS n FROM outbox_event WHERE published_at IS NULL AND refused_at IS NULL`))!.n) === 0,
       60_000,
     );
   }
@@ -447,9 +451,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
       `SELECT id, request_id, status || ' ' || updated_at::text AS state FROM resend_request
         WHERE status IN ('completed', 'failed', 'duplicate')`,
     );
-    const deadLetters = await db.rows<{ position: string }>(
-      `SELECT kafka_partition || ':' || kafka_offset AS position FROM dead_letter`,
-    );
+    const deadLetters = await db.rows<{ position: string }>(`SELECT kafka_partition || ':' || kafka_offset AS position FROM dead_letter`);
     const outbox = await db.rows<{ id: string; request_id: string | null; dlq_position: string | null }>(
       `SELECT id, ${OUTCOME_REQUEST_ID} AS request_id,
               CASE WHEN headers ? 'dlq_reason' THEN (headers->>'dlq_source_partition') || ':' || (headers->>'dlq_source_offset') END AS dlq_position
@@ -471,7 +473,11 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
   }
 
   async function withAdmin<T>(work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
-    const admin = new Kafka({ clientId: 'e2e-idempotency-admin', brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      clientId: 'e2e-idempotency-admin',
+      brokers: inject('kafkaBrokers').split(','),
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await admin.connect();
     try {
       return await work(admin);

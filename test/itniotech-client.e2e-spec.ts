@@ -26,7 +26,15 @@ function clientWith(options: Partial<ItniotechClientOptions> = {}): ItniotechCli
 }
 
 function resendBody(taskName: string, overrides: Partial<ResendAiRequest> = {}): ResendAiRequest {
-  return { keyId: 4242, taskName, resendType: 1, scriptId: 7, maxRingingTime: 60, allowSendTime: [{ strTime: '10:00', endTime: '22:00' }], ...overrides };
+  return {
+    keyId: 4242,
+    taskName,
+    resendType: 1,
+    scriptId: 7,
+    maxRingingTime: 60,
+    allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
+    ...overrides,
+  };
 }
 
 /** A window that surely contains "now", whatever the rounding to seconds. */
@@ -65,7 +73,11 @@ describe('ItniotechClient against the simulator', () => {
     const ledger = await simulator.ledger();
     expect(ledger.tasks).toHaveLength(1);
     expect(ledger.tasks[0]).toMatchObject({
-      taskId: 100_000, keyId: 4242, taskName: 'accepted-task', body, signatureValid: true,
+      taskId: 100_000,
+      keyId: 4242,
+      taskName: 'accepted-task',
+      body,
+      signatureValid: true,
       headers: { apiKey: API_KEY, timestamp: String(result.timestamp) },
     });
     expect(ledger.calls).toMatchObject({ total: 1, byStatus: { '0': 1 } });
@@ -174,10 +186,15 @@ describe('ItniotechClient against the simulator', () => {
   it('holds an answer until the test releases it', async () => {
     await simulator.addFaults({ hold: true, times: 1 });
     const pending = clientWith().resendAi(resendBody('held-call'));
-    const held = await waitFor('the call to be held', async () => {
-      const state = await simulator.held();
-      return state.count === 1 ? state : undefined;
-    }, 5_000, 20);
+    const held = await waitFor(
+      'the call to be held',
+      async () => {
+        const state = await simulator.held();
+        return state.count === 1 ? state : undefined;
+      },
+      5_000,
+      20,
+    );
     expect(held.calls[0]).toMatchObject({ taskName: 'held-call' });
     expect(await simulator.release()).toBe(1);
     expect(await pending).toMatchObject({ kind: 'accepted' });
@@ -209,7 +226,11 @@ describe('task lookups', () => {
 
   it('reports a failed lookup with the same codes as the classifier', async () => {
     await simulator.addFaults({ match: { path: '/voice/group/call/query' }, httpStatus: 502, times: 1 });
-    expect(await clientWith().findTasksByName('any', aroundNow())).toEqual({ kind: 'failed', errorCode: 'HTTP_502', message: 'The provider answered HTTP 502' });
+    expect(await clientWith().findTasksByName('any', aroundNow())).toEqual({
+      kind: 'failed',
+      errorCode: 'HTTP_502',
+      message: 'The provider answered HTTP 502',
+    });
     const badSecret = await clientWith({ apiSecret: 'wrong' }).findTasksByName('any', aroundNow());
     expect(badSecret).toEqual({ kind: 'failed', errorCode: '-1', message: 'Authentication error' });
   });
@@ -218,7 +239,8 @@ describe('task lookups', () => {
     const client = clientWith();
     const created = (await client.resendAi(resendBody('detail-task'))) as Extract<ProviderCallResult, { kind: 'accepted' }>;
     expect(await client.getTaskDetail(created.taskId)).toEqual({
-      kind: 'found', task: expect.objectContaining({ jobId: created.taskId, taskName: 'detail-task', status: 0 }),
+      kind: 'found',
+      task: expect.objectContaining({ jobId: created.taskId, taskName: 'detail-task', status: 0 }),
     });
     expect(await client.getTaskDetail(1)).toEqual({ kind: 'not_found' });
   });

@@ -85,10 +85,15 @@ describe('metrics at GET /metrics', () => {
     expect(drained.value('resend_relay_outbox_oldest_unpublished_age_seconds')).toBe(0);
     expect(drained.value('resend_relay_requests', { status: 'in_progress' })).toBe(0);
     // The consumer committed the message's offset: no lag left (cached for up to 5 s).
-    await waitFor('the consumer lag to be 0 on every partition', async () => {
-      const lag = (await scrape()).all('resend_relay_consumer_lag');
-      return lag.length > 0 && lag.every((series) => series.value === 0);
-    }, 20_000, 500);
+    await waitFor(
+      'the consumer lag to be 0 on every partition',
+      async () => {
+        const lag = (await scrape()).all('resend_relay_consumer_lag');
+        return lag.length > 0 && lag.every((series) => series.value === 0);
+      },
+      20_000,
+      500,
+    );
   });
 
   it('counts one dead letter, and the message as consumed and dead-lettered', async () => {

@@ -16,7 +16,7 @@ type Request = ReturnType<typeof sampleRequest>;
  * answered with that request's result when it ends — failures too, and across a crash.
  * (Repeats while in progress, after completion and racing on other partitions: idempotency.e2e-spec.ts.)
  */
-describe('one outcome per request: a repeat answers with its original\'s result', () => {
+describe("one outcome per request: a repeat answers with its original's result", () => {
   let simulator: RunningSimulator;
   let kafka: KafkaTestClient;
   let db: TestDatabase;
@@ -69,7 +69,13 @@ describe('one outcome per request: a repeat answers with its original\'s result'
     const first = sampleRequest();
     const repeat = repeatOf(first);
     // The first call waits at the simulator, then is refused for good (-42).
-    await simulator.addFault({ match: { keyId: first.keyId }, times: 1, hold: true, delayPhase: 'before_processing', answer: { status: -42 } });
+    await simulator.addFault({
+      match: { keyId: first.keyId },
+      times: 1,
+      hold: true,
+      delayPhase: 'before_processing',
+      answer: { status: -42 },
+    });
     await kafka.sendJson(DEFAULT_TOPICS.requested, first, String(first.keyId));
     await waitFor('the first call to be held', async () => (await simulator.held()).count === 1);
     await kafka.sendJson(DEFAULT_TOPICS.requested, repeat, String(first.keyId));
@@ -89,11 +95,13 @@ describe('one outcome per request: a repeat answers with its original\'s result'
     });
     expect(original!.json.error).toMatchObject({ code: '-42', category: 'provider_rejected' });
     expect(validateFailedEvent(answered!.json)).toEqual([]);
-    expect(await db.one(`SELECT status, error_code, error_category FROM resend_request WHERE request_id = $1`, [repeat.requestId])).toEqual({
-      status: 'duplicate',
-      error_code: '-42',
-      error_category: 'provider_rejected',
-    });
+    expect(await db.one(`SELECT status, error_code, error_category FROM resend_request WHERE request_id = $1`, [repeat.requestId])).toEqual(
+      {
+        status: 'duplicate',
+        error_code: '-42',
+        error_category: 'provider_rejected',
+      },
+    );
 
     // The keyId is free again: a new request with the same payload is a new submission.
     const again = repeatOf(first);
@@ -109,7 +117,7 @@ describe('one outcome per request: a repeat answers with its original\'s result'
     for (const { requestId } of [first, repeat, again]) expect(outcomesOf(requestId)).toHaveLength(1);
   });
 
-  it('killed between the original\'s provider answer and its final state: the survivor ends both in one transaction', async () => {
+  it("killed between the original's provider answer and its final state: the survivor ends both in one transaction", async () => {
     const startedAt = Date.now();
     const victim = await startInstance('one-outcome-victim', { RESEND_RELAY_FAILPOINTS: 'before_result_commit' });
     const first = sampleRequest();
@@ -131,14 +139,13 @@ describe('one outcome per request: a repeat answers with its original\'s result'
     expect(answered!.json).toMatchObject({ newKeyId: tasks[0]!.taskId, attempts: 0, duplicateOf: { requestId: first.requestId } });
     expect(validateCompletedEvent(answered!.json)).toEqual([]);
     // One transaction: the same now() on both rows.
-    const rows = await db.rows<{ finished_at: Date }>(
-      `SELECT finished_at FROM resend_request WHERE request_id = ANY($1)`,
-      [[first.requestId, repeat.requestId]],
-    );
+    const rows = await db.rows<{ finished_at: Date }>(`SELECT finished_at FROM resend_request WHERE request_id = ANY($1)`, [
+      [first.requestId, repeat.requestId],
+    ]);
     expect(new Set(rows.map((row) => row.finished_at.toISOString())).size).toBe(1);
 
     const report = await checkInvariants([first, repeat], { db, kafka, simulator });
-    recordScenario('SIGKILL before the original\'s result, repeat waiting', '1 kill', report, startedAt);
+    recordScenario("SIGKILL before the original's result, repeat waiting", '1 kill', report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
 });

@@ -117,9 +117,7 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
         kafka: { topic: REQUESTED },
       });
       expect(body.state).toMatchObject({ status: 'completed', outcomeUnknown: false, leaseOwner: null });
-      expect(body.attempts).toEqual([
-        expect.objectContaining({ attemptNumber: 1, kind: 'submit', outcome: 'accepted', httpStatus: 200 }),
-      ]);
+      expect(body.attempts).toEqual([expect.objectContaining({ attemptNumber: 1, kind: 'submit', outcome: 'accepted', httpStatus: 200 })]);
       expect(JSON.stringify(body.attempts)).not.toContain('e2e-api-secret');
       expect(body.outcomeEvents).toEqual([
         expect.objectContaining({ id: completed!.headers.ce_id, topic: DEFAULT_TOPICS.completed, refusedAt: null }),

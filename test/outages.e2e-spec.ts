@@ -116,12 +116,20 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
         );
         await waitFor(
           'the requests recorded before the outage to be decided',
-          async () => (await terminalCount(db, recordedBeforeOutage.map((row) => ({ requestId: row.request_id })))) === recordedBeforeOutage.length,
+          async () =>
+            (await terminalCount(
+              db,
+              recordedBeforeOutage.map((row) => ({ requestId: row.request_id })),
+            )) === recordedBeforeOutage.length,
           90_000,
         );
         // ... and until the outbox relay has backed off several times in a row (growing delays).
         const relayFailures = suiteSize(4, 6);
-        await waitFor(`the outbox relay to back off ${relayFailures} times`, () => service.log.slice(logBeforeOutage).includes(`outbox publish failed (${relayFailures} in a row)`), 120_000);
+        await waitFor(
+          `the outbox relay to back off ${relayFailures} times`,
+          () => service.log.slice(logBeforeOutage).includes(`outbox publish failed (${relayFailures} in a row)`),
+          120_000,
+        );
         const [waiting] = await db.rows<{ count: string }>(`SELECT count(*) AS count FROM outbox_event WHERE published_at IS NULL`);
         expect(Number(waiting!.count)).toBeGreaterThan(0);
         expect(await healthStatus(service.url)).toBe(503);
@@ -207,10 +215,18 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
         // Bounded outage: until the released calls' results failed to be recorded, intake has
         // tried (and failed) to record a message published during it, and the outbox relay has
         // backed off several times in a row.
-        await waitFor('both released calls to fail to be recorded', () => count(service.log.slice(logBeforeOutage), /processing request [^"]* failed/g) >= inFlight.length, 60_000);
+        await waitFor(
+          'both released calls to fail to be recorded',
+          () => count(service.log.slice(logBeforeOutage), /processing request [^"]* failed/g) >= inFlight.length,
+          60_000,
+        );
         await service.waitForOutput(/cannot record [^\n]* yet/, 60_000);
         const relayFailures = suiteSize(5, 7);
-        await waitFor(`the outbox relay to back off ${relayFailures} times`, () => service.log.slice(logBeforeOutage).includes(`outbox publish failed (${relayFailures} in a row)`), 120_000);
+        await waitFor(
+          `the outbox relay to back off ${relayFailures} times`,
+          () => service.log.slice(logBeforeOutage).includes(`outbox publish failed (${relayFailures} in a row)`),
+          120_000,
+        );
         expect(await healthStatus(service.url)).toBe(503);
         committed = (await fetchCommittedOffsets(brokers, scenario.groupId, scenario.topic)) ?? [];
       } finally {

@@ -107,8 +107,11 @@ describe('provider calls through an outbound proxy', () => {
 
     const frontAddress = () => new URL(front.url).host;
     const attemptsOf = (requestId: string) =>
-      db.rows(`SELECT a.kind, a.outcome, a.error_message FROM submission_attempt a JOIN resend_request r ON r.id = a.request_id
-                WHERE r.request_id = $1 ORDER BY a.attempt_number, a.id`, [requestId]);
+      db.rows(
+        `SELECT a.kind, a.outcome, a.error_message FROM submission_attempt a JOIN resend_request r ON r.id = a.request_id
+                WHERE r.request_id = $1 ORDER BY a.attempt_number, a.id`,
+        [requestId],
+      );
 
     it('submits through a tunnel the proxy counts', async () => {
       const tunnelsBefore = proxy.tunnels.length;
@@ -125,8 +128,9 @@ describe('provider calls through an outbound proxy', () => {
       proxy.dropConnections(); // pooled tunnels would otherwise be reused without a new CONNECT
       const sent = sampleRequest();
       await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
-      await waitFor('a refused attempt', async () =>
-        (await attemptsOf(sent.requestId)).some((attempt) => attempt.outcome === 'transport_error') || undefined,
+      await waitFor(
+        'a refused attempt',
+        async () => (await attemptsOf(sent.requestId)).some((attempt) => attempt.outcome === 'transport_error') || undefined,
       );
       expect(proxy.refusedTunnels).toContain(frontAddress());
       expect(await simulator.tasksFor(sent.keyId)).toHaveLength(0);

@@ -30,10 +30,9 @@ describe('transactional outbox', () => {
 
     // Processed: terminal rows, each with its outcome event waiting in the outbox.
     const terminal = await waitFor('three terminal requests', async () => {
-      const rows = await db.rows(
-        `SELECT status FROM resend_request WHERE request_id = ANY($1) AND status IN ('completed', 'failed')`,
-        [requestIds],
-      );
+      const rows = await db.rows(`SELECT status FROM resend_request WHERE request_id = ANY($1) AND status IN ('completed', 'failed')`, [
+        requestIds,
+      ]);
       return rows.length === 3 ? rows : undefined;
     });
     expect(terminal.map((row) => row.status).sort()).toEqual(['completed', 'completed', 'failed']);
@@ -61,11 +60,7 @@ describe('transactional outbox', () => {
     // A row published again (as after a crash between publishing and marking) keeps its ce_id.
     await db.rows(`UPDATE outbox_event SET published_at = NULL WHERE id = $1`, [firstCopy[0]!.headers.ce_id]);
     service.app.get(OutboxRelay).wake();
-    const copies = await kafka.waitForMessages(
-      DEFAULT_TOPICS.completed,
-      (m) => m.json?.requestId === requests[0]!.requestId,
-      2,
-    );
+    const copies = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === requests[0]!.requestId, 2);
     expect(copies.map((copy) => copy.headers.ce_id)).toEqual([firstCopy[0]!.headers.ce_id, firstCopy[0]!.headers.ce_id]);
     expect(copies[1]!.json).toEqual(copies[0]!.json);
   });

@@ -59,7 +59,10 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     await kafka?.close();
     if (service) {
       // A graceful stop; a process stuck on a message is killed rather than holding the suite.
-      const stopped = await Promise.race([service.stop().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 60_000))]);
+      const stopped = await Promise.race([
+        service.stop().then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 60_000)),
+      ]);
       if (!stopped) await service.kill();
     }
     await simulator?.close();
@@ -95,10 +98,11 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       expect(copy.headers[name]?.toString('hex'), `${label}: header ${name}`).toBe(asBuffer(value as Buffer | string).toString('hex'));
     }
 
-    const row = await db.one(
-      `SELECT * FROM dead_letter WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3`,
-      [REQUESTED, position.partition, position.offset],
-    );
+    const row = await db.one(`SELECT * FROM dead_letter WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3`, [
+      REQUESTED,
+      position.partition,
+      position.offset,
+    ]);
     expect(row, `${label}: dead_letter row`).toBeDefined();
     expect(row!.reason).toBe(raw.header(copy, 'dlq_reason'));
     expect(asBuffer(row!.message_value).equals(asBuffer(message.value))).toBe(true);
@@ -109,7 +113,10 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
   it('not JSON, too large, no usable keyId, a NUL in a string, a tombstone, not an object: each dead-lettered; the next good message on the partition completes', async () => {
     const startedAt = Date.now();
     const key = `poison-${randomBytes(4).toString('hex')}`;
-    const headers = { 'x-origin': 'poison-test', traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` };
+    const headers = {
+      'x-origin': 'poison-test',
+      traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+    };
     const noKeyId = { ...sampleRequest(), keyId: -5 };
     const withNul = sampleRequest();
     const good = sampleRequest();
@@ -135,7 +142,9 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     for (const [index, { message, reason }] of cases.entries()) await expectDeadLettered(message, positions[index]!, reason);
 
     const tooLargeCopy = await raw.waitForCopyOf(DLQ, { topic: REQUESTED, ...positions[1]! });
-    expect(raw.header(tooLargeCopy, 'dlq_error')).toBe(`the message value is ${Buffer.byteLength(tooLarge)} bytes; the limit is ${MAX_REQUEST_BYTES}`);
+    expect(raw.header(tooLargeCopy, 'dlq_error')).toBe(
+      `the message value is ${Buffer.byteLength(tooLarge)} bytes; the limit is ${MAX_REQUEST_BYTES}`,
+    );
     // No usable keyId: a failed event (keyId null, no Kafka key) as well as the dead letter.
     const [failed] = await kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === noKeyId.requestId);
     expect(failed!.json).toMatchObject({ keyId: null, error: { category: 'validation' } });
@@ -166,7 +175,7 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     await expectDeadLettered(message, positions[0]!, 'not_json');
   }, 120_000);
 
-  it('a dead letter whose headers claim JSON (content-type: application/json) does not break the operators\' view outbox_event_readable', async () => {
+  it("a dead letter whose headers claim JSON (content-type: application/json) does not break the operators' view outbox_event_readable", async () => {
     const good = sampleRequest();
     const positions = await producer.send(REQUESTED, [
       { key: 'claims-json', partition: 1, headers: { 'content-type': 'application/json' }, value: 'this is { not JSON' },
@@ -185,7 +194,12 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     const good = sampleRequest();
     const messages: RawMessage[] = [
       { key: 'nul-header', partition: 0, headers: { 'x-nul': 'before\u0000after' }, value: 'not JSON' },
-      { key: 'nul-header', partition: 0, headers: { 'x-nul\u0000name': 'value' }, value: JSON.stringify({ ...sampleRequest(), keyId: 'x' }) },
+      {
+        key: 'nul-header',
+        partition: 0,
+        headers: { 'x-nul\u0000name': 'value' },
+        value: JSON.stringify({ ...sampleRequest(), keyId: 'x' }),
+      },
       { key: String(good.keyId), partition: 0, value: JSON.stringify(good) },
     ];
     const positions = await producer.send(REQUESTED, messages);
@@ -225,10 +239,10 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       { key: String(good.keyId), partition: 0, value: JSON.stringify(good) },
     ]);
     await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
-    const row = await db.one(`SELECT reason, octet_length(message_value) AS bytes FROM dead_letter WHERE kafka_partition = $1 AND kafka_offset = $2`, [
-      positions[0]!.partition,
-      positions[0]!.offset,
-    ]);
+    const row = await db.one(
+      `SELECT reason, octet_length(message_value) AS bytes FROM dead_letter WHERE kafka_partition = $1 AND kafka_offset = $2`,
+      [positions[0]!.partition, positions[0]!.offset],
+    );
     expect(row).toEqual({ reason: 'too_large', bytes: value.length });
     // The copy can never be published: it stays in the outbox, marked, with Kafka's answer.
     const copy = await db.one(
@@ -242,99 +256,111 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     await expectHealthy();
   }, 120_000);
 
-  it('fuzzer: hostile messages interleaved with good ones — no crash, every message accounted for, every good one completed', async () => {
-    const startedAt = Date.now();
-    const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : randomInt(1, 2 ** 31);
-    const badCount = suiteSize(500, 10_000);
-    const goodCount = suiteSize(50, 500);
-    const runId = randomBytes(4).toString('hex');
-    console.log(`poison fuzzer: seed ${seed} (rerun with FUZZ_SEED=${seed}), ${badCount} bad + ${goodCount} good messages, run ${runId}`);
-    const fuzzer = new PoisonFuzzer(seed, runId, 1_000_000_000_000 + randomInt(0, 1_000_000) * 1_000_000);
+  it(
+    'fuzzer: hostile messages interleaved with good ones — no crash, every message accounted for, every good one completed',
+    async () => {
+      const startedAt = Date.now();
+      const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : randomInt(1, 2 ** 31);
+      const badCount = suiteSize(500, 10_000);
+      const goodCount = suiteSize(50, 500);
+      const runId = randomBytes(4).toString('hex');
+      console.log(`poison fuzzer: seed ${seed} (rerun with FUZZ_SEED=${seed}), ${badCount} bad + ${goodCount} good messages, run ${runId}`);
+      const fuzzer = new PoisonFuzzer(seed, runId, 1_000_000_000_000 + randomInt(0, 1_000_000) * 1_000_000);
 
-    const messages: FuzzMessage[] = [];
-    for (let bad = 0, good = 0; bad < badCount || good < goodCount; ) {
-      const takeGood = good < goodCount && (bad >= badCount || fuzzer.random() < goodCount / (goodCount + badCount));
-      if (takeGood) {
-        messages.push(fuzzer.good());
-        good += 1;
-      } else {
-        messages.push(fuzzer.bad());
-        bad += 1;
+      const messages: FuzzMessage[] = [];
+      for (let bad = 0, good = 0; bad < badCount || good < goodCount;) {
+        const takeGood = good < goodCount && (bad >= badCount || fuzzer.random() < goodCount / (goodCount + badCount));
+        if (takeGood) {
+          messages.push(fuzzer.good());
+          good += 1;
+        } else {
+          messages.push(fuzzer.bad());
+          bad += 1;
+        }
       }
-    }
-    const positions = await producer.send(REQUESTED, messages);
-    const goods = messages.filter((message): message is GoodMessage => message.kind === 'good');
-    const sent = goods.map(({ requestId, keyId }) => ({ requestId, keyId }));
-    console.log(`poison fuzzer: ${messages.length} messages produced in ${Date.now() - startedAt} ms`);
+      const positions = await producer.send(REQUESTED, messages);
+      const goods = messages.filter((message): message is GoodMessage => message.kind === 'good');
+      const sent = goods.map(({ requestId, keyId }) => ({ requestId, keyId }));
+      console.log(`poison fuzzer: ${messages.length} messages produced in ${Date.now() - startedAt} ms`);
 
-    const report = await waitUntilSettled(sent, parts(), suiteSize(180_000, 1_800_000));
-    const badPositions = messages.flatMap((message, index) => (message.kind === 'good' ? [] : [positions[index]!]));
-    // Every message ends as a request row or a dead letter, found by its Kafka position.
-    const accounted = await waitFor(
-      'every fuzzed message to be recorded',
-      async () => {
-        const found = await recordedAt(positions);
-        return found.missing.length === 0 ? found : undefined;
-      },
-      suiteSize(120_000, 1_200_000),
-      1_000,
-    ).catch(async () => recordedAt(positions));
-    expect(accounted.missing.map((index) => ({ kind: messages[index]!.kind, ...positions[index]! }))).toEqual([]);
+      const report = await waitUntilSettled(sent, parts(), suiteSize(180_000, 1_800_000));
+      const badPositions = messages.flatMap((message, index) => (message.kind === 'good' ? [] : [positions[index]!]));
+      // Every message ends as a request row or a dead letter, found by its Kafka position.
+      const accounted = await waitFor(
+        'every fuzzed message to be recorded',
+        async () => {
+          const found = await recordedAt(positions);
+          return found.missing.length === 0 ? found : undefined;
+        },
+        suiteSize(120_000, 1_200_000),
+        1_000,
+      ).catch(async () => recordedAt(positions));
+      expect(accounted.missing.map((index) => ({ kind: messages[index]!.kind, ...positions[index]! }))).toEqual([]);
 
-    // A bad message never becomes a provider call: failed (attempts 0) or dead-lettered.
-    const badRows = await db.rows<{ status: string; attempts: number; payload: unknown; kafka_partition: number; kafka_offset: string }>(
-      `SELECT r.status, r.attempts, r.payload, r.kafka_partition, r.kafka_offset
+      // A bad message never becomes a provider call: failed (attempts 0) or dead-lettered.
+      const badRows = await db.rows<{ status: string; attempts: number; payload: unknown; kafka_partition: number; kafka_offset: string }>(
+        `SELECT r.status, r.attempts, r.payload, r.kafka_partition, r.kafka_offset
          FROM resend_request r JOIN unnest($1::int[], $2::bigint[]) AS p(partition, kafka_offset)
            ON r.kafka_topic = $3 AND r.kafka_partition = p.partition AND r.kafka_offset = p.kafka_offset`,
-      [badPositions.map((p) => p.partition), badPositions.map((p) => p.offset), REQUESTED],
-    );
-    expect(badRows.filter((row) => row.status !== 'failed' || row.attempts !== 0)).toEqual([]);
-    // Injection strings are stored verbatim (as data, never as SQL or markup).
-    const byPosition = new Map(badRows.map((row) => [`${row.kafka_partition}:${row.kafka_offset}`, row]));
-    for (const [index, message] of messages.entries()) {
-      if (message.kind !== 'injection') continue;
-      const row = byPosition.get(`${positions[index]!.partition}:${positions[index]!.offset}`);
-      expect(row?.payload, `injection message ${index}`).toEqual(JSON.parse(String(message.value)));
-    }
-    const deadLetters = await db.rows<{ message_value: Buffer | null; reason: string; kafka_partition: number; kafka_offset: string }>(
-      `SELECT d.message_value, d.reason, d.kafka_partition, d.kafka_offset
+        [badPositions.map((p) => p.partition), badPositions.map((p) => p.offset), REQUESTED],
+      );
+      expect(badRows.filter((row) => row.status !== 'failed' || row.attempts !== 0)).toEqual([]);
+      // Injection strings are stored verbatim (as data, never as SQL or markup).
+      const byPosition = new Map(badRows.map((row) => [`${row.kafka_partition}:${row.kafka_offset}`, row]));
+      for (const [index, message] of messages.entries()) {
+        if (message.kind !== 'injection') continue;
+        const row = byPosition.get(`${positions[index]!.partition}:${positions[index]!.offset}`);
+        expect(row?.payload, `injection message ${index}`).toEqual(JSON.parse(String(message.value)));
+      }
+      const deadLetters = await db.rows<{ message_value: Buffer | null; reason: string; kafka_partition: number; kafka_offset: string }>(
+        `SELECT d.message_value, d.reason, d.kafka_partition, d.kafka_offset
          FROM dead_letter d JOIN unnest($1::int[], $2::bigint[]) AS p(partition, kafka_offset)
            ON d.kafka_topic = $3 AND d.kafka_partition = p.partition AND d.kafka_offset = p.kafka_offset`,
-      [badPositions.map((p) => p.partition), badPositions.map((p) => p.offset), REQUESTED],
-    );
-    const deadLetterAt = new Map(deadLetters.map((row) => [`${row.kafka_partition}:${row.kafka_offset}`, row]));
-    const reasonsByKind: Record<string, Record<string, number>> = {};
-    for (const [index, message] of messages.entries()) {
-      if (message.kind === 'good') continue;
-      const row = deadLetterAt.get(`${positions[index]!.partition}:${positions[index]!.offset}`);
-      if (row) expect(asBuffer(row.message_value).equals(asBuffer(message.value)), `dead letter of message ${index} (${message.kind})`).toBe(true);
-      const reasons = (reasonsByKind[message.kind] ??= {});
-      const reason = row?.reason ?? 'failed request only';
-      reasons[reason] = (reasons[reason] ?? 0) + 1;
-      const expected = EXPECTED_DEAD_LETTER[message.kind];
-      if (expected) expect(expected, `message ${index} (${message.kind}, seed ${seed}) ended as ${reason}`).toContain(reason);
-    }
-    console.log(`poison fuzzer: how each kind ended: ${JSON.stringify(reasonsByKind)}`);
+        [badPositions.map((p) => p.partition), badPositions.map((p) => p.offset), REQUESTED],
+      );
+      const deadLetterAt = new Map(deadLetters.map((row) => [`${row.kafka_partition}:${row.kafka_offset}`, row]));
+      const reasonsByKind: Record<string, Record<string, number>> = {};
+      for (const [index, message] of messages.entries()) {
+        if (message.kind === 'good') continue;
+        const row = deadLetterAt.get(`${positions[index]!.partition}:${positions[index]!.offset}`);
+        if (row)
+          expect(asBuffer(row.message_value).equals(asBuffer(message.value)), `dead letter of message ${index} (${message.kind})`).toBe(
+            true,
+          );
+        const reasons = (reasonsByKind[message.kind] ??= {});
+        const reason = row?.reason ?? 'failed request only';
+        reasons[reason] = (reasons[reason] ?? 0) + 1;
+        const expected = EXPECTED_DEAD_LETTER[message.kind];
+        if (expected) expect(expected, `message ${index} (${message.kind}, seed ${seed}) ended as ${reason}`).toContain(reason);
+      }
+      console.log(`poison fuzzer: how each kind ended: ${JSON.stringify(reasonsByKind)}`);
 
-    // Every good message completed, exactly once, with the taskName as sent (trimmed).
-    expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
-    expect(report.byStatus).toEqual({ completed: goodCount });
-    const tasks = new Map((await simulator.ledger()).tasks.map((task) => [task.keyId, task]));
-    for (const message of goods) expect(tasks.get(message.keyId)?.taskName, `task of ${message.requestId}`).toBe(message.taskName);
+      // Every good message completed, exactly once, with the taskName as sent (trimmed).
+      expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
+      expect(report.byStatus).toEqual({ completed: goodCount });
+      const tasks = new Map((await simulator.ledger()).tasks.map((task) => [task.keyId, task]));
+      for (const message of goods) expect(tasks.get(message.keyId)?.taskName, `task of ${message.requestId}`).toBe(message.taskName);
 
-    // Zero crashes: the same process is up, healthy, and never got stuck on a message; the audit record stays readable.
-    await expectHealthy();
-    expect(Number((await db.one(`SELECT count(*) AS n FROM outbox_event_readable`))!.n)).toBeGreaterThan(0);
-    expect(service.log).not.toMatch(/cannot record .* yet/);
-    const kinds: Record<string, number> = {};
-    for (const message of messages) kinds[message.kind] = (kinds[message.kind] ?? 0) + 1;
-    const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
-    console.log(
-      `poison fuzzer: seed ${seed}: ${messages.length} messages (${JSON.stringify(kinds)}), ` +
-        `${deadLetters.length} dead letters, ${badRows.length} failed requests, ${goodCount} completed, ${seconds} s`,
-    );
-    recordScenario('fuzzer', `seed ${seed}: ${badCount} hostile + ${goodCount} good messages`, { ...report, requests: messages.length }, startedAt);
-  }, suiteSize(600_000, 7_200_000));
+      // Zero crashes: the same process is up, healthy, and never got stuck on a message; the audit record stays readable.
+      await expectHealthy();
+      expect(Number((await db.one(`SELECT count(*) AS n FROM outbox_event_readable`))!.n)).toBeGreaterThan(0);
+      expect(service.log).not.toMatch(/cannot record .* yet/);
+      const kinds: Record<string, number> = {};
+      for (const message of messages) kinds[message.kind] = (kinds[message.kind] ?? 0) + 1;
+      const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
+      console.log(
+        `poison fuzzer: seed ${seed}: ${messages.length} messages (${JSON.stringify(kinds)}), ` +
+          `${deadLetters.length} dead letters, ${badRows.length} failed requests, ${goodCount} completed, ${seconds} s`,
+      );
+      recordScenario(
+        'fuzzer',
+        `seed ${seed}: ${badCount} hostile + ${goodCount} good messages`,
+        { ...report, requests: messages.length },
+        startedAt,
+      );
+    },
+    suiteSize(600_000, 7_200_000),
+  );
 
   /** Which of the positions have neither a request row nor a dead letter (indexes into `positions`). */
   async function recordedAt(positions: Position[]) {

@@ -46,7 +46,12 @@ describe('PostgreSQL over TLS (private server with ssl=on)', () => {
 
   /** Connects as the service would with these settings; returns whether the session is encrypted. */
   async function connectAs(settings: Record<string, string>): Promise<boolean> {
-    const config = loadConfig({ ITNIOTECH_API_KEY: TEST_API_KEY, ITNIOTECH_API_SECRET: TEST_API_SECRET, DATABASE_URL: databaseUrl, ...settings });
+    const config = loadConfig({
+      ITNIOTECH_API_KEY: TEST_API_KEY,
+      ITNIOTECH_API_SECRET: TEST_API_SECRET,
+      DATABASE_URL: databaseUrl,
+      ...settings,
+    });
     const dataSource = await new DataSource(dataSourceOptions(postgresClientConfig(config.database), 1)).initialize();
     try {
       const [row] = await dataSource.query(`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`);
@@ -108,7 +113,9 @@ describe('PostgreSQL over TLS (private server with ssl=on)', () => {
     const lines = instance.log.split('\n').filter((line) => line.includes('PostgreSQL: '));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
-      expect(line).toMatch(/PostgreSQL: the server's TLS certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): DATABASE_SSL_CA_FILE must hold the CA that signed it\]?$/);
+      expect(line).toMatch(
+        /PostgreSQL: the server's TLS certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): DATABASE_SSL_CA_FILE must hold the CA that signed it\]?$/,
+      );
     }
     expect(instance.log).not.toMatch(/^\s+at /m);
   });
@@ -116,12 +123,18 @@ describe('PostgreSQL over TLS (private server with ssl=on)', () => {
   it('verify-full checks the host name; verify-ca only the chain; require only encrypts; disable does not', async () => {
     const byName = new URL(databaseUrl);
     byName.hostname = 'localhost';
-    const failure = await connectAs({ DATABASE_URL: byName.toString(), DATABASE_SSL_MODE: 'verify-full', DATABASE_SSL_CA_FILE: ca.certFile }).then(
+    const failure = await connectAs({
+      DATABASE_URL: byName.toString(),
+      DATABASE_SSL_MODE: 'verify-full',
+      DATABASE_SSL_CA_FILE: ca.certFile,
+    }).then(
       () => null,
       (error: unknown) => describeDatabaseTlsFailure(error),
     );
     expect(failure).toMatch(/does not name the host in DATABASE_URL \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
-    expect(await connectAs({ DATABASE_URL: byName.toString(), DATABASE_SSL_MODE: 'verify-ca', DATABASE_SSL_CA_FILE: ca.certFile })).toBe(true);
+    expect(await connectAs({ DATABASE_URL: byName.toString(), DATABASE_SSL_MODE: 'verify-ca', DATABASE_SSL_CA_FILE: ca.certFile })).toBe(
+      true,
+    );
     expect(await connectAs({ DATABASE_SSL_MODE: 'require' })).toBe(true);
     expect(await connectAs({ DATABASE_SSL_MODE: 'disable' })).toBe(false);
     await expect(connectAs({ DATABASE_SSL_MODE: 'verify-ca', DATABASE_SSL_CA_FILE: otherCa.certFile })).rejects.toMatchObject({

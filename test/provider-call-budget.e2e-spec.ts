@@ -45,7 +45,9 @@ describe('provider call budget (shared by all instances)', () => {
 
   afterAll(async () => {
     await db?.rows(`DELETE FROM resend_request WHERE id = ANY($1)`, [inFlightRows]);
-    await db?.rows(`UPDATE provider_call_budget SET tokens = 0, rate = NULL, rate_version = 0, throttles = 0, cut_at = NULL, throttled_at = NULL`);
+    await db?.rows(
+      `UPDATE provider_call_budget SET tokens = 0, rate = NULL, rate_version = 0, throttles = 0, cut_at = NULL, throttled_at = NULL`,
+    );
     await db?.close();
     await dataSource?.destroy();
   });

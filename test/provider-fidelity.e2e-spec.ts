@@ -72,7 +72,8 @@ const providerCode = (code: string, handling: 'final' | 'retry'): Row => ({
   name: `status ${code}`,
   line: code,
   fault: { answer: { status: code } },
-  expected: handling === 'final' ? final(code, reasonOf(code)) : exhausted(code, `gave up after ${MAX_ATTEMPTS} attempts: ${reasonOf(code)}`),
+  expected:
+    handling === 'final' ? final(code, reasonOf(code)) : exhausted(code, `gave up after ${MAX_ATTEMPTS} attempts: ${reasonOf(code)}`),
 });
 
 const ROWS: Row[] = [
@@ -169,7 +170,10 @@ describe('provider fidelity: the classification table through the whole service 
   function outcomeOf(sent: Sent, timeoutMs = 50_000): Promise<ReceivedMessage> {
     return waitFor(
       `the outcome of ${sent.requestId}`,
-      () => kafka.received.find((m) => (m.topic === DEFAULT_TOPICS.completed || m.topic === DEFAULT_TOPICS.failed) && m.json?.requestId === sent.requestId),
+      () =>
+        kafka.received.find(
+          (m) => (m.topic === DEFAULT_TOPICS.completed || m.topic === DEFAULT_TOPICS.failed) && m.json?.requestId === sent.requestId,
+        ),
       timeoutMs,
       200,
     );
@@ -202,83 +206,88 @@ describe('provider fidelity: the classification table through the whole service 
     expect(missing).toEqual([]);
   });
 
-  it(
-    `every status code, HTTP error, timeout and dropped connection gives the documented outcome (${ROWS.length} requests in parallel)`,
-    async () => {
-      const cases = ROWS.map((row) => ({ row, sent: sampleRequest({ taskName: `fidelity ${row.name}`.slice(0, 40) + ` ${Math.random().toString(36).slice(2, 10)}` }) }));
-      const rules = cases.filter(({ row }) => row.fault).map(({ row, sent }) => ({ ...row.fault!, match: { keyId: sent.keyId } }));
-      await simulator.addFaults(...rules);
-      for (const { sent } of cases) await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+  it(`every status code, HTTP error, timeout and dropped connection gives the documented outcome (${ROWS.length} requests in parallel)`, async () => {
+    const cases = ROWS.map((row) => ({
+      row,
+      sent: sampleRequest({ taskName: `fidelity ${row.name}`.slice(0, 40) + ` ${Math.random().toString(36).slice(2, 10)}` }),
+    }));
+    const rules = cases.filter(({ row }) => row.fault).map(({ row, sent }) => ({ ...row.fault!, match: { keyId: sent.keyId } }));
+    await simulator.addFaults(...rules);
+    for (const { sent } of cases) await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
 
-      const outcomes = await Promise.all(cases.map(({ sent }) => outcomeOf(sent, 200_000)));
+    const outcomes = await Promise.all(cases.map(({ sent }) => outcomeOf(sent, 200_000)));
 
-      for (const [index, { row, sent }] of cases.entries()) {
-        const outcome = outcomes[index]!;
-        const context = `${row.name}: ${JSON.stringify(outcome.json)}`;
-        // One outcome per request (copies of it, if any, share its ce_id).
-        const copies = kafka.received.filter((m) => m.json?.requestId === sent.requestId);
-        expect(new Set(copies.map((m) => m.headers.ce_id)).size, context).toBe(1);
-        const calls = await resendCalls(sent.keyId);
-        const tasks = await simulator.tasksFor(sent.keyId);
-        const attempts = await attemptRows(sent);
-        const request = await requestRow(sent);
+    for (const [index, { row, sent }] of cases.entries()) {
+      const outcome = outcomes[index]!;
+      const context = `${row.name}: ${JSON.stringify(outcome.json)}`;
+      // One outcome per request (copies of it, if any, share its ce_id).
+      const copies = kafka.received.filter((m) => m.json?.requestId === sent.requestId);
+      expect(new Set(copies.map((m) => m.headers.ce_id)).size, context).toBe(1);
+      const calls = await resendCalls(sent.keyId);
+      const tasks = await simulator.tasksFor(sent.keyId);
+      const attempts = await attemptRows(sent);
+      const request = await requestRow(sent);
 
-        if (row.expected.topic === 'completed') {
-          expect(outcome.topic, context).toBe(DEFAULT_TOPICS.completed);
-          expect(tasks, context).toHaveLength(1);
-          expect(outcome.json, context).toMatchObject({ newKeyId: tasks[0]!.taskId, attempts: 1, resolvedByLookup: false });
-          expect(validateCompletedEvent(outcome.json), context).toEqual([]);
-          expect(request, context).toMatchObject({ status: 'completed', attempts: 1 });
-          expect(calls, context).toHaveLength(1);
-          continue;
-        }
-
-        const expected = row.expected;
-        expect(outcome.topic, context).toBe(DEFAULT_TOPICS.failed);
-        expect(validateFailedEvent(outcome.json), context).toEqual([]);
-        expect(outcome.json, context).toMatchObject({
-          requestId: sent.requestId,
-          keyId: sent.keyId,
-          error: { code: expected.code, category: expected.category },
-          attempts: expected.attempts,
-        });
-        if (typeof expected.message === 'string') expect(outcome.json.error.message, context).toBe(expected.message);
-        else expect(outcome.json.error.message, context).toMatch(expected.message);
-        expect(request, context).toMatchObject({
-          status: 'failed',
-          attempts: expected.attempts,
-          error_code: expected.code,
-          error_category: expected.category,
-        });
-
-        // The provider saw exactly `attempts` resend calls, every one correctly signed, and created nothing.
-        expect(calls, context).toHaveLength(expected.attempts);
-        expect(calls.every((call) => call.signatureValid && call.faultRuleId !== null), context).toBe(true);
-        expect(tasks, context).toHaveLength(0);
-
-        // Each attempt signed afresh: strictly increasing timestamps (the backoff is over a second),
-        // and the audit row keeps the Timestamp the provider received.
-        const timestamps = calls.map((call) => Number(call.timestamp));
-        for (let i = 1; i < timestamps.length; i += 1) expect(timestamps[i], context).toBeGreaterThan(timestamps[i - 1]!);
-        const submits = attempts.filter((attempt) => attempt.kind === 'submit');
-        expect(submits.map((attempt) => Number(attempt.sign_timestamp)), context).toEqual(timestamps);
-        for (const submit of submits) expect(submit.error_code, context).toBe(expected.code);
-
-        // Unknown outcomes: the task is looked up after every call, before any new call;
-        // known outcomes: no lookup at all.
-        const kinds = attempts.map((attempt) => attempt.kind);
-        const expectedKinds = expected.lookups
-          ? Array.from({ length: expected.attempts }, () => ['submit', 'lookup']).flat()
-          : Array.from({ length: expected.attempts }, () => 'submit');
-        expect(kinds, context).toEqual(expectedKinds);
-        for (const lookup of attempts.filter((attempt) => attempt.kind === 'lookup')) {
-          expect(lookup.outcome, context).toBe('not_found');
-          expect(lookup.request_body, context).toMatchObject({ taskName: sent.taskName });
-        }
+      if (row.expected.topic === 'completed') {
+        expect(outcome.topic, context).toBe(DEFAULT_TOPICS.completed);
+        expect(tasks, context).toHaveLength(1);
+        expect(outcome.json, context).toMatchObject({ newKeyId: tasks[0]!.taskId, attempts: 1, resolvedByLookup: false });
+        expect(validateCompletedEvent(outcome.json), context).toEqual([]);
+        expect(request, context).toMatchObject({ status: 'completed', attempts: 1 });
+        expect(calls, context).toHaveLength(1);
+        continue;
       }
-    },
-    240_000,
-  );
+
+      const expected = row.expected;
+      expect(outcome.topic, context).toBe(DEFAULT_TOPICS.failed);
+      expect(validateFailedEvent(outcome.json), context).toEqual([]);
+      expect(outcome.json, context).toMatchObject({
+        requestId: sent.requestId,
+        keyId: sent.keyId,
+        error: { code: expected.code, category: expected.category },
+        attempts: expected.attempts,
+      });
+      if (typeof expected.message === 'string') expect(outcome.json.error.message, context).toBe(expected.message);
+      else expect(outcome.json.error.message, context).toMatch(expected.message);
+      expect(request, context).toMatchObject({
+        status: 'failed',
+        attempts: expected.attempts,
+        error_code: expected.code,
+        error_category: expected.category,
+      });
+
+      // The provider saw exactly `attempts` resend calls, every one correctly signed, and created nothing.
+      expect(calls, context).toHaveLength(expected.attempts);
+      expect(
+        calls.every((call) => call.signatureValid && call.faultRuleId !== null),
+        context,
+      ).toBe(true);
+      expect(tasks, context).toHaveLength(0);
+
+      // Each attempt signed afresh: strictly increasing timestamps (the backoff is over a second),
+      // and the audit row keeps the Timestamp the provider received.
+      const timestamps = calls.map((call) => Number(call.timestamp));
+      for (let i = 1; i < timestamps.length; i += 1) expect(timestamps[i], context).toBeGreaterThan(timestamps[i - 1]!);
+      const submits = attempts.filter((attempt) => attempt.kind === 'submit');
+      expect(
+        submits.map((attempt) => Number(attempt.sign_timestamp)),
+        context,
+      ).toEqual(timestamps);
+      for (const submit of submits) expect(submit.error_code, context).toBe(expected.code);
+
+      // Unknown outcomes: the task is looked up after every call, before any new call;
+      // known outcomes: no lookup at all.
+      const kinds = attempts.map((attempt) => attempt.kind);
+      const expectedKinds = expected.lookups
+        ? Array.from({ length: expected.attempts }, () => ['submit', 'lookup']).flat()
+        : Array.from({ length: expected.attempts }, () => 'submit');
+      expect(kinds, context).toEqual(expectedKinds);
+      for (const lookup of attempts.filter((attempt) => attempt.kind === 'lookup')) {
+        expect(lookup.outcome, context).toBe('not_found');
+        expect(lookup.request_body, context).toMatchObject({ taskName: sent.taskName });
+      }
+    }
+  }, 240_000);
 
   it('an accepted call whose answer is lost is found by a lookup: completed with the ledger task id, one task', async () => {
     const sent = sampleRequest();
@@ -289,7 +298,13 @@ describe('provider fidelity: the classification table through the whole service 
     const tasks = await simulator.tasksFor(sent.keyId);
     expect(tasks).toHaveLength(1);
     expect(outcome.topic).toBe(DEFAULT_TOPICS.completed);
-    expect(outcome.json).toMatchObject({ keyId: sent.keyId, taskName: sent.taskName, newKeyId: tasks[0]!.taskId, attempts: 1, resolvedByLookup: true });
+    expect(outcome.json).toMatchObject({
+      keyId: sent.keyId,
+      taskName: sent.taskName,
+      newKeyId: tasks[0]!.taskId,
+      attempts: 1,
+      resolvedByLookup: true,
+    });
     expect(validateCompletedEvent(outcome.json)).toEqual([]);
     expect(await resendCalls(sent.keyId)).toHaveLength(1);
     const attempts = await attemptRows(sent);
@@ -297,7 +312,11 @@ describe('provider fidelity: the classification table through the whole service 
       ['submit', 'transport_error', 'CONNECTION_RESET'],
       ['lookup', 'found', null],
     ]);
-    expect(await requestRow(sent)).toMatchObject({ status: 'completed', provider_task_id: String(tasks[0]!.taskId), resolved_by_lookup: true });
+    expect(await requestRow(sent)).toMatchObject({
+      status: 'completed',
+      provider_task_id: String(tasks[0]!.taskId),
+      resolved_by_lookup: true,
+    });
   });
 
   it('two HTTP 503s then success: completed on the third attempt, one task', async () => {
@@ -338,7 +357,11 @@ describe('provider fidelity: the classification table through the whole service 
 
     const calls = await resendCalls(sent.keyId);
     expect(calls.map((call) => call.answer?.kind === 'answered' && call.answer.status)).toEqual(['-16', '0']);
-    const [first, second] = calls.map((call) => ({ timestamp: Number(call.timestamp), receivedAt: Date.parse(call.receivedAt) / 1000, valid: call.signatureValid }));
+    const [first, second] = calls.map((call) => ({
+      timestamp: Number(call.timestamp),
+      receivedAt: Date.parse(call.receivedAt) / 1000,
+      valid: call.signatureValid,
+    }));
     // Each Timestamp is the time of its own sending (Unix seconds), not of the first attempt or the process start.
     for (const call of [first!, second!]) {
       expect(call.valid).toBe(true);
@@ -347,7 +370,9 @@ describe('provider fidelity: the classification table through the whole service 
     // The retry came more than a second later (backoff >= 1.1 s): a later second, hence another Sign.
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(1.1);
     expect(second!.timestamp).toBeGreaterThan(first!.timestamp);
-    expect(signRequest(TEST_API_KEY, TEST_API_SECRET, second!.timestamp)).not.toBe(signRequest(TEST_API_KEY, TEST_API_SECRET, first!.timestamp));
+    expect(signRequest(TEST_API_KEY, TEST_API_SECRET, second!.timestamp)).not.toBe(
+      signRequest(TEST_API_KEY, TEST_API_SECRET, first!.timestamp),
+    );
     const submits = (await attemptRows(sent)).filter((a) => a.kind === 'submit');
     expect(submits.map((a) => Number(a.sign_timestamp))).toEqual([first!.timestamp, second!.timestamp]);
   });
@@ -449,7 +474,12 @@ describe('provider fidelity: the classification table through the whole service 
     const outcome = await outcomeOf(sent);
     expect(outcome.topic).toBe(DEFAULT_TOPICS.failed);
     expect(validateFailedEvent(outcome.json)).toEqual([]);
-    expect(outcome.json).toMatchObject({ keyId: sent.keyId, taskName: sent.taskName, attempts: 1, error: { code: 'HTTP_503', category: 'outcome_unknown' } });
+    expect(outcome.json).toMatchObject({
+      keyId: sent.keyId,
+      taskName: sent.taskName,
+      attempts: 1,
+      error: { code: 'HTTP_503', category: 'outcome_unknown' },
+    });
     expect(outcome.json.error.message).toMatch(/may or may not have created task/);
     expect(outcome.json.error.message).toContain(sent.taskName);
     expect(outcome.json.error.message).toMatch(/check the provider before resending/);

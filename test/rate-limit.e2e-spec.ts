@@ -56,55 +56,47 @@ describe('rate limit: three instances share one provider call budget', () => {
     await db?.close();
   });
 
-  it(
-    `ITNIOTECH_MAX_CALLS_PER_SECOND=${CONFIGURED_RATE}: ${REQUESTS} requests, no -15 answer, never above the rate`,
-    async () => {
-      const run = await runScenario('limit', { ITNIOTECH_MAX_CALLS_PER_SECOND: String(CONFIGURED_RATE) });
-      const measured = analyse(run.calls, 0);
-      console.log(
-        `rate limit ${CONFIGURED_RATE}/s (provider ${PROVIDER_LIMIT_PER_SECOND}/s): ${summary(measured)}; ` +
-          `${run.seconds.toFixed(1)} s end to end`,
-        run.report.byStatus,
-      );
+  it(`ITNIOTECH_MAX_CALLS_PER_SECOND=${CONFIGURED_RATE}: ${REQUESTS} requests, no -15 answer, never above the rate`, async () => {
+    const run = await runScenario('limit', { ITNIOTECH_MAX_CALLS_PER_SECOND: String(CONFIGURED_RATE) });
+    const measured = analyse(run.calls, 0);
+    console.log(
+      `rate limit ${CONFIGURED_RATE}/s (provider ${PROVIDER_LIMIT_PER_SECOND}/s): ${summary(measured)}; ` +
+        `${run.seconds.toFixed(1)} s end to end`,
+      run.report.byStatus,
+    );
 
-      expect(run.report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
-      expect(run.report.byStatus).toEqual({ completed: REQUESTS });
-      expect(measured.throttled).toBe(0);
-      // The issue's bound: the measured rate (calls over the span between the first and the last
-      // arrival at the simulator) is the configured one ± 10%.
-      expect(measured.callsPerSecond).toBeGreaterThanOrEqual(CONFIGURED_RATE * 0.9);
-      expect(measured.callsPerSecond).toBeLessThanOrEqual(CONFIGURED_RATE * 1.1);
-    },
-    300_000,
-  );
+    expect(run.report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
+    expect(run.report.byStatus).toEqual({ completed: REQUESTS });
+    expect(measured.throttled).toBe(0);
+    // The issue's bound: the measured rate (calls over the span between the first and the last
+    // arrival at the simulator) is the configured one ± 10%.
+    expect(measured.callsPerSecond).toBeGreaterThanOrEqual(CONFIGURED_RATE * 0.9);
+    expect(measured.callsPerSecond).toBeLessThanOrEqual(CONFIGURED_RATE * 1.1);
+  }, 300_000);
 
-  it(
-    `no configured rate, adaptive mode: ${REQUESTS} requests, -15 answers under 5% after the first 10 s`,
-    async () => {
-      const run = await runScenario('adaptive', {
-        ITNIOTECH_ADAPTIVE_RATE: 'true',
-        ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND: String(PROVIDER_LIMIT_PER_SECOND * 2),
-        // -15 answers are retried like any temporary refusal; the first seconds may refuse a request a few times.
-        SUBMISSION_MAX_ATTEMPTS: '20',
-      });
-      const all = analyse(run.calls, 0);
-      const afterWarmUp = analyse(run.calls, 10_000);
-      const rateChanges = instances.flatMap((instance) => instance.log.match(/provider call rate \(all instances\) [^"]*/g) ?? []);
-      console.log(
-        `adaptive, no configured rate: all calls ${summary(all)}; after the first 10 s ${summary(afterWarmUp)}; ` +
-          `${run.seconds.toFixed(1)} s end to end; ${rateChanges.length} logged rate changes`,
-        rateChanges.slice(0, 10),
-        run.report.byStatus,
-      );
+  it(`no configured rate, adaptive mode: ${REQUESTS} requests, -15 answers under 5% after the first 10 s`, async () => {
+    const run = await runScenario('adaptive', {
+      ITNIOTECH_ADAPTIVE_RATE: 'true',
+      ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND: String(PROVIDER_LIMIT_PER_SECOND * 2),
+      // -15 answers are retried like any temporary refusal; the first seconds may refuse a request a few times.
+      SUBMISSION_MAX_ATTEMPTS: '20',
+    });
+    const all = analyse(run.calls, 0);
+    const afterWarmUp = analyse(run.calls, 10_000);
+    const rateChanges = instances.flatMap((instance) => instance.log.match(/provider call rate \(all instances\) [^"]*/g) ?? []);
+    console.log(
+      `adaptive, no configured rate: all calls ${summary(all)}; after the first 10 s ${summary(afterWarmUp)}; ` +
+        `${run.seconds.toFixed(1)} s end to end; ${rateChanges.length} logged rate changes`,
+      rateChanges.slice(0, 10),
+      run.report.byStatus,
+    );
 
-      expect(run.report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
-      expect(run.report.byStatus).toEqual({ completed: REQUESTS });
-      expect(afterWarmUp.throttled / afterWarmUp.calls).toBeLessThan(0.05);
-      // Refusals, if the machine drove the calls fast enough to get any, cut the shared rate.
-      expect(rateChanges.some((line) => line.includes(' cut from '))).toBe(all.throttled > 0);
-    },
-    300_000,
-  );
+    expect(run.report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
+    expect(run.report.byStatus).toEqual({ completed: REQUESTS });
+    expect(afterWarmUp.throttled / afterWarmUp.calls).toBeLessThan(0.05);
+    // Refusals, if the machine drove the calls fast enough to get any, cut the shared rate.
+    expect(rateChanges.some((line) => line.includes(' cut from '))).toBe(all.throttled > 0);
+  }, 300_000);
 
   /** Starts the simulator and three instances with `env`, sends the requests, waits until all are settled. */
   async function runScenario(name: string, env: Record<string, string>) {
@@ -126,7 +118,12 @@ describe('rate limit: three instances share one provider call budget', () => {
         }),
       ),
     );
-    await waitFor(`${INSTANCES} members in the consumer group`, () => stableMembers(brokers, scenario.groupId).then((n) => n === INSTANCES), 90_000, 500);
+    await waitFor(
+      `${INSTANCES} members in the consumer group`,
+      () => stableMembers(brokers, scenario.groupId).then((n) => n === INSTANCES),
+      90_000,
+      500,
+    );
 
     const sent = Array.from({ length: REQUESTS }, () => sampleRequest());
     const startedAt = Date.now();

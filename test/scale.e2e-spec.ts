@@ -63,7 +63,12 @@ describe('scale: three instances share the work', () => {
         )),
       );
       // Every instance has joined the group before the stream starts.
-      await waitFor(`${INSTANCES} members in the consumer group`, () => stableMembers(brokers, scenario.groupId).then((n) => n === INSTANCES), 90_000, 500);
+      await waitFor(
+        `${INSTANCES} members in the consumer group`,
+        () => stableMembers(brokers, scenario.groupId).then((n) => n === INSTANCES),
+        90_000,
+        500,
+      );
 
       const startedAt = Date.now();
       await publishRequests(producer, scenario.topic, sent);

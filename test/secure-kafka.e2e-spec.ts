@@ -69,7 +69,11 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
       kafka = new KafkaTestClient(broker.brokers, broker.clientConfig());
       await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed, DEFAULT_TOPICS.deadLetter]);
       db = new TestDatabase();
-      service = await ServiceProcess.start('secure-flow', simulator.url, secureEnvironment(RELAY_USER, { KAFKA_GROUP_ID: groupId, KAFKA_TOPIC_REQUESTED: flowTopics.requested, LOG_LEVEL: 'debug' }));
+      service = await ServiceProcess.start(
+        'secure-flow',
+        simulator.url,
+        secureEnvironment(RELAY_USER, { KAFKA_GROUP_ID: groupId, KAFKA_TOPIC_REQUESTED: flowTopics.requested, LOG_LEVEL: 'debug' }),
+      );
     });
 
     afterAll(async () => {
@@ -98,7 +102,12 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
 
     it('serves scripts/publish-sample with the same settings (here SASL PLAIN over TLS)', async () => {
       const sample = spawn(process.execPath, ['dist/scripts/publish-sample.js'], {
-        env: { PATH: process.env.PATH, ...broker.serviceEnvironment('admin', 'plain'), KAFKA_TOPIC_REQUESTED: flowTopics.requested, SAMPLE_TIMEOUT_MS: '45000' },
+        env: {
+          PATH: process.env.PATH,
+          ...broker.serviceEnvironment('admin', 'plain'),
+          KAFKA_TOPIC_REQUESTED: flowTopics.requested,
+          SAMPLE_TIMEOUT_MS: '45000',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -116,7 +125,11 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
       const wrongPasswordFile = join(secretsDir, 'wrong-password');
       const wrongPassword = `wrong-${randomBytes(8).toString('hex')}`;
       writeFileSync(wrongPasswordFile, wrongPassword);
-      const refused = ServiceProcess.spawn('secure-wrong-password', simulator.url, secureEnvironment(RELAY_USER, { KAFKA_SASL_PASSWORD_FILE: wrongPasswordFile }));
+      const refused = ServiceProcess.spawn(
+        'secure-wrong-password',
+        simulator.url,
+        secureEnvironment(RELAY_USER, { KAFKA_SASL_PASSWORD_FILE: wrongPasswordFile }),
+      );
       expect(await refused.waitForExit()).toBe(1);
 
       const tables = ['resend_request', 'submission_attempt', 'dead_letter', 'outbox_event'];
@@ -191,7 +204,9 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
         return row?.last_error ? row : undefined;
       });
       expect(held.published_at).toBeNull();
-      expect(held.last_error).toMatch(new RegExp(`denied publishing to ${topics.completed.replaceAll('.', '\\.')} \\(TOPIC_AUTHORIZATION_FAILED\\).*needs WRITE`));
+      expect(held.last_error).toMatch(
+        new RegExp(`denied publishing to ${topics.completed.replaceAll('.', '\\.')} \\(TOPIC_AUTHORIZATION_FAILED\\).*needs WRITE`),
+      );
 
       const health = await request(service.url).get('/health');
       expect(health.status).toBe(503);
@@ -215,7 +230,11 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
         () => ({ KAFKA_SASL_PASSWORD_FILE: join(secretsDir, 'db-password') }),
         /refused the SASL scram-sha-512 login of user "resend-relay".*check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD/,
       ],
-      ['an untrusted CA', () => ({ KAFKA_SSL_CA_FILE: broker.file('other-ca.pem') }), /TLS certificate of .* is not trusted \(SELF_SIGNED_CERT_IN_CHAIN\): KAFKA_SSL_CA_FILE/],
+      [
+        'an untrusted CA',
+        () => ({ KAFKA_SSL_CA_FILE: broker.file('other-ca.pem') }),
+        /TLS certificate of .* is not trusted \(SELF_SIGNED_CERT_IN_CHAIN\): KAFKA_SSL_CA_FILE/,
+      ],
       [
         'a host name the certificate does not hold (verification is on by default)',
         () => ({ KAFKA_BROKERS: `127.1:${broker.port}` }),
@@ -223,15 +242,31 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
       ],
       [
         'plaintext to the TLS port',
-        () => ({ KAFKA_SSL: '', KAFKA_SSL_CA_FILE: '', KAFKA_SSL_CERT_FILE: '', KAFKA_SSL_KEY_FILE: '', KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD_FILE: '' }),
+        () => ({
+          KAFKA_SSL: '',
+          KAFKA_SSL_CA_FILE: '',
+          KAFKA_SSL_CERT_FILE: '',
+          KAFKA_SSL_KEY_FILE: '',
+          KAFKA_SASL_MECHANISM: '',
+          KAFKA_SASL_USERNAME: '',
+          KAFKA_SASL_PASSWORD_FILE: '',
+        }),
         /closed the connection before answering, 3 times in a row: does the listener expect TLS \(KAFKA_SSL=true\) or SASL/,
       ],
-      ['TLS to a plaintext port', () => ({ KAFKA_BROKERS: inject('kafkaBrokers') }), /closed the connection during the TLS handshake: is it a plaintext listener\?/],
+      [
+        'TLS to a plaintext port',
+        () => ({ KAFKA_BROKERS: inject('kafkaBrokers') }),
+        /closed the connection during the TLS handshake: is it a plaintext listener\?/,
+      ],
     ];
 
     it.each(mistakes)('%s', async (name, environment, expected) => {
       const started = Date.now();
-      const instance = ServiceProcess.spawn(`secure-mistake-${name.split(' ').slice(0, 3).join('-')}`, simulator.url, secureEnvironment(RELAY_USER, environment()));
+      const instance = ServiceProcess.spawn(
+        `secure-mistake-${name.split(' ').slice(0, 3).join('-')}`,
+        simulator.url,
+        secureEnvironment(RELAY_USER, environment()),
+      );
       expect(await instance.waitForExit()).toBe(1);
       expect(Date.now() - started).toBeLessThan(30_000);
       // One line says what is wrong; no "not ready, retrying" lines before it.

@@ -180,9 +180,7 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
     const report = await waitUntilSettled(requests, parts(), 90_000);
     expect(report.lost).toEqual([]);
     expect(await first.stop()).toBe(0);
-    const ids = await Promise.all(
-      requests.map(async (request) => completedEvents(request.requestId)[0]!.headers.ce_id!),
-    );
+    const ids = await Promise.all(requests.map(async (request) => completedEvents(request.requestId)[0]!.headers.ce_id!));
 
     // Two published 8 days ago (older than the 7 days kept), one 6 days ago (kept).
     await db.rows(`UPDATE outbox_event SET published_at = now() - interval '8 days' WHERE id = ANY($1)`, [ids.slice(0, 2)]);
@@ -228,7 +226,11 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
   });
 
   async function createScratchTopic() {
-    const admin = new Kafka({ clientId: 'e2e-shutdown-admin', brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      clientId: 'e2e-shutdown-admin',
+      brokers: inject('kafkaBrokers').split(','),
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await admin.connect();
     try {
       if (!(await admin.listTopics()).includes(SCRATCH_TOPIC)) {

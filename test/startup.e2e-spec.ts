@@ -55,9 +55,14 @@ describe('start-up while a dependency is down', () => {
   /** A service as a real process with a requested topic and group of its own, not waiting for its flow to start. */
   async function startWaiting(name: string, env: Record<string, string>): Promise<{ service: ServiceProcess; topic: string }> {
     const scenario = await scenarioTopic(brokers, name);
-    const service = await ServiceProcess.start(`startup-${name}-${randomBytes(2).toString('hex')}`, simulator.url, { ...scenario.env, ...env }, {
-      waitForFlow: false,
-    });
+    const service = await ServiceProcess.start(
+      `startup-${name}-${randomBytes(2).toString('hex')}`,
+      simulator.url,
+      { ...scenario.env, ...env },
+      {
+        waitForFlow: false,
+      },
+    );
     cleanups.push(() => service.stop());
     return { service, topic: scenario.topic };
   }
@@ -164,4 +169,3 @@ function logTime(service: ServiceProcess, pattern: RegExp): number {
   if (!line) throw new Error(`${service.name} has not printed ${pattern}`);
   return (JSON.parse(line) as { time: number }).time;
 }
-

@@ -71,7 +71,9 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
       const inTrace = finished().filter((span) => traceId(span) === traceId(record));
       const submit = inTrace.find((span) => span.name === 'resend.submit' && span.attributes['resend.request_id'] === requestId);
       const calls = inTrace.filter((span) => span.name === 'POST' && span.parentSpanContext?.spanId === (submit && spanId(submit)));
-      const send = inTrace.find((span) => span.name === `send ${DEFAULT_TOPICS.completed}` && span.attributes['resend.request_id'] === requestId);
+      const send = inTrace.find(
+        (span) => span.name === `send ${DEFAULT_TOPICS.completed}` && span.attributes['resend.request_id'] === requestId,
+      );
       return submit && calls.length > 0 && send ? { record, submit, calls, send, inTrace } : undefined;
     });
   }
@@ -193,7 +195,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
     expect(event.headers.traceparent).toBe(`00-${traceId(record)}-${spanId(submit)}-01`);
   });
 
-  it('puts a refused request\'s failed event and its record span in the message\'s trace', async () => {
+  it("puts a refused request's failed event and its record span in the message's trace", async () => {
     const upstream = randomTraceParent();
     const sent = sampleRequest({ taskName: 'x' });
     await flow.kafka.send(DEFAULT_TOPICS.requested, [
@@ -206,7 +208,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
     expect(record.attributes['resend.intake.decision']).toBe('invalid');
     expect(record.parentSpanContext?.spanId).toBe(upstream.spanId);
     expect(failed!.headers.traceparent).toBe(`00-${upstream.traceId}-${spanId(record)}-01`);
-    await waitFor('the failed event\'s send span', () =>
+    await waitFor("the failed event's send span", () =>
       finished().find((span) => span.name === `send ${DEFAULT_TOPICS.failed}` && span.parentSpanContext?.spanId === spanId(record)),
     );
   });
@@ -252,7 +254,9 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
   it('an instance that picks the request up later continues the trace stored with it; its log lines carry the trace id', async () => {
     // Instance A only records (no worker): the request waits in the database.
     const recorder = await start('trace-a', { SUBMISSION_ENABLED: 'false' });
-    expect(recorder.log).toMatch(/tracing on \(OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT set\): service resend-relay-e2e, OTLP http\/json/);
+    expect(recorder.log).toMatch(
+      /tracing on \(OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT set\): service resend-relay-e2e, OTLP http\/json/,
+    );
     const upstream = randomTraceParent();
     const sent = sampleRequest();
     await kafka.send(DEFAULT_TOPICS.requested, [
@@ -304,11 +308,13 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
     for (const sign of await signsOf(db, sent.requestId)) expect(exported).not.toContain(sign);
   }, 240_000);
 
-  it('with tracing off (no OTEL_ variable), passes the message\'s own traceparent on to the outcome event unchanged', async () => {
+  it("with tracing off (no OTEL_ variable), passes the message's own traceparent on to the outcome event unchanged", async () => {
     await Promise.all(running.splice(0).map((instance) => instance.stop()));
     const plain = await ServiceProcess.start('trace-off', simulator.url);
     running.push(plain);
-    expect(plain.log).toContain('tracing off (none of OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set)');
+    expect(plain.log).toContain(
+      'tracing off (none of OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set)',
+    );
     const upstream = randomTraceParent();
     const sent = sampleRequest();
     await kafka.send(DEFAULT_TOPICS.requested, [

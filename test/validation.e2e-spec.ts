@@ -141,7 +141,10 @@ describe('validation of campaign.resend.requested, through Kafka, the service an
   function outcomeOf(requestId: string): Promise<ReceivedMessage> {
     return waitFor(
       `the outcome of ${requestId}`,
-      () => kafka.received.find((m) => (m.topic === DEFAULT_TOPICS.completed || m.topic === DEFAULT_TOPICS.failed) && m.json?.requestId === requestId),
+      () =>
+        kafka.received.find(
+          (m) => (m.topic === DEFAULT_TOPICS.completed || m.topic === DEFAULT_TOPICS.failed) && m.json?.requestId === requestId,
+        ),
       50_000,
       200,
     );

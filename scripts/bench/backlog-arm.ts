@@ -61,9 +61,10 @@ export async function runBacklogArm(context: BenchContext, contender: Contender)
       requestsPerSecond: perSecond(n, watcher.lastOutcomeAt - startedAt),
       firstOutcomeAfterMs: watcher.firstOutcomeAt - startedAt,
       failedOutcomes: watcher.failedCount,
-      cpuMsPerRequest: progress.first.outcomes < progress.last.outcomes
-        ? (progress.last.cpuMs - progress.first.cpuMs) / (progress.last.outcomes - progress.first.outcomes)
-        : undefined,
+      cpuMsPerRequest:
+        progress.first.outcomes < progress.last.outcomes
+          ? (progress.last.cpuMs - progress.first.cpuMs) / (progress.last.outcomes - progress.first.outcomes)
+          : undefined,
       rssEarlyBytes: progress.early.rssBytes,
       rssFinalBytes: progress.last.rssBytes,
     };

@@ -52,39 +52,50 @@ export function startContender(
   const groupId = `bench-${context.runId}-${arm}`;
   const logFile = `${context.logDir}/${arm}.log`;
   if (contender === 'naive') {
-    return BenchProcess.start(arm, 'dist/scripts/bench/naive-relay.js', {
-      KAFKA_BROKERS: context.broker.address,
-      RELAY_GROUP_ID: groupId,
-      RELAY_TOPIC_REQUESTED: topics.requested,
-      RELAY_TOPIC_COMPLETED: topics.completed,
-      RELAY_TOPIC_FAILED: topics.failed,
-      RELAY_PARTITIONS_CONCURRENTLY: String(context.settings.naiveConcurrency),
-      PROVIDER_URL: context.simulator.url,
-      PROVIDER_API_KEY: context.simulator.apiKey,
-      PROVIDER_API_SECRET: context.simulator.apiSecret,
-    }, logFile);
+    return BenchProcess.start(
+      arm,
+      'dist/scripts/bench/naive-relay.js',
+      {
+        KAFKA_BROKERS: context.broker.address,
+        RELAY_GROUP_ID: groupId,
+        RELAY_TOPIC_REQUESTED: topics.requested,
+        RELAY_TOPIC_COMPLETED: topics.completed,
+        RELAY_TOPIC_FAILED: topics.failed,
+        RELAY_PARTITIONS_CONCURRENTLY: String(context.settings.naiveConcurrency),
+        PROVIDER_URL: context.simulator.url,
+        PROVIDER_API_KEY: context.simulator.apiKey,
+        PROVIDER_API_SECRET: context.simulator.apiSecret,
+      },
+      logFile,
+    );
   }
   if (!databaseUrl) throw new Error('the service needs a database');
   // The service's own defaults for everything else (as in production), then BENCH_SERVICE_ENV,
   // then what the arm itself needs (the drain arm turns submission off).
-  return BenchProcess.start(arm, 'dist/apps/resend-service/src/main.js', {
-    INSTANCE_ID: arm,
-    DATABASE_URL: databaseUrl,
-    DATABASE_MIGRATIONS_RUN: 'false',
-    HTTP_PORT: '0',
-    KAFKA_BROKERS: context.broker.address,
-    KAFKA_GROUP_ID: groupId,
-    KAFKA_TOPIC_REQUESTED: topics.requested,
-    KAFKA_TOPIC_COMPLETED: topics.completed,
-    KAFKA_TOPIC_FAILED: topics.failed,
-    KAFKA_TOPIC_DEAD_LETTER: topics.deadLetter,
-    KAFKA_TOPIC_PARTITIONS: String(context.settings.partitions),
-    ITNIOTECH_BASE_URL: context.simulator.url,
-    ITNIOTECH_API_KEY: context.simulator.apiKey,
-    ITNIOTECH_API_SECRET: context.simulator.apiSecret,
-    ...context.settings.serviceEnv,
-    ...extraServiceEnv,
-  }, logFile, nodeOptions);
+  return BenchProcess.start(
+    arm,
+    'dist/apps/resend-service/src/main.js',
+    {
+      INSTANCE_ID: arm,
+      DATABASE_URL: databaseUrl,
+      DATABASE_MIGRATIONS_RUN: 'false',
+      HTTP_PORT: '0',
+      KAFKA_BROKERS: context.broker.address,
+      KAFKA_GROUP_ID: groupId,
+      KAFKA_TOPIC_REQUESTED: topics.requested,
+      KAFKA_TOPIC_COMPLETED: topics.completed,
+      KAFKA_TOPIC_FAILED: topics.failed,
+      KAFKA_TOPIC_DEAD_LETTER: topics.deadLetter,
+      KAFKA_TOPIC_PARTITIONS: String(context.settings.partitions),
+      ITNIOTECH_BASE_URL: context.simulator.url,
+      ITNIOTECH_API_KEY: context.simulator.apiKey,
+      ITNIOTECH_API_SECRET: context.simulator.apiSecret,
+      ...context.settings.serviceEnv,
+      ...extraServiceEnv,
+    },
+    logFile,
+    nodeOptions,
+  );
 }
 
 /** Where `node --cpu-prof` writes the service's profile (BENCH_PROFILE). */

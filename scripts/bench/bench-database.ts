@@ -97,13 +97,18 @@ export async function waitUntilOutboxPublished(
   timeoutMs: number,
   assertPublisherRunning: () => void,
 ): Promise<void> {
-  await waitFor(`${expected} outbox rows to be published`, async () => {
-    assertPublisherRunning();
-    const { rows } = await observer.query<{ total: string; unpublished: string }>(
-      `SELECT count(*) AS total, count(*) FILTER (WHERE published_at IS NULL) AS unpublished FROM outbox_event`,
-    );
-    return Number(rows[0]!.total) >= expected && Number(rows[0]!.unpublished) === 0;
-  }, timeoutMs, 100);
+  await waitFor(
+    `${expected} outbox rows to be published`,
+    async () => {
+      assertPublisherRunning();
+      const { rows } = await observer.query<{ total: string; unpublished: string }>(
+        `SELECT count(*) AS total, count(*) FILTER (WHERE published_at IS NULL) AS unpublished FROM outbox_event`,
+      );
+      return Number(rows[0]!.total) >= expected && Number(rows[0]!.unpublished) === 0;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /**

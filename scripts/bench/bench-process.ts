@@ -63,10 +63,15 @@ export class BenchProcess {
 
   /** Waits until the log shows `pattern`; fails early if the process ends. */
   waitForLog(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-    return waitFor(`${this.name} to print ${pattern}`, () => {
-      this.assertRunning();
-      return readFileSync(this.logFile, 'utf8').match(pattern) ?? undefined;
-    }, timeoutMs, 200);
+    return waitFor(
+      `${this.name} to print ${pattern}`,
+      () => {
+        this.assertRunning();
+        return readFileSync(this.logFile, 'utf8').match(pattern) ?? undefined;
+      },
+      timeoutMs,
+      200,
+    );
   }
 
   /** utime + stime and VmRSS of the process right now. */

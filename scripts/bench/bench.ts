@@ -70,13 +70,18 @@ async function main(): Promise<void> {
 
   const simulator = { url: '', apiKey: 'bench-api-key', apiSecret: randomBytes(16).toString('hex') };
   const simulatorPort = await freePort(18490);
-  const simulatorProcess = BenchProcess.start('simulator', 'dist/apps/itniotech-simulator/src/main.js', {
-    SIMULATOR_PORT: String(simulatorPort),
-    SIMULATOR_API_KEY: simulator.apiKey,
-    SIMULATOR_API_SECRET: simulator.apiSecret,
-    SIMULATOR_LOG_CALLS: 'false',
-    SIMULATOR_CALL_HISTORY_LIMIT: '100',
-  }, `${logDir}/simulator.log`);
+  const simulatorProcess = BenchProcess.start(
+    'simulator',
+    'dist/apps/itniotech-simulator/src/main.js',
+    {
+      SIMULATOR_PORT: String(simulatorPort),
+      SIMULATOR_API_KEY: simulator.apiKey,
+      SIMULATOR_API_SECRET: simulator.apiSecret,
+      SIMULATOR_LOG_CALLS: 'false',
+      SIMULATOR_CALL_HISTORY_LIMIT: '100',
+    },
+    `${logDir}/simulator.log`,
+  );
   // Runs first: the contender of an interrupted arm and the simulator, before the broker and the database.
   teardown.add('child processes', () => BenchProcess.stopAll());
   await simulatorProcess.waitForLog(/listening on/, 60_000);
@@ -95,7 +100,9 @@ async function main(): Promise<void> {
   };
 
   const runs = (arm: BenchArm) => settings.arms.includes(arm);
-  const backlog = runs('backlog') ? { naive: await runBacklogArm(context, 'naive'), service: await runBacklogArm(context, 'service') } : null;
+  const backlog = runs('backlog')
+    ? { naive: await runBacklogArm(context, 'naive'), service: await runBacklogArm(context, 'service') }
+    : null;
   const paced = runs('paced') ? { naive: await runPacedArm(context, 'naive'), service: await runPacedArm(context, 'service') } : null;
   const drain = runs('drain') ? await runDrainArm(context) : null;
   if (!backlog || !paced || !drain) {

@@ -29,7 +29,9 @@ export async function followOutcomes(
     if (outcomes >= target) return;
     if (outcomes > previous) [previous, progressAt] = [outcomes, Date.now()];
     if (Date.now() - progressAt >= STALL_TIMEOUT_MS) {
-      throw new Error(`${running.name}: no new outcome for ${STALL_TIMEOUT_MS / 1000} s (${outcomes} of ${target}); see ${running.logFile}`);
+      throw new Error(
+        `${running.name}: no new outcome for ${STALL_TIMEOUT_MS / 1000} s (${outcomes} of ${target}); see ${running.logFile}`,
+      );
     }
     if (Date.now() >= cap) throw new Error(`${running.name}: only ${outcomes} of ${target} outcomes in time; see ${running.logFile}`);
     if (Date.now() - lastReportAt >= 5_000) {

@@ -35,10 +35,14 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
   const running = startContender(context, contender, arm, topics, database?.url);
   try {
     await prefill(context.broker.kafka, topics.requested, context.requests.createMany(arm, WARM_UP_REQUESTS));
-    await waitFor(`${arm} to answer the warm-up requests`, () => {
-      running.assertRunning();
-      return watcher.count >= WARM_UP_REQUESTS;
-    }, 120_000);
+    await waitFor(
+      `${arm} to answer the warm-up requests`,
+      () => {
+        running.assertRunning();
+        return watcher.count >= WARM_UP_REQUESTS;
+      },
+      120_000,
+    );
 
     const paced = context.requests.createMany(arm, pacedRate * pacedSeconds);
     const appendedAt = await sendPaced(context.broker.kafka, topics.requested, paced, pacedRate);

@@ -43,9 +43,7 @@ export function summarizeProfile(profile: CpuProfile): ProfileShare[] {
   });
   totals.delete('(idle)');
   const busy = [...totals.values()].reduce((sum, ms) => sum + ms, 0);
-  return [...totals]
-    .map(([owner, ms]) => ({ owner, ms, share: busy > 0 ? ms / busy : 0 }))
-    .sort((a, b) => b.ms - a.ms);
+  return [...totals].map(([owner, ms]) => ({ owner, ms, share: busy > 0 ? ms / busy : 0 })).sort((a, b) => b.ms - a.ms);
 }
 
 /** `pg`, `@nestjs/core`, `service: submission`, `lib: outbox`; undefined for Node's own code. */

@@ -25,20 +25,38 @@ export function renderReport(results: BenchResults): string {
   const { machine, settings, backlog, paced, drain } = results;
   const { naive, service } = backlog;
   const n = count(settings.requests);
-  const serviceEnv = Object.entries(settings.serviceEnv).map(([name, value]) => `${name}=${value}`).join(' ') || 'service defaults';
+  const serviceEnv =
+    Object.entries(settings.serviceEnv)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ') || 'service defaults';
   const table = markdownTable(
     ['', 'naive relay', 'resend-service', 'service / naive'],
     [
-      [`backlog of ${n}: requests/s`, naive.requestsPerSecond, service.requestsPerSecond, formatRatio(service.requestsPerSecond, naive.requestsPerSecond)],
+      [
+        `backlog of ${n}: requests/s`,
+        naive.requestsPerSecond,
+        service.requestsPerSecond,
+        formatRatio(service.requestsPerSecond, naive.requestsPerSecond),
+      ],
       ['first outcome after start, s', naive.firstOutcomeAfterMs / 1000, service.firstOutcomeAfterMs / 1000, undefined],
       ['stages: recorded / finished / published per s', undefined, stages(service), undefined],
       ['statements per request', 0, service.statementsPerRequest, undefined],
       ['CPU ms per request', naive.cpuMsPerRequest, service.cpuMsPerRequest, formatRatio(service.cpuMsPerRequest, naive.cpuMsPerRequest)],
       [`RSS MB after ${count(EARLY_RSS_AFTER)} / after ${n} (ratio)`, rss(naive), rss(service), undefined],
-      [`paced ${settings.pacedRate}/s × ${settings.pacedSeconds} s: p50 / p95 / p99 ms`, latencies(paced.naive), latencies(paced.service), formatRatio(paced.service.p99, paced.naive.p99) && `p99 ${formatRatio(paced.service.p99, paced.naive.p99)}`],
+      [
+        `paced ${settings.pacedRate}/s × ${settings.pacedSeconds} s: p50 / p95 / p99 ms`,
+        latencies(paced.naive),
+        latencies(paced.service),
+        formatRatio(paced.service.p99, paced.naive.p99) && `p99 ${formatRatio(paced.service.p99, paced.naive.p99)}`,
+      ],
       ['paced: max ms', paced.naive.max, paced.service.max, undefined],
       [`outbox drain of ${count(drain.events)} rows: events/s`, undefined, drain.eventsPerSecond, undefined],
-      ['failed outcomes (backlog / paced)', `${naive.failedOutcomes} / ${paced.naive.failedOutcomes}`, `${service.failedOutcomes} / ${paced.service.failedOutcomes}`, undefined],
+      [
+        'failed outcomes (backlog / paced)',
+        `${naive.failedOutcomes} / ${paced.naive.failedOutcomes}`,
+        `${service.failedOutcomes} / ${paced.service.failedOutcomes}`,
+        undefined,
+      ],
     ],
   );
   const machineLine =

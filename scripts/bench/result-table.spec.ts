@@ -3,9 +3,15 @@ import { formatNumber, formatRatio, joinNumbers, markdownTable } from './result-
 
 describe('markdownTable', () => {
   it('renders a header, a separator and one line per row; missing cells show as a dash', () => {
-    expect(markdownTable(['', 'a', 'b'], [['rate', 1234.4, undefined], ['text | pipe', 'x', 0.5]])).toBe(
-      ['|  | a | b |', '|---|---|---|', '| rate | 1,234 | — |', '| text \\| pipe | x | 0.5 |'].join('\n'),
-    );
+    expect(
+      markdownTable(
+        ['', 'a', 'b'],
+        [
+          ['rate', 1234.4, undefined],
+          ['text | pipe', 'x', 0.5],
+        ],
+      ),
+    ).toBe(['|  | a | b |', '|---|---|---|', '| rate | 1,234 | — |', '| text \\| pipe | x | 0.5 |'].join('\n'));
   });
 });
 

@@ -61,7 +61,10 @@ const violated: Array<{ check: string; property: string }> = [
 describe('protocol model (spin)', () => {
   it('runs every check the script runs in CI', async () => {
     const { stdout } = await run('bash', ['scripts/model-check.sh', '--list'], { cwd: root });
-    const ciChecks = stdout.trim().split('\n').filter((name) => name !== 'large-bitstate');
+    const ciChecks = stdout
+      .trim()
+      .split('\n')
+      .filter((name) => name !== 'large-bitstate');
     expect(ciChecks.sort()).toEqual([...holding, ...violated.map(({ check }) => check)].sort());
   });
 

@@ -99,10 +99,7 @@ function outcomeEventIds(kafka: KafkaTestClient): Map<string, Set<string>> {
   return ids;
 }
 
-async function countDuplicateTasks(
-  sent: SentRequest[],
-  parts: { db: TestDatabase; simulator: SimulatorControl },
-): Promise<number> {
+async function countDuplicateTasks(sent: SentRequest[], parts: { db: TestDatabase; simulator: SimulatorControl }): Promise<number> {
   const keyIds = [...new Set(sent.map((request) => request.keyId))];
   const completed = await parts.db.rows<{ key_id: string; completed: string }>(
     `SELECT key_id, count(*) AS completed FROM resend_request

@@ -50,9 +50,7 @@ export class KafkaTestClient {
           topic,
           key: message.key?.toString('utf8') ?? null,
           value: message.value,
-          headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? '']),
-          ),
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? ''])),
           json: parseJson(message.value),
         });
       },

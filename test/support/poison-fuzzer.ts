@@ -8,7 +8,6 @@ import type { RawMessage } from './positioned-producer.js';
  * (FUZZ_SEED=<seed>); only the run id (which keeps ids unique in a shared database) differs.
  */
 
-
 export const INJECTION_STRINGS = [
   "'; DROP TABLE resend_request; --",
   "' OR '1'='1",
@@ -130,7 +129,33 @@ export class PoisonFuzzer {
 
   /** Text from a mixed alphabet: ASCII, quotes and backslashes, accents, CJK, emoji. */
   text(length: number): string {
-    const alphabet = ['a', 'Z', '0', ' ', '"', "'", '\\', '/', '{', '}', '[', ']', ':', ',', 'é', 'ß', '中', '文', '😀', '\t', '\n', '%', '$', ';', '-'];
+    const alphabet = [
+      'a',
+      'Z',
+      '0',
+      ' ',
+      '"',
+      "'",
+      '\\',
+      '/',
+      '{',
+      '}',
+      '[',
+      ']',
+      ':',
+      ',',
+      'é',
+      'ß',
+      '中',
+      '文',
+      '😀',
+      '\t',
+      '\n',
+      '%',
+      '$',
+      ';',
+      '-',
+    ];
     let result = '';
     for (let index = 0; index < length; index += 1) result += this.pick(alphabet);
     return result;
@@ -159,7 +184,11 @@ export class PoisonFuzzer {
     if (this.chance(0.5)) body.displayNum = `${this.chance(0.3) ? '+' : ''}${this.int(1, 99_999_999_999)}`;
     if (this.chance(0.5)) body.sendTime = null;
     if (this.chance(0.5)) body.maxCalls = this.int(1, 600);
-    if (this.chance(0.5)) body.allowSendTime = [{ strTime: '08:00', endTime: '12:00' }, { strTime: '13:00', endTime: '21:30' }].slice(0, this.int(1, 2));
+    if (this.chance(0.5))
+      body.allowSendTime = [
+        { strTime: '08:00', endTime: '12:00' },
+        { strTime: '13:00', endTime: '21:30' },
+      ].slice(0, this.int(1, 2));
     if (this.chance(0.5)) body.maxRingingTime = this.int(20, 120);
     if (this.chance(0.5)) body.enableRecording = this.int(0, 1);
     if (this.chance(0.3)) body.calloutRate = this.int(1, 5);
@@ -171,7 +200,9 @@ export class PoisonFuzzer {
       taskName,
       key: this.chance(0.7) ? String(keyId) : null,
       value: JSON.stringify(body),
-      headers: this.chance(0.3) ? { 'x-fuzz': 'good', traceparent: `00-${this.bytes(16).toString('hex')}-${this.bytes(8).toString('hex')}-01` } : undefined,
+      headers: this.chance(0.3)
+        ? { 'x-fuzz': 'good', traceparent: `00-${this.bytes(16).toString('hex')}-${this.bytes(8).toString('hex')}-01` }
+        : undefined,
       partition: this.partition(),
     };
   }
@@ -269,7 +300,8 @@ export class PoisonFuzzer {
       }
       case 'lone_surrogate': {
         const body = this.base(index);
-        body[this.pick(['taskName', 'extra', 'correlationId'])] = `${this.text(3)}${this.pick(['\ud800', '\udfff', '\udbff'])}${this.text(3)}`;
+        body[this.pick(['taskName', 'extra', 'correlationId'])] =
+          `${this.text(3)}${this.pick(['\ud800', '\udfff', '\udbff'])}${this.text(3)}`;
         body.scriptId = 'one'; // refused in any case, so that it is never sent
         return JSON.stringify(body);
       }

@@ -102,7 +102,12 @@ export class SecureKafkaBroker {
 
   private async admin(): Promise<Admin> {
     if (!this.adminClient) {
-      const admin = new Kafka({ clientId: 'e2e-secure-admin', brokers: [this.brokers], logLevel: logLevel.NOTHING, ...this.clientConfig() }).admin();
+      const admin = new Kafka({
+        clientId: 'e2e-secure-admin',
+        brokers: [this.brokers],
+        logLevel: logLevel.NOTHING,
+        ...this.clientConfig(),
+      }).admin();
       await admin.connect();
       this.adminClient = admin;
     }
@@ -135,7 +140,10 @@ function toAcl(user: string, grant: AclGrant) {
  * CREATE): READ on the request topic and the consumer group, WRITE on the outcome and
  * dead-letter topics. READ and WRITE include DESCRIBE.
  */
-export function serviceAcls(topics: { requested: string; completed: string; failed: string; deadLetter: string }, groupId: string): AclGrant[] {
+export function serviceAcls(
+  topics: { requested: string; completed: string; failed: string; deadLetter: string },
+  groupId: string,
+): AclGrant[] {
   return [
     { resource: 'topic', name: topics.requested, operation: 'READ' },
     { resource: 'group', name: groupId, operation: 'READ' },

@@ -90,12 +90,16 @@ export class ServiceProcess {
 
   /** Waits until the process has printed something matching `pattern` (e.g. `FAILPOINT after_claim`). */
   waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    return waitFor(`${this.name} to print ${pattern}`, () => {
-      const match = this.output.match(pattern);
-      if (match) return match;
-      if (this.child.exitCode !== null) throw new Error(`${this.name} exited with ${this.child.exitCode}`);
-      return undefined;
-    }, timeoutMs);
+    return waitFor(
+      `${this.name} to print ${pattern}`,
+      () => {
+        const match = this.output.match(pattern);
+        if (match) return match;
+        if (this.child.exitCode !== null) throw new Error(`${this.name} exited with ${this.child.exitCode}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** SIGKILL: no shutdown hook runs, exactly like a crash. */

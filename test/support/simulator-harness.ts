@@ -1,10 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { createSimulatorApp } from '../../apps/itniotech-simulator/src/create-simulator-app.js';
-import {
-  SimulatorControl,
-  type FaultRuleInput,
-  type LedgerTask,
-} from '../../apps/itniotech-simulator/src/simulator-control.js';
+import { SimulatorControl, type FaultRuleInput, type LedgerTask } from '../../apps/itniotech-simulator/src/simulator-control.js';
 import type { SimulatorSettings } from '../../apps/itniotech-simulator/src/simulator-settings.js';
 import { TEST_API_KEY, TEST_API_SECRET } from './service-harness.js';
 

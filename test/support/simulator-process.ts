@@ -36,10 +36,14 @@ export class SimulatorProcess extends SimulatorControl {
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const url = await waitFor('the simulator process to listen', () => {
-      if (child.exitCode !== null) throw new Error(`the simulator exited with ${child.exitCode}: ${output}`);
-      return output.match(/listening on (http:\/\/[\d.]+:\d+)/)?.[1];
-    }, 30_000);
+    const url = await waitFor(
+      'the simulator process to listen',
+      () => {
+        if (child.exitCode !== null) throw new Error(`the simulator exited with ${child.exitCode}: ${output}`);
+        return output.match(/listening on (http:\/\/[\d.]+:\d+)/)?.[1];
+      },
+      30_000,
+    );
     return new SimulatorProcess(url, child, exited);
   }
 

@@ -19,7 +19,21 @@ export interface IssuedCertificate {
 export async function makeTestCa(dir: string, name: string): Promise<TestCa> {
   const certFile = join(dir, `${name}.pem`);
   const keyFile = join(dir, `${name}.key`);
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${name}`]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+  ]);
   return { certFile, keyFile };
 }
 
@@ -31,6 +45,22 @@ export async function issueCertificate(ca: TestCa, dir: string, name: string, al
   const extFile = join(dir, `${name}.ext`);
   writeFileSync(extFile, `subjectAltName=${altNames.join(',')}\n`);
   await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', `/CN=${name}`]);
-  await run('openssl', ['x509', '-req', '-in', csrFile, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', '1', '-extfile', extFile]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csrFile,
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-CAcreateserial',
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-extfile',
+    extFile,
+  ]);
   return { certFile, keyFile };
 }

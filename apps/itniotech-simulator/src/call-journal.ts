@@ -36,7 +36,14 @@ export class CallJournal {
   constructor(private readonly historyLimit: number) {}
 
   begin(call: NewCall): CallRecord {
-    const record: CallRecord = { ...call, seq: ++this.received, receivedAt: new Date().toISOString(), faultRuleId: null, answer: null, latencyMs: null };
+    const record: CallRecord = {
+      ...call,
+      seq: ++this.received,
+      receivedAt: new Date().toISOString(),
+      faultRuleId: null,
+      answer: null,
+      latencyMs: null,
+    };
     this.pending += 1;
     this.remember(record);
     return record;

@@ -31,7 +31,9 @@ describe('CallPipeline', () => {
   it('answers and records a normal call', async () => {
     const reply = await simulator.pipeline.handle(resendCall('normal'));
     expect(reply).toMatchObject({ kind: 'answer', httpStatus: 200, body: '{"status":"0","reason":"success","data":100000}' });
-    expect(simulator.journal.list()).toMatchObject([{ seq: 1, taskName: 'normal', signatureValid: true, answer: { kind: 'answered', status: '0' } }]);
+    expect(simulator.journal.list()).toMatchObject([
+      { seq: 1, taskName: 'normal', signatureValid: true, answer: { kind: 'answered', status: '0' } },
+    ]);
   });
 
   it('drops before processing: no answer and no task', async () => {

@@ -86,7 +86,9 @@ export class CallPipeline {
     switch (call.endpoint) {
       case 'resend_ai':
         // The gate has checked both headers are present.
-        return envelopeReply(this.parts.endpoints.resendAi(call.body, { apiKey: call.headers.apiKey ?? '', timestamp: call.headers.timestamp ?? '' }));
+        return envelopeReply(
+          this.parts.endpoints.resendAi(call.body, { apiKey: call.headers.apiKey ?? '', timestamp: call.headers.timestamp ?? '' }),
+        );
       case 'query':
         return envelopeReply(this.parts.endpoints.query(call.body));
       case 'detail':

@@ -4,7 +4,9 @@ const phase = z.enum(['before_processing', 'after_processing']);
 
 const latency = z.union([
   z.number().int().min(0),
-  z.strictObject({ min: z.number().int().min(0), max: z.number().int().min(0) }).refine((range) => range.min <= range.max, 'min must not exceed max'),
+  z
+    .strictObject({ min: z.number().int().min(0), max: z.number().int().min(0) })
+    .refine((range) => range.min <= range.max, 'min must not exceed max'),
 ]);
 
 /**
@@ -21,13 +23,14 @@ const latency = z.union([
  */
 export const faultRuleSchema = z
   .strictObject({
-    match: z
-      .strictObject({ keyId: z.number().int().optional(), taskName: z.string().optional(), path: z.string().optional() })
-      .optional(),
+    match: z.strictObject({ keyId: z.number().int().optional(), taskName: z.string().optional(), path: z.string().optional() }).optional(),
     times: z.number().int().min(1).optional(),
     answer: z
       .strictObject({
-        status: z.union([z.string(), z.number().int()]).transform(String).refine((status) => /^-?\d+$/.test(status) && status !== '0', 'status must be a non-zero integer code'),
+        status: z
+          .union([z.string(), z.number().int()])
+          .transform(String)
+          .refine((status) => /^-?\d+$/.test(status) && status !== '0', 'status must be a non-zero integer code'),
         reason: z.string().optional(),
       })
       .optional(),
@@ -38,7 +41,10 @@ export const faultRuleSchema = z
     delayPhase: phase.optional(),
     drop: phase.optional(),
   })
-  .refine((rule) => [rule.answer, rule.body, rule.drop].filter((effect) => effect !== undefined).length <= 1, 'use at most one of answer, body and drop')
+  .refine(
+    (rule) => [rule.answer, rule.body, rule.drop].filter((effect) => effect !== undefined).length <= 1,
+    'use at most one of answer, body and drop',
+  )
   .refine(
     (rule) => [rule.answer, rule.httpStatus, rule.body, rule.drop, rule.latencyMs, rule.hold].some((effect) => effect !== undefined),
     'a rule needs at least one effect: answer, httpStatus, body, drop, latencyMs or hold',

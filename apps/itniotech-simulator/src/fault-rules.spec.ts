@@ -31,7 +31,12 @@ describe('FaultRules', () => {
     const rules = new FaultRules();
     const once = rules.add({ times: 2, httpStatus: 503 });
     const always = rules.add({ httpStatus: 500 });
-    expect([rules.take(call)?.id, rules.take(call)?.id, rules.take(call)?.id, rules.take(call)?.id]).toEqual([once.id, once.id, always.id, always.id]);
+    expect([rules.take(call)?.id, rules.take(call)?.id, rules.take(call)?.id, rules.take(call)?.id]).toEqual([
+      once.id,
+      once.id,
+      always.id,
+      always.id,
+    ]);
     expect(rules.list()).toEqual([{ id: always.id, rule: { httpStatus: 500 }, remaining: null, matched: 2 }]);
   });
 

@@ -3,7 +3,10 @@
  * "*" means every id.
  */
 export class IdRanges {
-  private constructor(private readonly ranges: ReadonlyArray<readonly [number, number]>, private readonly everything: boolean) {}
+  private constructor(
+    private readonly ranges: ReadonlyArray<readonly [number, number]>,
+    private readonly everything: boolean,
+  ) {}
 
   /** Throws an error that says what is wrong with the text. */
   static parse(text: string): IdRanges {

@@ -30,13 +30,22 @@ describe('ProviderEndpoints', () => {
     });
 
     it('answers -60 for an unknown script', () => {
-      expect(endpoints.resendAi({ ...validBody, scriptId: 11 }, headers)).toEqual({ status: '-60', reason: 'The AI speech template does not exist' });
+      expect(endpoints.resendAi({ ...validBody, scriptId: 11 }, headers)).toEqual({
+        status: '-60',
+        reason: 'The AI speech template does not exist',
+      });
     });
 
     it('accepts every documented optional field', () => {
       const body = {
-        ...validBody, displayNum: '1008122211', sendTime: '2024-06-03 10:42:05', maxCalls: 40, maxRingingTime: 60,
-        enableRecording: 1, calloutRate: 1, allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
+        ...validBody,
+        displayNum: '1008122211',
+        sendTime: '2024-06-03 10:42:05',
+        maxCalls: 40,
+        maxRingingTime: 60,
+        enableRecording: 1,
+        calloutRate: 1,
+        allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
       };
       expect(endpoints.resendAi(body, headers).status).toBe('0');
       expect(endpoints.resendAi({ ...validBody, taskName: 'now', sendTime: null }, headers).status).toBe('0');
@@ -64,7 +73,10 @@ describe('ProviderEndpoints', () => {
     it('finds tasks whose name contains the condition, one page at a time', () => {
       for (const name of ['sale-1', 'sale-2', 'sale-3', 'other']) endpoints.resendAi({ ...validBody, taskName: name }, headers);
       const answer = endpoints.query({ current: 2, size: 2, params: { ...wholeDay, searchCondition: 'sale' } });
-      expect(answer).toMatchObject({ status: '0', data: { total: 3, current: 2, size: 2, records: [{ jobId: 100_002, taskName: 'sale-3', status: 0 }] } });
+      expect(answer).toMatchObject({
+        status: '0',
+        data: { total: 3, current: 2, size: 2, records: [{ jobId: 100_002, taskName: 'sale-3', status: 0 }] },
+      });
     });
 
     it('finds nothing outside the time window', () => {

@@ -41,5 +41,12 @@ export class ProviderEndpoints {
 
 /** A task as the provider lists it. */
 function toRecord(task: SimulatedTask): Record<string, unknown> {
-  return { jobId: task.taskId, taskName: task.taskName, status: task.status, createdTime: task.createdTime, keyId: task.keyId, scriptId: task.scriptId };
+  return {
+    jobId: task.taskId,
+    taskName: task.taskName,
+    status: task.status,
+    createdTime: task.createdTime,
+    keyId: task.keyId,
+    scriptId: task.scriptId,
+  };
 }

@@ -29,7 +29,10 @@ describe('ProviderGate', () => {
   });
 
   it('answers -16 for a stale timestamp that is correctly signed', () => {
-    expect(gateWith().check(signedCall({ timestamp: String(now / 1000 - 301) }), now)).toEqual({ status: '-16', reason: 'Timestamp expires' });
+    expect(gateWith().check(signedCall({ timestamp: String(now / 1000 - 301) }), now)).toEqual({
+      status: '-16',
+      reason: 'Timestamp expires',
+    });
   });
 
   it('answers -2 for an address that is not allowed, before checking the signature', () => {
@@ -40,7 +43,9 @@ describe('ProviderGate', () => {
 
   it('answers -15 beyond the rate limit within one second, and lets calls in again the next second', () => {
     const gate = gateWith({ rateLimitPerSecond: 2 });
-    const answers = [now, now + 10, now + 20, now + 1000].map((at) => gate.check(signedCall({ timestamp: String(Math.floor(at / 1000)) }), at)?.status);
+    const answers = [now, now + 10, now + 20, now + 1000].map(
+      (at) => gate.check(signedCall({ timestamp: String(Math.floor(at / 1000)) }), at)?.status,
+    );
     expect(answers).toEqual([undefined, undefined, '-15', undefined]);
   });
 });

@@ -17,7 +17,10 @@ export const resendAiBodySchema = z.object({
   displayNum: z.string().nullish(),
   sendTime: dateTime.nullish(),
   maxCalls: positiveInteger.nullish(),
-  allowSendTime: z.array(z.object({ strTime: clockTime, endTime: clockTime })).max(3).nullish(),
+  allowSendTime: z
+    .array(z.object({ strTime: clockTime, endTime: clockTime }))
+    .max(3)
+    .nullish(),
   maxRingingTime: z.number().int().min(20).max(120).nullish(),
   enableRecording: z.union([z.literal(0), z.literal(1)]).nullish(),
   calloutRate: positiveInteger.nullish(),

@@ -6,7 +6,9 @@ const credentials = { apiKey: 'bDqJFiq9', apiSecret: '7bz1lzh9' };
 describe('signature check', () => {
   it('agrees with the worked example of the provider documentation', () => {
     expect(expectedSign('bDqJFiq9', '7bz1lzh9', '1630468800')).toBe('05d7a50893e22a5c4bb3216ae3396c7c');
-    expect(isSignatureValid({ apiKey: 'bDqJFiq9', timestamp: '1630468800', sign: '05d7a50893e22a5c4bb3216ae3396c7c' }, credentials)).toBe(true);
+    expect(isSignatureValid({ apiKey: 'bDqJFiq9', timestamp: '1630468800', sign: '05d7a50893e22a5c4bb3216ae3396c7c' }, credentials)).toBe(
+      true,
+    );
   });
 
   it.each([

@@ -16,7 +16,9 @@ export interface Credentials {
  * so that a bug in the client's signing cannot be mirrored by the simulator.
  */
 export function expectedSign(apiKey: string, apiSecret: string, timestamp: string): string {
-  return createHash('md5').update(apiKey + apiSecret + timestamp, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(apiKey + apiSecret + timestamp, 'utf8')
+    .digest('hex');
 }
 
 export function isSignatureValid(headers: AuthHeaders, credentials: Credentials): boolean {

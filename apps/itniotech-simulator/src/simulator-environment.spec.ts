@@ -6,22 +6,42 @@ describe('readSimulatorEnvironment', () => {
   it('uses the documented defaults', () => {
     expect(readSimulatorEnvironment({})).toEqual({ port: 8090, host: '127.0.0.1', settings: DEFAULT_SIMULATOR_SETTINGS });
     expect(DEFAULT_SIMULATOR_SETTINGS).toMatchObject({
-      apiKey: 'local-api-key', apiSecret: 'local-api-secret', timestampWindowSeconds: 300,
-      knownScriptIds: '1-1000', allowedIps: [], rateLimitPerSecond: 0,
+      apiKey: 'local-api-key',
+      apiSecret: 'local-api-secret',
+      timestampWindowSeconds: 300,
+      knownScriptIds: '1-1000',
+      allowedIps: [],
+      rateLimitPerSecond: 0,
     });
   });
 
   it('reads every variable', () => {
     const environment = readSimulatorEnvironment({
-      SIMULATOR_PORT: '9000', SIMULATOR_HOST: '0.0.0.0', SIMULATOR_API_KEY: 'k', SIMULATOR_API_SECRET: 's',
-      SIMULATOR_TIMESTAMP_WINDOW_SECONDS: '60', SIMULATOR_KNOWN_SCRIPT_IDS: '5-9', SIMULATOR_ALLOWED_IPS: '10.0.0.1, 10.0.0.2',
-      SIMULATOR_RATE_LIMIT_PER_SECOND: '50', SIMULATOR_FIRST_TASK_ID: '7', SIMULATOR_CALL_HISTORY_LIMIT: '0', SIMULATOR_LOG_CALLS: 'false',
+      SIMULATOR_PORT: '9000',
+      SIMULATOR_HOST: '0.0.0.0',
+      SIMULATOR_API_KEY: 'k',
+      SIMULATOR_API_SECRET: 's',
+      SIMULATOR_TIMESTAMP_WINDOW_SECONDS: '60',
+      SIMULATOR_KNOWN_SCRIPT_IDS: '5-9',
+      SIMULATOR_ALLOWED_IPS: '10.0.0.1, 10.0.0.2',
+      SIMULATOR_RATE_LIMIT_PER_SECOND: '50',
+      SIMULATOR_FIRST_TASK_ID: '7',
+      SIMULATOR_CALL_HISTORY_LIMIT: '0',
+      SIMULATOR_LOG_CALLS: 'false',
     });
     expect(environment).toEqual({
-      port: 9000, host: '0.0.0.0',
+      port: 9000,
+      host: '0.0.0.0',
       settings: {
-        apiKey: 'k', apiSecret: 's', timestampWindowSeconds: 60, knownScriptIds: '5-9', allowedIps: ['10.0.0.1', '10.0.0.2'],
-        rateLimitPerSecond: 50, firstTaskId: 7, callHistoryLimit: 0, logCalls: false,
+        apiKey: 'k',
+        apiSecret: 's',
+        timestampWindowSeconds: 60,
+        knownScriptIds: '5-9',
+        allowedIps: ['10.0.0.1', '10.0.0.2'],
+        rateLimitPerSecond: 50,
+        firstTaskId: 7,
+        callHistoryLimit: 0,
+        logCalls: false,
       },
     });
   });

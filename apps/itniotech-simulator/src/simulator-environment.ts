@@ -56,7 +56,10 @@ function readBoolean(env: Environment, name: string, fallback: boolean): boolean
 }
 
 function readList(env: Environment, name: string): string[] {
-  return (env[name] ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function readIdRanges(env: Environment, name: string, fallback: string): string {

@@ -33,7 +33,15 @@ export type SimulatorSettings = z.infer<typeof simulatorSettingsSchema>;
 
 /** Settings that `POST /__simulator/settings` may change while running. */
 export const runtimeSettingsSchema = simulatorSettingsSchema
-  .pick({ apiKey: true, apiSecret: true, timestampWindowSeconds: true, knownScriptIds: true, allowedIps: true, rateLimitPerSecond: true, logCalls: true })
+  .pick({
+    apiKey: true,
+    apiSecret: true,
+    timestampWindowSeconds: true,
+    knownScriptIds: true,
+    allowedIps: true,
+    rateLimitPerSecond: true,
+    logCalls: true,
+  })
   .partial();
 
 export type RuntimeSettingsUpdate = z.infer<typeof runtimeSettingsSchema>;

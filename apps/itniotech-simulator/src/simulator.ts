@@ -25,7 +25,14 @@ export class Simulator implements BeforeApplicationShutdown {
     this.journal = new CallJournal(settings.callHistoryLimit);
     this.gate = new ProviderGate(this.settings);
     const endpoints = new ProviderEndpoints(this.settings, this.tasks);
-    this.pipeline = new CallPipeline({ settings: this.settings, gate: this.gate, endpoints, faults: this.faults, held: this.held, journal: this.journal });
+    this.pipeline = new CallPipeline({
+      settings: this.settings,
+      gate: this.gate,
+      endpoints,
+      faults: this.faults,
+      held: this.held,
+      journal: this.journal,
+    });
   }
 
   /** Back to the start: no tasks, calls, faults or counters, start-up settings; held calls go on. */

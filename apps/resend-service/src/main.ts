@@ -9,7 +9,9 @@ import { describeEndpoint } from './tracing/tracing-settings.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const startupLog = pino({ level: config.logLevel }).child({ context: 'Main' });
-  startupLog.info(`starting resend-service ${config.instanceId}: PostgreSQL ${databaseAddress(config)}, Kafka ${config.kafka.brokers.join(',')}`);
+  startupLog.info(
+    `starting resend-service ${config.instanceId}: PostgreSQL ${databaseAddress(config)}, Kafka ${config.kafka.brokers.join(',')}`,
+  );
   // Before the app is loaded: its spans go to the SDK registered here, or to the API's no-op when
   // tracing is off (the SDK is not even loaded then).
   const otelLog = startupLog.child({ context: 'OpenTelemetry' });

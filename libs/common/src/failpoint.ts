@@ -7,12 +7,7 @@
  * path waits forever (the rest of the process keeps running). Unarmed, a failpoint costs one
  * Set lookup. Never arm them in production.
  */
-export type FailpointName =
-  | 'after_request_recorded'
-  | 'after_claim'
-  | 'before_result_commit'
-  | 'before_publish'
-  | 'after_publish';
+export type FailpointName = 'after_request_recorded' | 'after_claim' | 'before_result_commit' | 'before_publish' | 'after_publish';
 
 const armed = new Set(
   (process.env.RESEND_RELAY_FAILPOINTS ?? '')

@@ -38,7 +38,11 @@ const recordSetter: TextMapSetter<Record<string, string>> = {
  * malformed `traceparent` (wrong length, version ff, all-zero ids, …) is ignored and gives
  * ROOT_CONTEXT, so that spans started in it begin a new trace; it never throws.
  */
-export function contextFromTraceParent(traceParent: string | null | undefined, traceState?: string | null, parent: Context = ROOT_CONTEXT): Context {
+export function contextFromTraceParent(
+  traceParent: string | null | undefined,
+  traceState?: string | null,
+  parent: Context = ROOT_CONTEXT,
+): Context {
   if (typeof traceParent !== 'string' || traceParent === '') return parent;
   try {
     return propagator.extract(parent, { traceparent: traceParent, tracestate: traceState ?? undefined }, recordGetter);

@@ -16,7 +16,9 @@ function withoutParserKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutParserKeys);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
-    Object.entries(value).filter(([key]) => !key.startsWith('x-parser-')).map(([key, inner]) => [key, withoutParserKeys(inner)]),
+    Object.entries(value)
+      .filter(([key]) => !key.startsWith('x-parser-'))
+      .map(([key, inner]) => [key, withoutParserKeys(inner)]),
   );
 }
 
@@ -35,7 +37,13 @@ describe('docs/asyncapi.yaml', () => {
 
   it('is AsyncAPI 3.0 with one channel per topic', () => {
     expect(document.version()).toBe('3.0.0');
-    expect(document.channels().all().map((channel) => channel.address()).sort()).toEqual(Object.values(DEFAULT_TOPICS).sort());
+    expect(
+      document
+        .channels()
+        .all()
+        .map((channel) => channel.address())
+        .sort(),
+    ).toEqual(Object.values(DEFAULT_TOPICS).sort());
   });
 
   it.each([
@@ -43,14 +51,20 @@ describe('docs/asyncapi.yaml', () => {
     [DEFAULT_TOPICS.completed, resendCompletedJsonSchema],
     [DEFAULT_TOPICS.failed, resendFailedJsonSchema],
   ])('the payload of %s is the JSON Schema the service validates against', (topic, schema) => {
-    const channel = document.channels().all().find((candidate) => candidate.address() === topic)!;
+    const channel = document
+      .channels()
+      .all()
+      .find((candidate) => candidate.address() === topic)!;
     const [message] = channel.messages().all();
     expect(withoutParserKeys(message!.payload()!.json())).toEqual(schema);
   });
 
   it('names every CloudEvents header the service writes, and requires the ones it always writes', () => {
     for (const topic of [DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]) {
-      const channel = document.channels().all().find((candidate) => candidate.address() === topic)!;
+      const channel = document
+        .channels()
+        .all()
+        .find((candidate) => candidate.address() === topic)!;
       const headers = channel.messages().all()[0]!.headers()!.json<{ properties: object; required: string[] }>();
       expect(Object.keys(headers.properties).sort()).toEqual(
         [...Object.values(CLOUD_EVENT_HEADERS), ...Object.values(TRACE_CONTEXT_HEADERS)].sort(),
@@ -60,14 +74,20 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   it('names the trace context headers a request message may carry', () => {
-    const channel = document.channels().all().find((candidate) => candidate.address() === DEFAULT_TOPICS.requested)!;
+    const channel = document
+      .channels()
+      .all()
+      .find((candidate) => candidate.address() === DEFAULT_TOPICS.requested)!;
     const headers = channel.messages().all()[0]!.headers()!.json<{ properties: object; required?: string[] }>();
     expect(Object.keys(headers.properties).sort()).toEqual(Object.values(TRACE_CONTEXT_HEADERS).sort());
     expect(headers.required ?? []).toEqual([]);
   });
 
   it('names every dead-letter header and reason', () => {
-    const channel = document.channels().all().find((candidate) => candidate.address() === DEFAULT_TOPICS.deadLetter)!;
+    const channel = document
+      .channels()
+      .all()
+      .find((candidate) => candidate.address() === DEFAULT_TOPICS.deadLetter)!;
     const headers = channel.messages().all()[0]!.headers()!.json<{
       properties: Record<string, { enum?: string[] }>;
       required: string[];

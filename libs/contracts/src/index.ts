@@ -4,12 +4,7 @@ export { MAX_REQUEST_BYTES } from './message-limits.js';
 export { parseResendRequest, type ParsedResendRequest } from './request/parse-resend-request.js';
 export { describeIssues, type ValidationIssue } from './request/validation-issue.js';
 
-export {
-  ERROR_CATEGORIES,
-  type ErrorCategory,
-  type ResendCompletedEvent,
-  type ResendFailedEvent,
-} from './events/outcome-events.js';
+export { ERROR_CATEGORIES, type ErrorCategory, type ResendCompletedEvent, type ResendFailedEvent } from './events/outcome-events.js';
 
 export { resendRequestedJsonSchema } from './schemas/resend-requested.schema.js';
 export { resendCompletedJsonSchema } from './schemas/resend-completed.schema.js';

@@ -15,7 +15,11 @@ const url = new URL('https://user:pass@api.itniotech.com/v3/voice/group/call/res
 
 describe('the provider call span', () => {
   it('is an HTTP client span named after the method, with the semantic-convention attributes', () => {
-    endCallSpan(startCallSpan('POST', url, 'submit'), { kind: 'response', httpStatus: 200, bodyText: '{"status":"0","reason":"ok","data":7}' }, []);
+    endCallSpan(
+      startCallSpan('POST', url, 'submit'),
+      { kind: 'response', httpStatus: 200, bodyText: '{"status":"0","reason":"ok","data":7}' },
+      [],
+    );
     const [span] = exporter.getFinishedSpans();
     expect(span!.name).toBe('POST');
     expect(span!.kind).toBe(SpanKind.CLIENT);
@@ -34,7 +38,11 @@ describe('the provider call span', () => {
 
   it('carries the provider code of a rejection, and a readable code for other answers', () => {
     const plain = new URL('http://127.0.0.1:8090/voice/group/call/query');
-    endCallSpan(startCallSpan('POST', plain, 'lookup'), { kind: 'response', httpStatus: 200, bodyText: '{"status":"-41","reason":"exists"}' }, []);
+    endCallSpan(
+      startCallSpan('POST', plain, 'lookup'),
+      { kind: 'response', httpStatus: 200, bodyText: '{"status":"-41","reason":"exists"}' },
+      [],
+    );
     endCallSpan(startCallSpan('POST', plain, 'lookup'), { kind: 'response', httpStatus: 200, bodyText: '<html>' }, []);
     endCallSpan(startCallSpan('POST', plain, 'lookup'), { kind: 'response', httpStatus: 503, bodyText: 'busy' }, []);
     const spans = exporter.getFinishedSpans();

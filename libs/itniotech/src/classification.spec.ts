@@ -43,13 +43,38 @@ describe('classify: provider status codes', () => {
     ['7', 'final', 'normal'],
   ])('%s → %s (%s delay)', (code, decision, retryDelay) => {
     expect(classify(rejected(code, 'as given'))).toEqual({
-      decision, retryDelay, outcomeUnknown: false, errorCode: code, message: 'as given',
+      decision,
+      retryDelay,
+      outcomeUnknown: false,
+      errorCode: code,
+      message: 'as given',
     });
   });
 
   it('covers every provider code of the table in the table', () => {
     const codes = CLASSIFICATION_TABLE.map((entry) => entry.code);
-    for (const code of ['0', '-1', '-2', '-10', '-15', '-16', '-18', '-20', '-21', '-22', '-23', '-24', '-26', '-34', '-37', '-38', '-39', '-41', '-42', '-60']) {
+    for (const code of [
+      '0',
+      '-1',
+      '-2',
+      '-10',
+      '-15',
+      '-16',
+      '-18',
+      '-20',
+      '-21',
+      '-22',
+      '-23',
+      '-24',
+      '-26',
+      '-34',
+      '-37',
+      '-38',
+      '-39',
+      '-41',
+      '-42',
+      '-60',
+    ]) {
       expect(codes).toContain(code);
     }
   });
@@ -60,8 +85,21 @@ describe('classify: provider status codes', () => {
   });
 
   it('treats an acceptance as success', () => {
-    const accepted: ProviderCallResult = { kind: 'accepted', taskId: 1, httpStatus: 200, providerStatus: '0', reason: 'success', ...metadata };
-    expect(classify(accepted)).toEqual({ decision: 'success', retryDelay: 'normal', outcomeUnknown: false, errorCode: '0', message: 'success' });
+    const accepted: ProviderCallResult = {
+      kind: 'accepted',
+      taskId: 1,
+      httpStatus: 200,
+      providerStatus: '0',
+      reason: 'success',
+      ...metadata,
+    };
+    expect(classify(accepted)).toEqual({
+      decision: 'success',
+      retryDelay: 'normal',
+      outcomeUnknown: false,
+      errorCode: '0',
+      message: 'success',
+    });
   });
 });
 

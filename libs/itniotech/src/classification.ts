@@ -78,7 +78,12 @@ function classifyHttpError(handlingByCode: ReadonlyMap<string, Handling>, httpSt
   return decide(handlingByCode, `HTTP_${httpStatus}`, `The provider answered HTTP ${httpStatus}: ${shown}`, outcomeUnknown);
 }
 
-function decide(handlingByCode: ReadonlyMap<string, Handling>, errorCode: string, message: string, outcomeUnknown: boolean): Classification {
+function decide(
+  handlingByCode: ReadonlyMap<string, Handling>,
+  errorCode: string,
+  message: string,
+  outcomeUnknown: boolean,
+): Classification {
   const handling = handlingByCode.get(errorCode) ?? handlingByCode.get(httpFamilyOf(errorCode)) ?? 'final';
   return {
     decision: handling === 'final' ? 'final' : 'retry',

@@ -4,7 +4,11 @@ import { parseProviderEnvelope, readProviderId } from './provider-envelope.js';
 describe('parseProviderEnvelope', () => {
   it.each([
     ['documented form', '{"status":"0","reason":"success","data":123123}', { status: '0', reason: 'success', data: 123123 }],
-    ['numeric status', '{"status":-41,"reason":"Task name already exists"}', { status: '-41', reason: 'Task name already exists', data: undefined }],
+    [
+      'numeric status',
+      '{"status":-41,"reason":"Task name already exists"}',
+      { status: '-41', reason: 'Task name already exists', data: undefined },
+    ],
     ['code and msg', '{"code":0,"msg":"ok","data":{"a":1}}', { status: '0', reason: 'ok', data: { a: 1 } }],
     ['code as string', '{"code":"-22","msg":"Parameter exception"}', { status: '-22', reason: 'Parameter exception', data: undefined }],
     ['status with msg', '{"status":"-1","msg":"Authentication error"}', { status: '-1', reason: 'Authentication error', data: undefined }],

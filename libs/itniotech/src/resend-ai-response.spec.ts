@@ -10,7 +10,12 @@ function answer(httpStatus: number, bodyText: string) {
 describe('interpretResendAiAnswer', () => {
   it('accepts the documented success with the new task id', () => {
     expect(answer(200, '{"status":"0","reason":"success","data":123123}')).toEqual({
-      kind: 'accepted', taskId: 123123, httpStatus: 200, providerStatus: '0', reason: 'success', ...metadata,
+      kind: 'accepted',
+      taskId: 123123,
+      httpStatus: 200,
+      providerStatus: '0',
+      reason: 'success',
+      ...metadata,
     });
   });
 

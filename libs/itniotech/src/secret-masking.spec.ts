@@ -3,7 +3,9 @@ import { maskSecrets, maskSecretsInResult } from './secret-masking.js';
 
 describe('maskSecrets', () => {
   it('replaces every occurrence of every secret', () => {
-    expect(maskSecrets('sign=abc secret=s3cr3t again s3cr3t', ['s3cr3t', 'abc'])).toBe('sign=[redacted] secret=[redacted] again [redacted]');
+    expect(maskSecrets('sign=abc secret=s3cr3t again s3cr3t', ['s3cr3t', 'abc'])).toBe(
+      'sign=[redacted] secret=[redacted] again [redacted]',
+    );
   });
 
   it('ignores empty secrets instead of mangling the text', () => {
@@ -11,10 +13,9 @@ describe('maskSecrets', () => {
   });
 
   it('masks the free text of each outcome', () => {
-    const result = maskSecretsInResult(
-      { kind: 'http_error', httpStatus: 400, bodyExcerpt: 'echo: s3cr3t', latencyMs: 1, timestamp: 1 },
-      ['s3cr3t'],
-    );
+    const result = maskSecretsInResult({ kind: 'http_error', httpStatus: 400, bodyExcerpt: 'echo: s3cr3t', latencyMs: 1, timestamp: 1 }, [
+      's3cr3t',
+    ]);
     expect(result).toMatchObject({ bodyExcerpt: 'echo: [redacted]' });
   });
 });

@@ -6,7 +6,9 @@ describe('readTaskPage', () => {
   it('reads records and total', () => {
     const data = {
       records: [{ jobId: 100000, taskName: 'spring-sale', status: 0, createdTime: '2024-06-03 10:42:05', extra: 'ignored' }],
-      total: 1, current: 1, size: 20,
+      total: 1,
+      current: 1,
+      size: 20,
     };
     expect(readTaskPage(data)).toEqual({
       tasks: [{ jobId: 100000, taskName: 'spring-sale', status: 0, createdTime: '2024-06-03 10:42:05' }],

@@ -107,7 +107,10 @@ export class OutboxRelay {
         // Rolled back: the rows stay unpublished and unlocked for the next try (here or elsewhere).
         if (!isTooLargeForKafka(error)) {
           spans.forEach((span) => endSpanWithError(span, error));
-          throw new PublishError(records.map((record) => record.id), error);
+          throw new PublishError(
+            records.map((record) => record.id),
+            error,
+          );
         }
         // A message the broker will never accept must not hold back every row behind it.
         try {
@@ -133,7 +136,11 @@ export class OutboxRelay {
         await this.publisher.publish([record]);
       } catch (error) {
         // Any other error: all rolled back; the ones already sent are sent again later (same ce_id).
-        if (!isTooLargeForKafka(error)) throw new PublishError(records.map((item) => item.id), error);
+        if (!isTooLargeForKafka(error))
+          throw new PublishError(
+            records.map((item) => item.id),
+            error,
+          );
         const reason = `refused by Kafka, not published: ${(error as Error).message}`.slice(0, 1000);
         this.logger.error(`outbox row ${record.id} (${record.topic}, ${record.messageValue.length} bytes): ${reason}`);
         refused.set(record.id, reason);

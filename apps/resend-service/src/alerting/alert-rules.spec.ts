@@ -64,8 +64,8 @@ describe('docs/alerts/resend-relay.rules.yaml', () => {
   });
 
   it('tells a metric name from functions, labels and keywords', () => {
-    expect(
-      metricNames('sum by (topic) (increase(foo_total{category="x y",a=~"b"}[5m])) > 0 and on (topic) bar_seconds offset 5m'),
-    ).toEqual(['foo_total', 'bar_seconds']);
+    expect(metricNames('sum by (topic) (increase(foo_total{category="x y",a=~"b"}[5m])) > 0 and on (topic) bar_seconds offset 5m')).toEqual(
+      ['foo_total', 'bar_seconds'],
+    );
   });
 });

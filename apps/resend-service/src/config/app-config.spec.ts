@@ -44,9 +44,19 @@ describe('loadConfig', () => {
   });
 
   it('has no provider call budget by default, and adaptive mode follows a configured rate', () => {
-    expect(loadConfig(minimal).providerCalls).toEqual({ maxPerSecond: 0, maxConcurrent: 0, adaptive: false, adaptiveCeilingPerSecond: 100 });
-    expect(loadConfig({ ...minimal, ITNIOTECH_MAX_CALLS_PER_SECOND: '2.5' }).providerCalls).toMatchObject({ maxPerSecond: 2.5, adaptive: true });
-    expect(loadConfig({ ...minimal, ITNIOTECH_MAX_CALLS_PER_SECOND: '40', ITNIOTECH_ADAPTIVE_RATE: 'false' }).providerCalls.adaptive).toBe(false);
+    expect(loadConfig(minimal).providerCalls).toEqual({
+      maxPerSecond: 0,
+      maxConcurrent: 0,
+      adaptive: false,
+      adaptiveCeilingPerSecond: 100,
+    });
+    expect(loadConfig({ ...minimal, ITNIOTECH_MAX_CALLS_PER_SECOND: '2.5' }).providerCalls).toMatchObject({
+      maxPerSecond: 2.5,
+      adaptive: true,
+    });
+    expect(loadConfig({ ...minimal, ITNIOTECH_MAX_CALLS_PER_SECOND: '40', ITNIOTECH_ADAPTIVE_RATE: 'false' }).providerCalls.adaptive).toBe(
+      false,
+    );
     expect(loadConfig({ ...minimal, ITNIOTECH_ADAPTIVE_RATE: 'true' }).providerCalls).toMatchObject({ maxPerSecond: 0, adaptive: true });
   });
 
@@ -75,7 +85,12 @@ describe('loadConfig', () => {
 describe('loadConfig: database password and TLS', () => {
   it('refuses a password in both DATABASE_URL and DATABASE_PASSWORD, and TLS set in both places', () => {
     expect(() =>
-      loadConfig({ ...minimal, DATABASE_URL: 'postgres://u:hunter2@db/x?sslmode=require', DATABASE_PASSWORD: 'p', DATABASE_SSL_MODE: 'verify-full' }),
+      loadConfig({
+        ...minimal,
+        DATABASE_URL: 'postgres://u:hunter2@db/x?sslmode=require',
+        DATABASE_PASSWORD: 'p',
+        DATABASE_SSL_MODE: 'verify-full',
+      }),
     ).toThrow(
       expect.objectContaining({
         problems: [
@@ -88,14 +103,22 @@ describe('loadConfig: database password and TLS', () => {
   });
 
   it('names an invalid sslmode and a CA file without a verifying mode', () => {
-    expect(() => loadConfig({ ...minimal, DATABASE_SSL_MODE: 'prefer' })).toThrow(/DATABASE_SSL_MODE must be disable, require, verify-ca or verify-full/);
-    expect(() => loadConfig({ ...minimal, DATABASE_SSL_CA_FILE: '/ca.pem' })).toThrow(/DATABASE_SSL_CA_FILE is set but DATABASE_SSL_MODE is not/);
+    expect(() => loadConfig({ ...minimal, DATABASE_SSL_MODE: 'prefer' })).toThrow(
+      /DATABASE_SSL_MODE must be disable, require, verify-ca or verify-full/,
+    );
+    expect(() => loadConfig({ ...minimal, DATABASE_SSL_CA_FILE: '/ca.pem' })).toThrow(
+      /DATABASE_SSL_CA_FILE is set but DATABASE_SSL_MODE is not/,
+    );
   });
 });
 
 describe('loadDatabaseConfig', () => {
   it('reads only the database settings, for scripts/migrate (no provider credentials needed)', () => {
-    const { database } = loadDatabaseConfig({ DATABASE_URL: 'postgres://relay@db:5432/x', DATABASE_PASSWORD: 'p', DATABASE_SSL_MODE: 'require' });
+    const { database } = loadDatabaseConfig({
+      DATABASE_URL: 'postgres://relay@db:5432/x',
+      DATABASE_PASSWORD: 'p',
+      DATABASE_SSL_MODE: 'require',
+    });
     expect(database).toMatchObject({ url: 'postgres://relay@db:5432/x', password: 'p', ssl: { mode: 'require', ca: null } });
   });
 });

@@ -178,7 +178,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
  */
 export function loadKafkaConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'kafka' | 'topics'> {
   const kafkaOnly = environmentSchema.pick<EnvironmentMask>(
-    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('KAFKA_') || name === 'DATABASE_URL').map((name) => [name, true])),
+    Object.fromEntries(
+      Object.keys(environmentSchema.shape)
+        .filter((name) => name.startsWith('KAFKA_') || name === 'DATABASE_URL')
+        .map((name) => [name, true]),
+    ),
   );
   const { env, security } = parseEnvironment(source, kafkaOnly);
   return {
@@ -198,7 +202,11 @@ export function loadKafkaConfig(source: Record<string, string | undefined> = pro
  */
 export function loadDatabaseConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'database'> {
   const databaseOnly = environmentSchema.pick<EnvironmentMask>(
-    Object.fromEntries(Object.keys(environmentSchema.shape).filter((name) => name.startsWith('DATABASE_')).map((name) => [name, true])),
+    Object.fromEntries(
+      Object.keys(environmentSchema.shape)
+        .filter((name) => name.startsWith('DATABASE_'))
+        .map((name) => [name, true]),
+    ),
   );
   const { env, security } = parseEnvironment(source, databaseOnly);
   return {

@@ -62,7 +62,11 @@ export function resolveConnectionSecurity(
 }
 
 function kafkaTls(env: Environment, read: (variable: string, path?: string) => string | null, problems: string[]) {
-  const files = { KAFKA_SSL_CA_FILE: env.KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE: env.KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE: env.KAFKA_SSL_KEY_FILE };
+  const files = {
+    KAFKA_SSL_CA_FILE: env.KAFKA_SSL_CA_FILE,
+    KAFKA_SSL_CERT_FILE: env.KAFKA_SSL_CERT_FILE,
+    KAFKA_SSL_KEY_FILE: env.KAFKA_SSL_KEY_FILE,
+  };
   if (!env.KAFKA_SSL) {
     for (const [variable, path] of Object.entries(files)) {
       if (path !== undefined) problems.push(`${variable} is set but KAFKA_SSL is not true`);

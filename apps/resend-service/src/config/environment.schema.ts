@@ -22,9 +22,9 @@ export const environmentSchema = z.object({
   HTTP_PORT: integer(0, 65535).default(3000),
   SHUTDOWN_GRACE_MS: integer(0).default(15_000),
 
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' }).default(
-    'postgres://postgres@127.0.0.1:5432/resend_relay',
-  ),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// URL' })
+    .default('postgres://postgres@127.0.0.1:5432/resend_relay'),
   DATABASE_POOL_SIZE: integer(2, 200).default(10),
   DATABASE_MIGRATIONS_RUN: flag.default(true),
   /** Overrides a password in DATABASE_URL (which then must not carry one); also as DATABASE_PASSWORD_FILE. */
@@ -38,7 +38,12 @@ export const environmentSchema = z.object({
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
-    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    )
     .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)), 'must be host:port[,host:port...]'),
   KAFKA_CLIENT_ID: z.string().min(1).default('resend-relay'),
   KAFKA_GROUP_ID: z.string().min(1).default('resend-relay'),
@@ -126,7 +131,12 @@ export const environmentSchema = z.object({
   OPERATOR_API_TOKENS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((token) => token.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((token) => token.trim())
+        .filter(Boolean),
+    )
     .refine((tokens) => tokens.every((token) => /^[\x21-\x7e]{16,}$/.test(token)), {
       message: 'must be comma-separated tokens of at least 16 printable characters, without spaces',
     }),

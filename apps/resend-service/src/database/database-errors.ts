@@ -12,7 +12,16 @@ const CONFLICT_SQLSTATES = new Set(['23505', '40001', '40P01', '55P03']);
 /** 22: data exception; 54: program limit exceeded (e.g. jsonb nested too deep). */
 const BAD_DATA_SQLSTATE_CLASSES = ['22', '54'];
 /** Node's socket errors: the server is not there. Other `E…`/`ERR_…` codes are bugs, not outages. */
-const SOCKET_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** pg and pg-pool say these without a code when a connection breaks or cannot be made. */
 const CONNECTION_FAILURE_TEXT =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|not (yet )?connected|Cannot use a pool after calling end/i;

@@ -5,7 +5,9 @@ const url = 'postgres://relay@db.internal:6432/resend_relay';
 
 describe('postgresClientConfig', () => {
   it('hands DATABASE_URL over as it is when nothing else is set (its own sslmode still works)', () => {
-    expect(postgresClientConfig({ url: `${url}?sslmode=require`, password: null, ssl: null })).toEqual({ connectionString: `${url}?sslmode=require` });
+    expect(postgresClientConfig({ url: `${url}?sslmode=require`, password: null, ssl: null })).toEqual({
+      connectionString: `${url}?sslmode=require`,
+    });
   });
 
   it('takes the URL apart to add a separate password, which a connection string would override', () => {

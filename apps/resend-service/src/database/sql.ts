@@ -41,11 +41,7 @@ export class Sql implements SqlDatabase {
   }
 }
 
-async function run<Row>(
-  target: pg.Pool | pg.PoolClient,
-  statement: SqlStatement | string,
-  values: unknown[],
-): Promise<Row[]> {
+async function run<Row>(target: pg.Pool | pg.PoolClient, statement: SqlStatement | string, values: unknown[]): Promise<Row[]> {
   const query = typeof statement === 'string' ? { text: statement, values } : { ...statement, values };
   const result = await target.query(query);
   return result.rows as Row[];

@@ -41,7 +41,15 @@ describe('TypeOrmLogger', () => {
 
   it('logs an outage or a conflict that the caller retries as a warning', () => {
     const { lines, logger } = capture();
-    logger.logQueryError(pgError('duplicate key value violates unique constraint "resend_request_one_live_per_key_id"', '23505', 'Key (key_id)=(123456789) already exists.'), query, [1, 2]);
+    logger.logQueryError(
+      pgError(
+        'duplicate key value violates unique constraint "resend_request_one_live_per_key_id"',
+        '23505',
+        'Key (key_id)=(123456789) already exists.',
+      ),
+      query,
+      [1, 2],
+    );
     logger.logQueryError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), 'SELECT 1', []);
     expect(lines.map((line) => line.level)).toEqual(['warn', 'warn']);
     expect(JSON.stringify(lines)).not.toContain('123456789');

@@ -17,9 +17,7 @@ export function consumedMessageFrom(topic: string, partition: number, message: K
     offset: message.offset,
     key: message.key ?? null,
     value: message.value ?? null,
-    headers: Object.fromEntries(
-      Object.entries(message.headers ?? {}).map(([name, value]) => [name, headerText(value)]),
-    ),
+    headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, headerText(value)])),
   };
 }
 

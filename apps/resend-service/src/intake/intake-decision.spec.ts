@@ -17,7 +17,17 @@ function received(value: unknown): ReceivedMessage {
 }
 
 function request(requestId: string, keyId: number, scriptId = 1) {
-  return { requestId, keyId, taskName: `task-${keyId}`, scriptId, resendType: 1, maxCalls: 1, displayNum: '1', maxRingingTime: 60, enableRecording: 1 };
+  return {
+    requestId,
+    keyId,
+    taskName: `task-${keyId}`,
+    scriptId,
+    resendType: 1,
+    maxCalls: 1,
+    displayNum: '1',
+    maxRingingTime: 60,
+    enableRecording: 1,
+  };
 }
 
 const nothingRecorded = (): RecordedBefore => ({ requestIds: new Set(), offsets: new Set() });
@@ -47,7 +57,12 @@ describe('decideIntake', () => {
 
   it('makes a same-payload request for a live keyId a duplicate of the live request', () => {
     const repeat = received(request('b', 1));
-    const holder = live({ keyId: 1, fingerprint: repeat.kind === 'request' ? repeat.fingerprint : null, status: 'completed', providerTaskId: 77 });
+    const holder = live({
+      keyId: 1,
+      fingerprint: repeat.kind === 'request' ? repeat.fingerprint : null,
+      status: 'completed',
+      providerTaskId: 77,
+    });
     const [decision] = decideIntake([repeat], nothingRecorded(), holder);
     expect(decision).toEqual({ kind: 'duplicate', original: holder.get(1) });
   });

@@ -243,10 +243,18 @@ export class IntakeService {
           const { original } = decision;
           // A repeat of a completed request is answered now; one of a request still under way, when that one ends.
           const answered = original.status === 'completed';
-          rows.push({ ...row, status: 'duplicate', duplicate_of: original.id, finished: answered, provider_task_id: answered ? original.providerTaskId : null });
+          rows.push({
+            ...row,
+            status: 'duplicate',
+            duplicate_of: original.id,
+            finished: answered,
+            provider_task_id: answered ? original.providerTaskId : null,
+          });
           if (answered) {
             const duplicateOf = { requestId: original.requestId, newKeyId: original.providerTaskId };
-            events.push(this.outcomes.completed(subject, { newKeyId: original.providerTaskId!, resolvedByLookup: false, duplicateOf }, now));
+            events.push(
+              this.outcomes.completed(subject, { newKeyId: original.providerTaskId!, resolvedByLookup: false, duplicateOf }, now),
+            );
           }
           return;
         }
@@ -260,7 +268,12 @@ export class IntakeService {
           rows.push({ ...row, ...failedColumns(decision.failure) });
           events.push(this.outcomes.failed(subject, decision.failure, now));
           if (decision.alsoDeadLetter) {
-            deadLetters.push({ message: received.message, reason: 'no_usable_key_id', error: decision.failure.message, trace: received.trace });
+            deadLetters.push({
+              message: received.message,
+              reason: 'no_usable_key_id',
+              error: decision.failure.message,
+              trace: received.trace,
+            });
           }
           return;
       }

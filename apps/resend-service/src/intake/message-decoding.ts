@@ -1,8 +1,6 @@
 import { MAX_REQUEST_BYTES, type DeadLetterReason } from '#contracts';
 
-export type DecodedValue =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; reason: DeadLetterReason; message: string };
+export type DecodedValue = { ok: true; value: Record<string, unknown> } | { ok: false; reason: DeadLetterReason; message: string };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -61,7 +61,8 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
   private async consumeBatch(payload: EachBatchPayload) {
     const { batch } = payload;
     const messages = batch.messages.map((message) => consumedMessageFrom(batch.topic, batch.partition, message));
-    if (messages.length > 0) this.log.debug(`fetched ${messages.length} messages of ${batch.topic}[${batch.partition}] from offset ${batch.firstOffset()}`);
+    if (messages.length > 0)
+      this.log.debug(`fetched ${messages.length} messages of ${batch.topic}[${batch.partition}] from offset ${batch.firstOffset()}`);
     for (let start = 0; start < messages.length; start += this.config.intake.batchSize) {
       // After a rebalance the rest of the batch belongs to another member now.
       if (!payload.isRunning() || payload.isStale()) return;

@@ -46,7 +46,10 @@ describe('kafkaClientConfig', () => {
   });
 
   it('skips only the host name check when asked, never the chain', () => {
-    const ssl = kafkaClientConfig(loadConfig({ ...minimal, KAFKA_SSL: 'true', KAFKA_SSL_VERIFY_HOSTNAME: 'false' })).ssl as Record<string, any>;
+    const ssl = kafkaClientConfig(loadConfig({ ...minimal, KAFKA_SSL: 'true', KAFKA_SSL_VERIFY_HOSTNAME: 'false' })).ssl as Record<
+      string,
+      any
+    >;
     expect(ssl.rejectUnauthorized).toBe(true);
     expect(ssl.checkServerIdentity('other.example', {})).toBeUndefined();
   });
@@ -64,13 +67,19 @@ describe('kafkaClientConfig', () => {
 
   it('names half-configured or contradictory settings', () => {
     expect(problemsOf({ KAFKA_SSL_CA_FILE: ca })).toEqual(['KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true']);
-    expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: cert })[0]).toMatch(/KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together/);
-    expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: join(dir, 'missing.pem') })).toEqual(['KAFKA_SSL_CA_FILE cannot be read (ENOENT)']);
+    expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: cert })[0]).toMatch(
+      /KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together/,
+    );
+    expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: join(dir, 'missing.pem') })).toEqual([
+      'KAFKA_SSL_CA_FILE cannot be read (ENOENT)',
+    ]);
     expect(problemsOf({ KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toEqual([
       'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM',
       'KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) is required with KAFKA_SASL_MECHANISM',
     ]);
-    expect(problemsOf({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })[0]).toMatch(/plain .* needs KAFKA_SSL=true/);
+    expect(problemsOf({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })[0]).toMatch(
+      /plain .* needs KAFKA_SSL=true/,
+    );
     expect(problemsOf({ KAFKA_SASL_MECHANISM: 'gssapi' })[0]).toMatch(/KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512/);
     expect(problemsOf({ KAFKA_SASL_PASSWORD: 'p', KAFKA_SASL_PASSWORD_FILE: password })).toContain(
       'KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE are both set: set only one',

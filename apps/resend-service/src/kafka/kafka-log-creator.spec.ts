@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-log-creator.js';
 
 function entry(level: logLevel, message: string, extra: Record<string, unknown> = {}): LogEntry {
-  return { namespace: 'Connection', level, label: logLevel[level], log: { timestamp: '2026-11-28T22:46:07.818Z', logger: 'kafkajs', message, ...extra } };
+  return {
+    namespace: 'Connection',
+    level,
+    label: logLevel[level],
+    log: { timestamp: '2026-11-28T22:46:07.818Z', logger: 'kafkajs', message, ...extra },
+  };
 }
 
 describe('kafkaLogLevel', () => {
@@ -13,7 +18,10 @@ describe('kafkaLogLevel', () => {
     ['Response GroupCoordinator(key: 10, version: 2)', { error: 'The group coordinator is not available' }],
     ["Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group", {}],
     ['Restarting the consumer in 300ms', { retryTime: 300 }],
-    ['Response Metadata(key: 3, version: 6)', { error: 'There is no leader for this topic-partition as we are in the middle of a leadership election' }],
+    [
+      'Response Metadata(key: 3, version: 6)',
+      { error: 'There is no leader for this topic-partition as we are in the middle of a leadership election' },
+    ],
     ['Connection error: connect ECONNREFUSED 127.0.0.1:9092', {}],
     ['Failed to connect to seed broker, trying another broker from the list: Connection timeout', {}],
     ['Response JoinGroup(key: 11, version: 5)', { error: 'The coordinator is not aware of this member' }],
@@ -22,7 +30,9 @@ describe('kafkaLogLevel', () => {
   });
 
   it('an ERROR that no retry fixes stays an error', () => {
-    const line = entry(logLevel.ERROR, 'Crash: KafkaJSProtocolError: Not authorized to access group', { error: 'Not authorized to access group' });
+    const line = entry(logLevel.ERROR, 'Crash: KafkaJSProtocolError: Not authorized to access group', {
+      error: 'Not authorized to access group',
+    });
     expect(kafkaLogLevel(logLevel.ERROR, line.log)).toBe('error');
   });
 
@@ -71,6 +81,9 @@ describe('kafkaLogCreator', () => {
   it('keeps the stack of a real error', () => {
     const { lines, target } = capture();
     kafkaLogCreator(target)(logLevel.WARN)(entry(logLevel.ERROR, 'Crash: something unexpected', { stack: 'Error: x\n    at y' }));
-    expect(lines[0]).toMatchObject({ level: 'error', fields: { msg: 'Crash: something unexpected', kafka: { stack: 'Error: x\n    at y' } } });
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      fields: { msg: 'Crash: something unexpected', kafka: { stack: 'Error: x\n    at y' } },
+    });
   });
 });

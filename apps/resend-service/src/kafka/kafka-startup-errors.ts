@@ -57,7 +57,9 @@ export class KafkaStartupErrors {
     }
     this.closedInARow += 1;
     if (this.closedInARow < CLOSED_BEFORE_ANSWER_LIMIT) return null;
-    const expects = [this.kafka.tls ? null : 'TLS (KAFKA_SSL=true)', this.kafka.sasl ? null : 'SASL (KAFKA_SASL_MECHANISM)'].filter(Boolean);
+    const expects = [this.kafka.tls ? null : 'TLS (KAFKA_SSL=true)', this.kafka.sasl ? null : 'SASL (KAFKA_SASL_MECHANISM)'].filter(
+      Boolean,
+    );
     return `${brokers} closed the connection before answering, ${this.closedInARow} times in a row: ${
       expects.length > 0 ? `does the listener expect ${expects.join(' or ')}?` : 'is this a Kafka listener with TLS and SASL?'
     }`;

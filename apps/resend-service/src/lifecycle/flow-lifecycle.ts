@@ -101,9 +101,14 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
       const tlsFailure = describeDatabaseTlsFailure(error);
       return tlsFailure === null ? null : new StartupMisconfiguration(tlsFailure);
     };
-    return this.waitFor('database', 'PostgreSQL', async () => {
-      if (!this.dataSource.isInitialized) await this.dataSource.initialize();
-    }, misconfiguration);
+    return this.waitFor(
+      'database',
+      'PostgreSQL',
+      async () => {
+        if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+      },
+      misconfiguration,
+    );
   }
 
   /** Topics must exist before the consumer subscribes; the service never relies on auto-creation. */

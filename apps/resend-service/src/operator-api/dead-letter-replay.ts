@@ -36,11 +36,11 @@ export class DeadLetterReplay {
       await this.outbox.add(transaction, [
         {
           id: outboxEventId,
-        topic: marked.kafka_topic,
-        key: marked.message_key,
-        // A tombstone (no value) is replayed as an empty value, as its dead-letter copy was.
-        value: marked.message_value ?? Buffer.alloc(0),
-        headers: marked.headers,
+          topic: marked.kafka_topic,
+          key: marked.message_key,
+          // A tombstone (no value) is replayed as an empty value, as its dead-letter copy was.
+          value: marked.message_value ?? Buffer.alloc(0),
+          headers: marked.headers,
         },
       ]);
       return marked;

@@ -59,7 +59,7 @@ export class DeadLettersController {
     summary: 'Republish the original key, value and headers to the topic it came from (once)',
     description:
       'Marks the dead letter replayed and writes the message to the transactional outbox in one transaction; ' +
-      'the outbox relay publishes it (at least once). A second replay answers 409 with the first replay\'s time.',
+      "the outbox relay publishes it (at least once). A second replay answers 409 with the first replay's time.",
   })
   @ApiAcceptedResponse({ standardSchema: replayResultSchema })
   @ApiNotFoundResponse({ standardSchema: errorSchema })

@@ -111,7 +111,9 @@ export const requestDetailSchema = z.object({
     traceParent: z
       .string()
       .nullable()
-      .describe('W3C traceparent of the span that recorded it (its trace id finds the request in the tracing backend); null without tracing and without one on the message'),
+      .describe(
+        'W3C traceparent of the span that recorded it (its trace id finds the request in the tracing backend); null without tracing and without one on the message',
+      ),
   }),
   state: z.object({
     status: z.enum(REQUEST_STATUSES),

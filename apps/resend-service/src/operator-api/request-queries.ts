@@ -20,7 +20,10 @@ export class RequestQueries {
     if (query.keyId !== undefined) where((p) => `key_id = ${p}`, query.keyId);
     if (query.status !== undefined) where((p) => `status = ${p}`, query.status);
     if (query.cursor !== undefined) {
-      where((p) => `(received_at, id) < (SELECT received_at, id FROM resend_request WHERE id = ${p})`, decodeCursor('requests', query.cursor));
+      where(
+        (p) => `(received_at, id) < (SELECT received_at, id FROM resend_request WHERE id = ${p})`,
+        decodeCursor('requests', query.cursor),
+      );
     }
     params.push(query.limit + 1);
     const rows: RequestRow[] = await this.dataSource.query(

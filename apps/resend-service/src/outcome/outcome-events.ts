@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import {
-  buildCloudEventHeaders,
-  type ErrorCategory,
-  type ResendCompletedEvent,
-  type ResendFailedEvent,
-} from '#contracts';
+import { buildCloudEventHeaders, type ErrorCategory, type ResendCompletedEvent, type ResendFailedEvent } from '#contracts';
 import type { TraceContextText } from '#common';
 import type { OutboxMessage } from '#outbox';
 import { AppConfig } from '../config/app-config.js';

@@ -37,7 +37,13 @@ function claimed(overrides: Partial<ClaimedRequest> = {}): ClaimedRequest {
 
 const meta = { latencyMs: 5, timestamp: 1 };
 const accepted: ProviderCallResult = { kind: 'accepted', taskId: 99, httpStatus: 200, providerStatus: '0', reason: 'ok', ...meta };
-const rejected = (status: string): ProviderCallResult => ({ kind: 'rejected', httpStatus: 200, providerStatus: status, reason: 'no', ...meta });
+const rejected = (status: string): ProviderCallResult => ({
+  kind: 'rejected',
+  httpStatus: 200,
+  providerStatus: status,
+  reason: 'no',
+  ...meta,
+});
 const verdict = (overrides: Partial<Classification>): Classification => ({
   decision: 'final',
   retryDelay: 'normal',

@@ -12,18 +12,20 @@ export const providerProviders: Provider[] = [
     provide: ItniotechClient,
     inject: [AppConfig, FlowMetrics],
     useFactory: (config: AppConfig, metrics: FlowMetrics) =>
-      new MeteredItniotechClient({
-        baseUrl: config.provider.baseUrl,
-        apiKey: config.provider.apiKey,
-        apiSecret: config.provider.apiSecret,
-        timeoutMs: config.provider.timeoutMs,
-        proxy: config.provider.proxy,
-      }, metrics),
+      new MeteredItniotechClient(
+        {
+          baseUrl: config.provider.baseUrl,
+          apiKey: config.provider.apiKey,
+          apiSecret: config.provider.apiSecret,
+          timeoutMs: config.provider.timeoutMs,
+          proxy: config.provider.proxy,
+        },
+        metrics,
+      ),
   },
   {
     provide: CLASSIFIER,
     inject: [AppConfig],
-    useFactory: (config: AppConfig): Classifier =>
-      buildClassifier(parseClassificationOverrides(config.provider.classificationOverrides)),
+    useFactory: (config: AppConfig): Classifier => buildClassifier(parseClassificationOverrides(config.provider.classificationOverrides)),
   },
 ];

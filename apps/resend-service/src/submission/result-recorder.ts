@@ -68,7 +68,10 @@ export class ResultRecorder {
       const group = this.waiting.splice(0, MAX_GROUP);
       try {
         const { changed, events } = await this.writeRetryingConflicts(group.map((waiting) => waiting.call));
-        this.count(group.map((waiting) => waiting.call).filter((call) => changed.has(call.request.id)), events);
+        this.count(
+          group.map((waiting) => waiting.call).filter((call) => changed.has(call.request.id)),
+          events,
+        );
         group.forEach((waiting) => waiting.resolve(changed.has(waiting.call.request.id)));
       } catch (error) {
         group.forEach((waiting) => waiting.reject(error));

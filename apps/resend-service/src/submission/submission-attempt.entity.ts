@@ -2,14 +2,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type AttemptKind = 'submit' | 'lookup';
 export type AttemptOutcome =
-  | 'in_flight'
-  | 'accepted'
-  | 'rejected'
-  | 'http_error'
-  | 'transport_error'
-  | 'found'
-  | 'not_found'
-  | 'lookup_failed';
+  'in_flight' | 'accepted' | 'rejected' | 'http_error' | 'transport_error' | 'found' | 'not_found' | 'lookup_failed';
 
 /**
  * One row per HTTP call to the provider, written before the call (outcome `in_flight`) and

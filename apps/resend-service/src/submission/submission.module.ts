@@ -12,15 +12,7 @@ import { SubmissionWorker } from './submission.worker.js';
 /** Step 2 of the flow: claim pending requests and submit them to the provider. */
 @Module({
   imports: [OutcomeModule],
-  providers: [
-    ...providerProviders,
-    RequestClaims,
-    ProviderCallBudget,
-    RetryPolicy,
-    ResultRecorder,
-    SubmissionProcessor,
-    SubmissionWorker,
-  ],
+  providers: [...providerProviders, RequestClaims, ProviderCallBudget, RetryPolicy, ResultRecorder, SubmissionProcessor, SubmissionWorker],
   exports: [SubmissionWorker, ProviderCallBudget],
 })
 export class SubmissionModule implements OnApplicationShutdown {

@@ -106,12 +106,19 @@ export class SubmissionProcessor {
     const attempt = lookupAttemptRecord(started!.id, result, performance.now() - startedAt);
     if (result.kind === 'failed' && THROTTLE_CODES.has(result.errorCode)) await this.callBudget.reportThrottled();
     if (result.kind === 'found') {
-      this.logger.log(`request ${request.requestId}: earlier call did create task ${result.tasks[0]!.jobId}; completing without a new call`);
+      this.logger.log(
+        `request ${request.requestId}: earlier call did create task ${result.tasks[0]!.jobId}; completing without a new call`,
+      );
     }
     return { step: stepAfterLookup(request, result, this.retryPolicy, pendingFailure), attempt };
   }
 
-  private async record(request: ClaimedRequest, spanTrace: TraceContextText | null, step: RecordedStep, attempt?: AttemptRecord): Promise<void> {
+  private async record(
+    request: ClaimedRequest,
+    spanTrace: TraceContextText | null,
+    step: RecordedStep,
+    attempt?: AttemptRecord,
+  ): Promise<void> {
     if (!(await this.recorder.record({ request, step, attempt, trace: spanTrace }))) throw new LeaseLostError(request.requestId);
   }
 

@@ -25,7 +25,10 @@ export class SubmitSpan {
    */
   readonly trace: TraceContextText | null;
 
-  private constructor(private readonly span: Span, parent: Context) {
+  private constructor(
+    private readonly span: Span,
+    parent: Context,
+  ) {
     this.context = trace.setSpan(parent, span);
     this.trace = traceContextText(span.spanContext());
   }

@@ -14,7 +14,10 @@ describe('tracing settings (the standard OTEL_ variables)', () => {
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, 'http://collector:4318/v1/traces'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, 'http://collector:4318/v1/traces'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/otlp' }, 'http://collector:4318/otlp/v1/traces'],
-    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector/traces', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' }, 'https://collector/traces'],
+    [
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector/traces', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' },
+      'https://collector/traces',
+    ],
     [{ OTEL_SERVICE_NAME: 'relay-eu' }, 'http://localhost:4318/v1/traces'],
     [{ OTEL_TRACES_EXPORTER: 'otlp' }, 'http://localhost:4318/v1/traces'],
   ])('is on with %j, sending spans to %s', (env, endpoint) => {

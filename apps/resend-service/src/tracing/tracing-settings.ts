@@ -17,7 +17,12 @@ export interface TracingSettings {
 }
 
 /** The variables any of which turns tracing on. */
-const TURNS_ON = ['OTEL_SERVICE_NAME', 'OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] as const;
+const TURNS_ON = [
+  'OTEL_SERVICE_NAME',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+] as const;
 
 /**
  * Off unless one of TURNS_ON is set; off again with OTEL_SDK_DISABLED=true or

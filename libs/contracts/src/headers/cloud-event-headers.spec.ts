@@ -80,9 +80,7 @@ describe('validateCloudEventHeaders', () => {
 
   it('names each missing or wrong header', () => {
     const { ce_id: _id, ...withoutId } = buildCloudEventHeaders(attributes);
-    expect(
-      validateCloudEventHeaders({ ...withoutId, ce_specversion: '0.3', 'content-type': 'text/plain', ce_time: 'yesterday' }),
-    ).toEqual([
+    expect(validateCloudEventHeaders({ ...withoutId, ce_specversion: '0.3', 'content-type': 'text/plain', ce_time: 'yesterday' })).toEqual([
       'ce_id is missing',
       'ce_specversion must be "1.0"',
       'content-type must be "application/json"',

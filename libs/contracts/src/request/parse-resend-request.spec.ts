@@ -118,7 +118,11 @@ describe('parseResendRequest: accepted edge cases', () => {
       { allowSendTime: [w('14:00', '18:00'), w('08:00', '12:00'), w('12:00', '14:00')] },
       { allowSendTime: [w('14:00', '18:00'), w('08:00', '12:00'), w('12:00', '14:00')] },
     ],
-    ['unknown fields in a window dropped', { allowSendTime: [{ ...w('10:00', '12:00'), note: 'x' }] }, { allowSendTime: [w('10:00', '12:00')] }],
+    [
+      'unknown fields in a window dropped',
+      { allowSendTime: [{ ...w('10:00', '12:00'), note: 'x' }] },
+      { allowSendTime: [w('10:00', '12:00')] },
+    ],
   ])('%s', (_case, patch, expected) => {
     expect(bodyOf(parse(patch))).toMatchObject(expected);
   });
@@ -240,7 +244,9 @@ describe('parseResendRequest: hostile input', () => {
   });
 
   it('does not read a polluted allowSendTime window', () => {
-    const value: unknown = JSON.parse('{"keyId":1,"taskName":"ab","resendType":0,"scriptId":1,"allowSendTime":[{"__proto__":{"strTime":"10:00","endTime":"11:00"}}]}');
+    const value: unknown = JSON.parse(
+      '{"keyId":1,"taskName":"ab","resendType":0,"scriptId":1,"allowSendTime":[{"__proto__":{"strTime":"10:00","endTime":"11:00"}}]}',
+    );
     expect(issuesOf(parseResendRequest(value)).map((issue) => issue.field)).toEqual([
       'allowSendTime[0].strTime',
       'allowSendTime[0].endTime',

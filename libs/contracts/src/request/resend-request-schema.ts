@@ -47,7 +47,10 @@ export const resendRequestSchema = z.object({
   taskName: trimmedText(TASK_NAME_MIN, TASK_NAME_MAX),
   resendType: zeroOrOne(),
   scriptId: positiveInteger(),
-  displayNum: z.string({ error: explain(DISPLAY_NUMBER_MESSAGE) }).regex(DISPLAY_NUMBER, DISPLAY_NUMBER_MESSAGE).optional(),
+  displayNum: z
+    .string({ error: explain(DISPLAY_NUMBER_MESSAGE) })
+    .regex(DISPLAY_NUMBER, DISPLAY_NUMBER_MESSAGE)
+    .optional(),
   sendTime: sendTime.nullable().optional(),
   maxCalls: positiveInteger().optional(),
   allowSendTime: sendWindows.optional(),

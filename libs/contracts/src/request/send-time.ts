@@ -2,8 +2,7 @@ import { isRealCalendarDate, isRealClockTime } from '../calendar.js';
 
 export type SendTimeResult = { ok: true; value: string } | { ok: false; message: string };
 
-export const SEND_TIME_FORMAT_MESSAGE =
-  'must be a local date-time "yyyy-MM-dd HH:mm:ss" or "yyyy-MM-ddTHH:mm:ss", or null for "now"';
+export const SEND_TIME_FORMAT_MESSAGE = 'must be a local date-time "yyyy-MM-dd HH:mm:ss" or "yyyy-MM-ddTHH:mm:ss", or null for "now"';
 
 // The provider's own format.
 export const PROVIDER_FORMAT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
@@ -27,7 +26,6 @@ export function normaliseSendTime(text: string): SendTimeResult {
   const [, year, month, day, hour, minute, second = '00'] = match;
   const normalised = `${year}-${month}-${day} ${hour}:${minute}:${second}`;
   const isReal =
-    isRealCalendarDate(Number(year), Number(month), Number(day)) &&
-    isRealClockTime(Number(hour), Number(minute), Number(second));
+    isRealCalendarDate(Number(year), Number(month), Number(day)) && isRealClockTime(Number(hour), Number(minute), Number(second));
   return isReal ? { ok: true, value: normalised } : { ok: false, message: `${normalised} is not a real date and time` };
 }

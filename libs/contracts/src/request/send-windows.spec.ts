@@ -15,9 +15,7 @@ describe('findWindowProblems', () => {
   });
 
   it('reports a window that does not end after it starts, on its endTime', () => {
-    expect(findWindowProblems([w('12:00', '10:00')])).toEqual([
-      { path: [0, 'endTime'], message: 'must be later than strTime (12:00)' },
-    ]);
+    expect(findWindowProblems([w('12:00', '10:00')])).toEqual([{ path: [0, 'endTime'], message: 'must be later than strTime (12:00)' }]);
   });
 
   it('reports the later-starting window of an overlapping pair', () => {

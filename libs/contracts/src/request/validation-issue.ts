@@ -15,7 +15,5 @@ export function describeIssues(issues: readonly ValidationIssue[]): string {
 /** ['allowSendTime', 1, 'endTime'] becomes "allowSendTime[1].endTime"; the empty path is the whole message. */
 export function formatFieldPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return WHOLE_MESSAGE_FIELD;
-  return path
-    .map((key, position) => (typeof key === 'number' ? `[${key}]` : position === 0 ? String(key) : `.${String(key)}`))
-    .join('');
+  return path.map((key, position) => (typeof key === 'number' ? `[${key}]` : position === 0 ? String(key) : `.${String(key)}`)).join('');
 }

@@ -1,10 +1,4 @@
-import {
-  DISPLAY_NUMBER,
-  ID_MAX_CHARACTERS,
-  MAX_SEND_WINDOWS,
-  TASK_NAME_MAX,
-  TASK_NAME_MIN,
-} from '../request/resend-request-schema.js';
+import { DISPLAY_NUMBER, ID_MAX_CHARACTERS, MAX_SEND_WINDOWS, TASK_NAME_MAX, TASK_NAME_MIN } from '../request/resend-request-schema.js';
 import { ISO_LOCAL_FORMAT, PROVIDER_FORMAT } from '../request/send-time.js';
 import { CLOCK_TIME } from '../request/send-windows.js';
 import { DEFAULT_TOPICS } from '../topics.js';

@@ -44,7 +44,10 @@ describe('validateCompletedEvent', () => {
     ['a typical event', completed],
     ['an event resolved by lookup, without correlationId', { ...completed, resolvedByLookup: true, attempts: 3, correlationId: null }],
     ['an offset instead of Z', { ...completed, submittedAt: '2024-06-03T10:42:05+02:00' }],
-    ['a repeat answered from its original', { ...completed, attempts: 0, duplicateOf: { requestId: 'req-1', newKeyId: completed.newKeyId } }],
+    [
+      'a repeat answered from its original',
+      { ...completed, attempts: 0, duplicateOf: { requestId: 'req-1', newKeyId: completed.newKeyId } },
+    ],
   ])('accepts %s', (_case, event) => {
     expect(validateCompletedEvent(event)).toEqual([]);
   });
@@ -54,7 +57,11 @@ describe('validateCompletedEvent', () => {
     ['an extra field', { ...completed, status: 'ok' }, '(root) must NOT have additional properties "status"'],
     ['keyId as a string', { ...completed, keyId: '123' }, '/keyId must be integer'],
     ['negative attempts', { ...completed, attempts: -1 }, '/attempts must be >= 0'],
-    ['a repeat whose original has no task', { ...completed, duplicateOf: { requestId: 'req-1', newKeyId: null } }, '/duplicateOf/newKeyId must be integer'],
+    [
+      'a repeat whose original has no task',
+      { ...completed, duplicateOf: { requestId: 'req-1', newKeyId: null } },
+      '/duplicateOf/newKeyId must be integer',
+    ],
     ['a time without a zone', { ...completed, submittedAt: '2024-06-03 10:42:05' }, '/submittedAt must match format "date-time"'],
     ['an impossible date', { ...completed, submittedAt: '2024-02-30T10:42:05Z' }, '/submittedAt must match format "date-time"'],
     ['an untrimmed task name', { ...completed, taskName: ' June ' }, '/taskName must match pattern'],
@@ -79,8 +86,16 @@ describe('validateFailedEvent', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['an unknown category', { ...failed, error: { ...failed.error, category: 'oops' } }, '/error/category must be equal to one of the allowed values'],
-    ['an extra error field', { ...failed, error: { ...failed.error, retryable: false } }, '/error must NOT have additional properties "retryable"'],
+    [
+      'an unknown category',
+      { ...failed, error: { ...failed.error, category: 'oops' } },
+      '/error/category must be equal to one of the allowed values',
+    ],
+    [
+      'an extra error field',
+      { ...failed, error: { ...failed.error, retryable: false } },
+      '/error must NOT have additional properties "retryable"',
+    ],
     ['a missing keyId (null is fine, absent is not)', omit(failed, 'keyId'), "(root) must have required property 'keyId'"],
     ['a duplicate without duplicateOf', omit(duplicate, 'duplicateOf'), "(root) must have required property 'duplicateOf'"],
     ['a null keyId outside validation', { ...failed, keyId: null }, '/keyId must be integer'],
@@ -98,8 +113,22 @@ describe('validateRequestedEvent', () => {
 
   it.each<[string, Record<string, unknown>]>([
     ['the minimal request', request],
-    ['the provider example', { ...request, maxCalls: 40, displayNum: '1008122211', sendTime: null, maxRingingTime: 60, enableRecording: 1, allowSendTime: [{ strTime: '10:00', endTime: '22:00' }] }],
-    ['an ISO sendTime and unknown fields', { ...request, sendTime: '2024-06-03T10:42:05.5', note: 'free text', requestId: 'r-1', correlationId: '' }],
+    [
+      'the provider example',
+      {
+        ...request,
+        maxCalls: 40,
+        displayNum: '1008122211',
+        sendTime: null,
+        maxRingingTime: 60,
+        enableRecording: 1,
+        allowSendTime: [{ strTime: '10:00', endTime: '22:00' }],
+      },
+    ],
+    [
+      'an ISO sendTime and unknown fields',
+      { ...request, sendTime: '2024-06-03T10:42:05.5', note: 'free text', requestId: 'r-1', correlationId: '' },
+    ],
     ['a task name with surrounding spaces', { ...request, taskName: '  ab  ' }],
   ])('accepts %s', (_case, value) => {
     expect(validateRequestedEvent(value)).toEqual([]);
@@ -110,7 +139,11 @@ describe('validateRequestedEvent', () => {
     ['a task name of 1 character after trimming', { ...request, taskName: ' a ' }, '/taskName must match pattern'],
     ['a task name of 65 characters', { ...request, taskName: 'n'.repeat(65) }, '/taskName must match pattern'],
     ['a zoned sendTime', { ...request, sendTime: '2024-06-03T10:42:05Z' }, '/sendTime must match pattern'],
-    ['4 windows', { ...request, allowSendTime: Array(4).fill({ strTime: '10:00', endTime: '11:00' }) }, '/allowSendTime must NOT have more than 3 items'],
+    [
+      '4 windows',
+      { ...request, allowSendTime: Array(4).fill({ strTime: '10:00', endTime: '11:00' }) },
+      '/allowSendTime must NOT have more than 3 items',
+    ],
     ['maxRingingTime 121', { ...request, maxRingingTime: 121 }, '/maxRingingTime must be <= 120'],
     ['a blank requestId', { ...request, requestId: '  ' }, '/requestId must match pattern'],
   ])('refuses %s', (_case, value, problem) => {
