@@ -1,4 +1,4 @@
-import { CLASSIFICATION_TABLE, ItniotechClient, signRequest, type ResendAiRequest } from '#itniotech';
+import { CLASSIFICATION_TABLE, ItniotechClient, signRequest } from '#itniotech';
 import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../apps/itniotech-simulator/src/call-journal.js';
@@ -446,7 +446,7 @@ describe('provider fidelity: the classification table through the whole service 
     // The provider creates the task, then answers status 0 without `data`: we play the creation
     // with a direct signed call, then make the service's own call get that answer.
     const direct = new ItniotechClient({ baseUrl: simulator.url, apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, timeoutMs: 10_000 });
-    const created = await direct.resendAi(providerBody as ResendAiRequest);
+    const created = await direct.resendAi(providerBody);
     direct.close();
     expect(created.kind).toBe('accepted');
     await simulator.addFaults({ match: { keyId: sent.keyId }, body: '{"status":"0","reason":"success"}' });

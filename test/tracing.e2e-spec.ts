@@ -10,7 +10,7 @@ import { startTracing, type Tracing } from '../apps/resend-service/src/tracing/t
 import { TestDatabase } from './support/database.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { KafkaTestClient, type ReceivedMessage } from './support/kafka-test-client.js';
-import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
+import { OtlpReceiver } from './support/otlp-receiver.js';
 import { sampleRequest } from './support/requests.js';
 import { TEST_API_KEY, TEST_API_SECRET, testServiceEnvironment } from './support/service-harness.js';
 import { ServiceProcess } from './support/service-process.js';
