@@ -20,6 +20,11 @@ export class Sql implements SqlDatabase {
   async transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no 'error' listener of the pool's: a server that ends the connection
+    // (restart, failover, pg_terminate_backend) would emit an unhandled 'error' and end the process.
+    // The statement in progress, or the next one, fails by itself; the connection is not given back.
+    const onConnectionLost = (error: Error) => (broken = error);
+    client.on('error', onConnectionLost);
     try {
       await client.query('BEGIN');
       const result = await work({ query: (statement, values = []) => run(client, statement, values) });
@@ -32,6 +37,7 @@ export class Sql implements SqlDatabase {
       });
       throw error;
     } finally {
+      client.removeListener('error', onConnectionLost);
       client.release(broken);
     }
   }
