@@ -50,6 +50,7 @@ export function renderReport(results: BenchResults): string {
         formatRatio(paced.service.p99, paced.naive.p99) && `p99 ${formatRatio(paced.service.p99, paced.naive.p99)}`,
       ],
       ['paced: max ms', paced.naive.max, paced.service.max, undefined],
+      ['paced: median ms of intake / claim / call and result / relay', undefined, latencyStages(paced.service), undefined],
       [`outbox drain of ${count(drain.events)} rows: events/s`, undefined, drain.eventsPerSecond, undefined],
       [
         'failed outcomes (backlog / paced)',
@@ -119,4 +120,11 @@ function profileSection(result: BacklogResult): string[] {
     ),
     '',
   ];
+}
+
+/** The service's stage medians (from its database's timestamps), or a dash for a run without them. */
+function latencyStages(result: PacedResult): string {
+  const stages = result.stages;
+  if (!stages) return '—';
+  return [stages.intake, stages.claim, stages.callAndResult, stages.relay].map((ms) => formatNumber(ms)).join(' / ');
 }
