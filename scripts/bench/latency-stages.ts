@@ -33,14 +33,17 @@ interface StageRow {
   published_ms: number | null;
 }
 
-/** Medians of each stage for the requests appended at `appendedAt` (requestId → broker append time). */
-export async function latencyStages(observer: pg.Client, appendedAt: Map<string, number>): Promise<LatencyStages> {
+/**
+ * The p-th percentile (50: the median) of each stage for the requests appended at `appendedAt`
+ * (requestId → broker append time).
+ */
+export async function latencyStages(observer: pg.Client, appendedAt: Map<string, number>, p = 50): Promise<LatencyStages> {
   const { rows } = await observer.query<StageRow>(STAGE_TIMES, [[...appendedAt.keys()]]);
-  const median = (values: number[]) => (values.length === 0 ? NaN : Math.round(percentile(values, 50) * 10) / 10);
+  const at = (values: number[]) => (values.length === 0 ? NaN : Math.round(percentile(values, p) * 10) / 10);
   return {
-    intake: median(rows.map((row) => Number(row.received_ms) - appendedAt.get(row.request_id)!)),
-    claim: median(rows.map((row) => Number(row.claimed_ms) - Number(row.received_ms))),
-    callAndResult: median(rows.map((row) => Number(row.written_ms) - Number(row.claimed_ms))),
-    relay: median(rows.filter((row) => row.published_ms !== null).map((row) => Number(row.published_ms) - Number(row.written_ms))),
+    intake: at(rows.map((row) => Number(row.received_ms) - appendedAt.get(row.request_id)!)),
+    claim: at(rows.map((row) => Number(row.claimed_ms) - Number(row.received_ms))),
+    callAndResult: at(rows.map((row) => Number(row.written_ms) - Number(row.claimed_ms))),
+    relay: at(rows.filter((row) => row.published_ms !== null).map((row) => Number(row.published_ms) - Number(row.written_ms))),
   };
 }

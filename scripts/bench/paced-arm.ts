@@ -59,7 +59,10 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
       stages: database ? await latencyStages(database.observer, appendedAt) : undefined,
     };
     say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms`);
-    if (result.stages) say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
+    if (result.stages) {
+      say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
+      say(`${arm}: p99 of each stage (ms) ${JSON.stringify(await latencyStages(database!.observer, appendedAt, 99))}`);
+    }
     return result;
   } finally {
     await running.stop();
