@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
@@ -16,8 +17,10 @@ describe('provider call budget (shared by all instances)', () => {
   let db: TestDatabase;
   const inFlightRows: string[] = [];
 
-  const budget = (env: Record<string, string>) =>
-    new ProviderCallBudget(dataSource, loadConfig({ ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret', ...env }));
+  const budget = (env: Record<string, string>, registry = new Registry()) =>
+    new ProviderCallBudget(dataSource, loadConfig({ ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret', ...env }), registry);
+  const rateGauge = async (registry: Registry) =>
+    (await registry.getSingleMetric('resend_relay_provider_call_rate')?.get())?.values[0]?.value;
   const row = async () =>
     (await db.one<{ tokens: number; rate: number | null; throttles: string; cut_at: Date | null }>(
       `SELECT tokens, rate, throttles, cut_at FROM provider_call_budget WHERE id = 1`,
@@ -131,6 +134,20 @@ describe('provider call budget (shared by all instances)', () => {
     await elapse(2.5);
     await instances[1]!.reportThrottled();
     expect((await row()).rate).toBe(10);
+  });
+
+  it('exposes the shared rate as resend_relay_provider_call_rate: the configured one, then the cut one; none without a limit', async () => {
+    const registries = [new Registry(), new Registry()];
+    const [first, second] = registries.map((registry) => budget({ ITNIOTECH_MAX_CALLS_PER_SECOND: '40' }, registry));
+    expect(await rateGauge(registries[0]!)).toBe(40);
+    await second!.take(1);
+    await second!.reportThrottled();
+    // The first instance sees the cut at its next claim.
+    await first!.take(1);
+    expect(await rateGauge(registries[0]!)).toBe(20);
+    const unlimited = new Registry();
+    budget({}, unlimited);
+    expect(unlimited.getSingleMetric('resend_relay_provider_call_rate')).toBeUndefined();
   });
 
   it('adaptive: calm seconds raise the rate additively, up to the configured maximum', async () => {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { adaptiveRatePolicy, rateAfterCalm, rateAfterThrottle, type AdaptiveRatePolicy, type AdaptiveRateState } from './adaptive-rate.js';
@@ -44,11 +45,25 @@ export class ProviderCallBudget {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    registry: Registry,
   ) {
     const { maxPerSecond, maxConcurrent, adaptive, adaptiveCeilingPerSecond } = config.providerCalls;
     this.ceiling = maxPerSecond > 0 ? maxPerSecond : adaptive ? adaptiveCeilingPerSecond : null;
     this.policy = adaptive && this.ceiling !== null ? adaptiveRatePolicy(this.ceiling) : null;
     this.enabled = this.ceiling !== null || maxConcurrent > 0;
+    if (this.ceiling !== null) this.exposeRate(registry);
+  }
+
+  /** The shared rate as a gauge (only when there is one: no series means no rate limit). */
+  private exposeRate(registry: Registry): void {
+    const gauge: Gauge = new Gauge({
+      name: 'resend_relay_provider_call_rate',
+      help:
+        'Provider calls per second all instances together may start, as this instance last saw the shared budget: ' +
+        'the configured rate, or the adaptive rate (cut on -15, raised in calm periods).',
+      registers: [registry],
+      collect: () => gauge.set(this.currentRate ?? 0),
+    });
   }
 
   /** Calls per second all instances together may start, as last seen; null = no rate limit. */
