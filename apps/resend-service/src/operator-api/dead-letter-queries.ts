@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ListDeadLettersQuery } from './operator-api.schemas.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { iso } from './iso-time.js';
+import { newestFirstPage, type ListFilter } from './newest-first-page.js';
 
 /** What the operator API reads about dead letters. Listing leaves the bytes out; one dead letter has them. */
 @Injectable()
@@ -10,26 +10,16 @@ export class DeadLetterQueries {
   constructor(private readonly dataSource: DataSource) {}
 
   async list(query: ListDeadLettersQuery) {
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    if (query.since !== undefined) {
-      params.push(query.since);
-      conditions.push(`received_at >= $${params.length}::timestamptz`);
-    }
-    if (query.cursor !== undefined) {
-      params.push(decodeCursor('dead-letters', query.cursor));
-      conditions.push(`(received_at, id) < (SELECT received_at, id FROM dead_letter WHERE id = $${params.length})`);
-    }
-    params.push(query.limit + 1);
-    const rows: DeadLetterRow[] = await this.dataSource.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM dead_letter
-        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY received_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
-    const page = rows.slice(0, query.limit);
-    const more = rows.length > query.limit;
-    return { items: page.map(toSummary), nextCursor: more ? encodeCursor('dead-letters', page.at(-1)!.id) : null };
+    const filters: ListFilter[] = query.since === undefined ? [] : [[(p) => `received_at >= ${p}::timestamptz`, query.since]];
+    const { rows, nextCursor } = await newestFirstPage<DeadLetterRow>(this.dataSource, {
+      table: 'dead_letter',
+      columns: SUMMARY_COLUMNS,
+      kind: 'dead-letters',
+      filters,
+      cursor: query.cursor,
+      limit: query.limit,
+    });
+    return { items: rows.map(toSummary), nextCursor };
   }
 
   async find(id: string) {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { iso } from './iso-time.js';
+import { newestFirstPage, type ListFilter } from './newest-first-page.js';
 import type { ListRequestsQuery } from './operator-api.schemas.js';
-import { decodeCursor, encodeCursor } from './page-cursor.js';
 
 /** What the operator API reads about requests: plain SQL on the audit tables, mapped explicitly. */
 @Injectable()
@@ -11,30 +11,19 @@ export class RequestQueries {
 
   /** Newest first; the next page starts after the cursor's row. */
   async list(query: ListRequestsQuery) {
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    const where = (sql: (placeholder: string) => string, value: unknown) => {
-      params.push(value);
-      conditions.push(sql(`$${params.length}`));
-    };
-    if (query.keyId !== undefined) where((p) => `key_id = ${p}`, query.keyId);
-    if (query.status !== undefined) where((p) => `status = ${p}`, query.status);
-    if (query.cursor !== undefined) {
-      where(
-        (p) => `(received_at, id) < (SELECT received_at, id FROM resend_request WHERE id = ${p})`,
-        decodeCursor('requests', query.cursor),
-      );
-    }
-    params.push(query.limit + 1);
-    const rows: RequestRow[] = await this.dataSource.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM resend_request r
-        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY received_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
-    const page = rows.slice(0, query.limit);
-    const more = rows.length > query.limit;
-    return { items: page.map(toSummary), nextCursor: more ? encodeCursor('requests', page.at(-1)!.id) : null };
+    const filters: ListFilter[] = [];
+    if (query.keyId !== undefined) filters.push([(p) => `key_id = ${p}`, query.keyId]);
+    if (query.status !== undefined) filters.push([(p) => `status = ${p}`, query.status]);
+    const { rows, nextCursor } = await newestFirstPage<RequestRow>(this.dataSource, {
+      table: 'resend_request',
+      alias: 'r',
+      columns: SUMMARY_COLUMNS,
+      kind: 'requests',
+      filters,
+      cursor: query.cursor,
+      limit: query.limit,
+    });
+    return { items: rows.map(toSummary), nextCursor };
   }
 
   /** The request with its provider calls and outcome events, or null when no message had this requestId. */
