@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { Sql } from '../apps/resend-service/src/database/sql.js';
 import { TestDatabase } from './support/database.js';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * The hot path's transactions (Sql.transaction) hold a connection between statements. When the
@@ -33,7 +34,12 @@ describe('Sql: a connection ended by the server during a transaction', () => {
       backendPid = row!.pid;
       // Between two statements, as while a batch is being decided: the server ends the connection now.
       await admin.rows('SELECT pg_terminate_backend($1)', [backendPid]);
-      await waitUntilGone(admin, backendPid);
+      await waitFor(
+        `backend ${backendPid} to be gone`,
+        async () => (await admin.rows('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [backendPid])).length === 0,
+        10_000,
+        20,
+      );
       return tx.query('SELECT 1 AS one');
     });
     await expect(transaction).rejects.toThrow();
@@ -42,11 +48,3 @@ describe('Sql: a connection ended by the server during a transaction', () => {
     expect(after!.pid).not.toBe(backendPid);
   });
 });
-
-/** Until the terminated backend has left pg_stat_activity (its socket is closed by then). */
-async function waitUntilGone(admin: TestDatabase, pid: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await admin.rows('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length > 0) {
-    if (Date.now() > deadline) throw new Error(`backend ${pid} still there 10 s after pg_terminate_backend`);
-  }
-}

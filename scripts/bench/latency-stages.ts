@@ -33,17 +33,24 @@ interface StageRow {
   published_ms: number | null;
 }
 
-/**
- * The p-th percentile (50: the median) of each stage for the requests appended at `appendedAt`
- * (requestId → broker append time).
- */
-export async function latencyStages(observer: pg.Client, appendedAt: Map<string, number>, p = 50): Promise<LatencyStages> {
+/** Each stage's duration (ms) for every request appended at `appendedAt` (requestId → broker append time). */
+export async function stageDurations(observer: pg.Client, appendedAt: Map<string, number>): Promise<Record<keyof LatencyStages, number[]>> {
   const { rows } = await observer.query<StageRow>(STAGE_TIMES, [[...appendedAt.keys()]]);
+  return {
+    intake: rows.map((row) => Number(row.received_ms) - appendedAt.get(row.request_id)!),
+    claim: rows.map((row) => Number(row.claimed_ms) - Number(row.received_ms)),
+    callAndResult: rows.map((row) => Number(row.written_ms) - Number(row.claimed_ms)),
+    relay: rows.filter((row) => row.published_ms !== null).map((row) => Number(row.published_ms) - Number(row.written_ms)),
+  };
+}
+
+/** The p-th percentile (50: the median) of each stage, to 0.1 ms. */
+export function stagePercentile(durations: Record<keyof LatencyStages, number[]>, p: number): LatencyStages {
   const at = (values: number[]) => (values.length === 0 ? NaN : Math.round(percentile(values, p) * 10) / 10);
   return {
-    intake: at(rows.map((row) => Number(row.received_ms) - appendedAt.get(row.request_id)!)),
-    claim: at(rows.map((row) => Number(row.claimed_ms) - Number(row.received_ms))),
-    callAndResult: at(rows.map((row) => Number(row.written_ms) - Number(row.claimed_ms))),
-    relay: at(rows.filter((row) => row.published_ms !== null).map((row) => Number(row.published_ms) - Number(row.written_ms))),
+    intake: at(durations.intake),
+    claim: at(durations.claim),
+    callAndResult: at(durations.callAndResult),
+    relay: at(durations.relay),
   };
 }

@@ -4,7 +4,7 @@ import { say } from './bench-log.js';
 import { prefill, sendPaced } from './bench-requests.js';
 import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
-import { latencyStages, type LatencyStages } from './latency-stages.js';
+import { stageDurations, stagePercentile, type LatencyStages } from './latency-stages.js';
 import { percentile } from './statistics.js';
 
 /** Requests sent before the paced ones, to wait until the contender consumes (not measured). */
@@ -48,6 +48,7 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
     const appendedAt = await sendPaced(context.broker.kafka, topics.requested, paced, pacedRate);
     await followOutcomes(running, watcher, WARM_UP_REQUESTS + paced.length);
 
+    const durations = database ? await stageDurations(database.observer, appendedAt) : undefined;
     const latencies = paced.map((request) => watcher.outcomeTimeOf(request.requestId)! - appendedAt.get(request.requestId)!);
     const result = {
       requests: paced.length,
@@ -56,12 +57,12 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
       p99: percentile(latencies, 99),
       max: Math.max(...latencies),
       failedOutcomes: watcher.failedCount,
-      stages: database ? await latencyStages(database.observer, appendedAt) : undefined,
+      stages: durations && stagePercentile(durations, 50),
     };
     say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms`);
-    if (result.stages) {
+    if (durations) {
       say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
-      say(`${arm}: p99 of each stage (ms) ${JSON.stringify(await latencyStages(database!.observer, appendedAt, 99))}`);
+      say(`${arm}: p99 of each stage (ms) ${JSON.stringify(stagePercentile(durations, 99))}`);
     }
     return result;
   } finally {
