@@ -94,7 +94,7 @@ export function startContender(
       ...extraServiceEnv,
     },
     logFile,
-    nodeOptions,
+    [...context.settings.serviceNodeArgs, ...nodeOptions],
   );
 }
 

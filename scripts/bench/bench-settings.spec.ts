@@ -8,6 +8,7 @@ describe('readBenchSettings', () => {
       pacedRate: 100,
       pacedSeconds: 20,
       serviceEnv: {},
+      serviceNodeArgs: [],
       partitions: 3,
       kafkaPort: 19892,
       naiveConcurrency: 3,
@@ -24,6 +25,17 @@ describe('readBenchSettings', () => {
   it('reads BENCH_SERVICE_ENV as NAME=value pairs separated by spaces or commas', () => {
     const settings = readBenchSettings({ BENCH_SERVICE_ENV: 'SUBMISSION_CONCURRENCY=32, OUTBOX_BATCH_SIZE=1000' });
     expect(settings.serviceEnv).toEqual({ SUBMISSION_CONCURRENCY: '32', OUTBOX_BATCH_SIZE: '1000' });
+  });
+
+  it('reads BENCH_SERVICE_NODE_ARGS as node flags, and nothing else', () => {
+    expect(readBenchSettings({}).serviceNodeArgs).toEqual([]);
+    expect(readBenchSettings({ BENCH_SERVICE_NODE_ARGS: ' --trace-gc  --max-semi-space-size=32 ' }).serviceNodeArgs).toEqual([
+      '--trace-gc',
+      '--max-semi-space-size=32',
+    ]);
+    expect(() => readBenchSettings({ BENCH_SERVICE_NODE_ARGS: '--trace-gc other.js' })).toThrow(
+      /^BENCH_SERVICE_NODE_ARGS must be node flags/,
+    );
   });
 
   it('names the bad variable without echoing its value', () => {

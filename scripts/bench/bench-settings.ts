@@ -6,6 +6,8 @@ export interface BenchSettings {
   pacedSeconds: number;
   /** Extra environment for every service process, e.g. `SUBMISSION_CONCURRENCY=32`. */
   serviceEnv: Record<string, string>;
+  /** Node flags for every service process, e.g. `--trace-gc` (flags NODE_OPTIONS does not take). */
+  serviceNodeArgs: string[];
   /** Partitions of every bench topic. */
   partitions: number;
   kafkaPort: number;
@@ -28,6 +30,7 @@ export function readBenchSettings(env: Environment): BenchSettings {
     pacedRate: readInteger(env, 'BENCH_PACED_RATE', 100, 1, 5_000),
     pacedSeconds: readInteger(env, 'BENCH_PACED_SECONDS', 20, 1, 600),
     serviceEnv: readAssignments(env, 'BENCH_SERVICE_ENV'),
+    serviceNodeArgs: readNodeFlags(env, 'BENCH_SERVICE_NODE_ARGS'),
     partitions: readInteger(env, 'BENCH_PARTITIONS', 3, 1, 100),
     kafkaPort: readInteger(env, 'KAFKA_PORT', 19892, 1024, 65_000),
     naiveConcurrency: readInteger(env, 'BENCH_NAIVE_CONCURRENCY', 3, 1, 100),
@@ -68,4 +71,12 @@ function readArms(env: Environment, name: string): BenchArm[] {
   const unknown = items.filter((item) => !(BENCH_ARMS as readonly string[]).includes(item));
   if (unknown.length > 0) throw new Error(`${name} must list arms among ${BENCH_ARMS.join(', ')}`);
   return BENCH_ARMS.filter((arm) => items.includes(arm));
+}
+
+/** `--flag --other=value`, separated by spaces: only flags, so that no word can name another entry file. */
+export function readNodeFlags(env: Environment, name: string): string[] {
+  const flags = (env[name]?.trim() ?? '').split(/\s+/).filter(Boolean);
+  if (flags.some((flag) => !/^--[a-z0-9-]+(=\S+)?$/.test(flag)))
+    throw new Error(`${name} must be node flags like --trace-gc, separated by spaces`);
+  return flags;
 }

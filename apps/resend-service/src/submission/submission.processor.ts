@@ -51,8 +51,14 @@ export class SubmissionProcessor {
   /**
    * Takes the request one step further; returns the step recorded last. `spanTrace`: the context
    * of the claim's `resend.submit` span (SubmitSpan), written with the outcome it decides.
+   * `callsEnded` is called once the request will make no more provider calls in this step, before
+   * its last result is recorded: the worker's call slot is free for another request from then on.
    */
-  async process(request: ClaimedRequest, spanTrace: TraceContextText | null = null): Promise<RecordedStep> {
+  async process(
+    request: ClaimedRequest,
+    spanTrace: TraceContextText | null = null,
+    callsEnded: () => void = () => {},
+  ): Promise<RecordedStep> {
     await failpoint('after_claim');
     let next: StepWithAttempt = { step: stepAfterClaim(request) };
     if (next.step.kind === 'look_up') next = await this.lookUp(request);
@@ -66,6 +72,7 @@ export class SubmissionProcessor {
       await this.record(request, spanTrace, next.step, next.attempt);
       next = await this.lookUp(request, next.step.failure);
     }
+    callsEnded();
     await this.record(request, spanTrace, next.step as RecordedStep, next.attempt);
     return next.step as RecordedStep;
   }

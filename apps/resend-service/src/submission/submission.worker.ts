@@ -10,14 +10,20 @@ import { LeaseLostError, SubmissionProcessor } from './submission.processor.js';
 import { SubmitSpan } from './submit-span.js';
 
 /**
- * Runs in every instance: claims pending requests (up to SUBMISSION_CONCURRENCY at a time)
- * and processes them. Woken by intake when it records a request; polls as a fallback, which
- * also picks up retries that come due and leases that expired elsewhere.
+ * Runs in every instance: claims pending requests and processes them, with at most
+ * SUBMISSION_CONCURRENCY of them between their claim and the end of their provider call (a
+ * "call slot" each). A call that has ended gives its slot to the next request while its result
+ * waits for the commit it shares with others; at most as many again wait like that.
+ * Woken by intake when it records a request; polls as a fallback, which also picks up retries
+ * that come due and leases that expired elsewhere.
  */
 @Injectable()
 export class SubmissionWorker {
   private readonly logger = new Logger(SubmissionWorker.name);
+  /** Every request being processed: claimed, calling, or waiting for its result's commit. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Requests between their claim and the end of their provider calls. */
+  private callSlotsHeld = 0;
   private running = false;
   private loop: Promise<void> | null = null;
   private consecutiveClaimFailures = 0;
@@ -65,13 +71,20 @@ export class SubmissionWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const free = this.config.submission.concurrency - this.inFlight.size;
+      const free = this.freeSlots();
       const claimed = free > 0 ? await this.claimSafely(free) : [];
       claimed.forEach((request) => this.startProcessing(request));
       if (claimed.length === 0 || claimed.length === free) {
         await this.pendingWork.wait(this.callBudgetRetryInMs ?? this.idleDelayMs());
       }
     }
+  }
+
+  /** Call slots free, fewer while more than SUBMISSION_CONCURRENCY results wait for their commit. */
+  private freeSlots(): number {
+    const { concurrency } = this.config.submission;
+    const waitingForCommit = this.inFlight.size - this.callSlotsHeld;
+    return concurrency - this.callSlotsHeld - Math.max(0, waitingForCommit - concurrency);
   }
 
   private async claimSafely(limit: number): Promise<ClaimedRequest[]> {
@@ -103,10 +116,11 @@ export class SubmissionWorker {
    */
   private startProcessing(request: ClaimedRequest): void {
     const span = SubmitSpan.start(request);
+    const releaseCallSlot = this.takeCallSlot();
     const work = span
       .run(() =>
         this.logContext.run({ requestId: request.requestId, keyId: request.keyId }, () =>
-          this.processor.process(request, span.trace).then(
+          this.processor.process(request, span.trace, releaseCallSlot).then(
             (step) => span.succeeded(request, step),
             (error: unknown) => {
               span.failed(error);
@@ -116,11 +130,24 @@ export class SubmissionWorker {
         ),
       )
       .finally(() => {
+        releaseCallSlot();
         this.inFlight.delete(work);
         // A free slot: look for more work now rather than at the next poll.
         this.pendingWork.wake();
       });
     this.inFlight.add(work);
+  }
+
+  /** Takes a call slot; the function returned gives it back (once, however often it is called) and looks for more work. */
+  private takeCallSlot(): () => void {
+    this.callSlotsHeld += 1;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.callSlotsHeld -= 1;
+      this.pendingWork.wake();
+    };
   }
 
   private reportFailure(request: ClaimedRequest, error: unknown): void {
