@@ -24,6 +24,8 @@ export class SubmissionWorker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Requests between their claim and the end of their provider calls. */
   private callSlotsHeld = 0;
+  /** The last claim filled every free slot: more requests are probably due. */
+  private moreWorkLikely = false;
   private running = false;
   private loop: Promise<void> | null = null;
   private consecutiveClaimFailures = 0;
@@ -72,19 +74,26 @@ export class SubmissionWorker {
   private async run(): Promise<void> {
     while (this.running) {
       const free = this.freeSlots();
-      const claimed = free > 0 ? await this.claimSafely(free) : [];
-      claimed.forEach((request) => this.startProcessing(request));
-      if (claimed.length === 0 || claimed.length === free) {
-        await this.pendingWork.wait(this.callBudgetRetryInMs ?? this.idleDelayMs());
+      if (free > 0) {
+        const claimed = await this.claimSafely(free);
+        claimed.forEach((request) => this.startProcessing(request));
+        // Fewer than asked for: nothing else is due now, so a freed slot need not look for more.
+        this.moreWorkLikely = claimed.length === free;
       }
+      // Until intake records a request, a slot frees up while more work is likely, or the next poll.
+      await this.pendingWork.wait(this.callBudgetRetryInMs ?? this.idleDelayMs());
     }
   }
 
   /** Call slots free, fewer while more than SUBMISSION_CONCURRENCY results wait for their commit. */
   private freeSlots(): number {
     const { concurrency } = this.config.submission;
-    const waitingForCommit = this.inFlight.size - this.callSlotsHeld;
-    return concurrency - this.callSlotsHeld - Math.max(0, waitingForCommit - concurrency);
+    return concurrency - this.callSlotsHeld - Math.max(0, this.waitingForCommit() - concurrency);
+  }
+
+  /** Requests whose calls have ended, waiting for their result's commit. */
+  private waitingForCommit(): number {
+    return this.inFlight.size - this.callSlotsHeld;
   }
 
   private async claimSafely(limit: number): Promise<ClaimedRequest[]> {
@@ -131,14 +140,14 @@ export class SubmissionWorker {
       )
       .finally(() => {
         releaseCallSlot();
+        const wasHoldingClaimsBack = this.waitingForCommit() > this.config.submission.concurrency;
         this.inFlight.delete(work);
-        // A free slot: look for more work now rather than at the next poll.
-        this.pendingWork.wake();
+        if (wasHoldingClaimsBack) this.pendingWork.wake();
       });
     this.inFlight.add(work);
   }
 
-  /** Takes a call slot; the function returned gives it back (once, however often it is called) and looks for more work. */
+  /** Takes a call slot; the function returned gives it back (once, however often it is called) and looks for more work if some is likely. */
   private takeCallSlot(): () => void {
     this.callSlotsHeld += 1;
     let held = true;
@@ -146,7 +155,7 @@ export class SubmissionWorker {
       if (!held) return;
       held = false;
       this.callSlotsHeld -= 1;
-      this.pendingWork.wake();
+      if (this.moreWorkLikely) this.pendingWork.wake();
     };
   }
 
