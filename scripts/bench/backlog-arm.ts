@@ -3,7 +3,7 @@ import { say } from './bench-log.js';
 import type { BenchProcess, ProcessSample } from './bench-process.js';
 import { prefill } from './bench-requests.js';
 import { armDatabaseName, createArmTopics, PROFILE_DIR, startContender, type BenchContext, type Contender } from './bench-context.js';
-import { stageRates, waitUntilOutboxPublished, type StageRates, type StatementCount } from './bench-database.js';
+import { stageRates, statementsPerRequest, waitUntilOutboxPublished, type StageRates } from './bench-database.js';
 import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
 import { summarizeProfile, type CpuProfile, type ProfileShare } from './profile-summary.js';
@@ -38,9 +38,11 @@ interface ProgressPoint extends ProcessSample {
  * N valid requests are on the requested topic before the contender starts; requests/s is
  * N / (time from its start to the N-th outcome's LogAppendTime).
  */
-export async function runBacklogArm(context: BenchContext, contender: Contender): Promise<BacklogResult> {
-  const n = context.settings.requests;
-  const arm = `${contender}-backlog`;
+export async function runBacklogArm(
+  context: BenchContext,
+  contender: Contender,
+  { arm = `${contender}-backlog`, n = context.settings.requests }: { arm?: string; n?: number } = {},
+): Promise<BacklogResult> {
   say(`${arm}: ${n.toLocaleString('en-US')} requests on ${context.settings.partitions} partitions`);
   const topics = await createArmTopics(context, arm);
   const databaseName = armDatabaseName(arm);
@@ -84,17 +86,6 @@ export async function runBacklogArm(context: BenchContext, contender: Contender)
   // The profile is written when the process exits.
   if (profiling) result.profile = summarizeProfile(readNewestProfile(PROFILE_DIR));
   return result;
-}
-
-/** The difference of two pg_stat_statements snapshots, per request: in all and by statement. */
-function statementsPerRequest(before: StatementCount, after: StatementCount, n: number) {
-  return {
-    statementsPerRequest: (after.calls - before.calls) / n,
-    statementBreakdown: [...after.byStatement]
-      .map(([query, calls]): [string, number] => [query, (calls - (before.byStatement.get(query) ?? 0)) / n])
-      .filter(([, perRequest]) => perRequest > 0)
-      .sort((a, b) => b[1] - a[1]),
-  };
 }
 
 function readNewestProfile(directory: string): CpuProfile {

@@ -192,3 +192,14 @@ export async function firstPublishedAt(observer: pg.Client): Promise<number> {
   );
   return Number(rows[0]!.first_ms);
 }
+
+/** The difference of two pg_stat_statements snapshots, per request: in all and by statement. */
+export function statementsPerRequest(before: StatementCount, after: StatementCount, n: number) {
+  return {
+    statementsPerRequest: (after.calls - before.calls) / n,
+    statementBreakdown: [...after.byStatement]
+      .map(([query, calls]): [string, number] => [query, (calls - (before.byStatement.get(query) ?? 0)) / n])
+      .filter(([, perRequest]) => perRequest > 0)
+      .sort((a, b) => b[1] - a[1]),
+  };
+}

@@ -9,6 +9,7 @@ describe('readBenchSettings', () => {
       pacedSeconds: 20,
       serviceEnv: {},
       serviceNodeArgs: [],
+      warmUpRequests: 5_000,
       partitions: 3,
       kafkaPort: 19892,
       naiveConcurrency: 3,

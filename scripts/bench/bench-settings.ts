@@ -8,6 +8,8 @@ export interface BenchSettings {
   serviceEnv: Record<string, string>;
   /** Node flags for every service process, e.g. `--trace-gc` (flags NODE_OPTIONS does not take). */
   serviceNodeArgs: string[];
+  /** Requests of an unmeasured first run of the naive relay that warms the broker up; 0 = none. */
+  warmUpRequests: number;
   /** Partitions of every bench topic. */
   partitions: number;
   kafkaPort: number;
@@ -31,6 +33,7 @@ export function readBenchSettings(env: Environment): BenchSettings {
     pacedSeconds: readInteger(env, 'BENCH_PACED_SECONDS', 20, 1, 600),
     serviceEnv: readAssignments(env, 'BENCH_SERVICE_ENV'),
     serviceNodeArgs: readNodeFlags(env, 'BENCH_SERVICE_NODE_ARGS'),
+    warmUpRequests: readInteger(env, 'BENCH_WARM_UP_REQUESTS', 5_000, 0),
     partitions: readInteger(env, 'BENCH_PARTITIONS', 3, 1, 100),
     kafkaPort: readInteger(env, 'KAFKA_PORT', 19892, 1024, 65_000),
     naiveConcurrency: readInteger(env, 'BENCH_NAIVE_CONCURRENCY', 3, 1, 100),

@@ -6,6 +6,7 @@
  * to .run/bench/result.md. Everything started is stopped at the end, on failure and on Ctrl-C.
  * Settings: BENCH_REQUESTS (20000), BENCH_PACED_RATE (100), BENCH_PACED_SECONDS (20),
  * BENCH_SERVICE_ENV ("NAME=value ..."), BENCH_PARTITIONS (3), BENCH_NAIVE_CONCURRENCY (3),
+ * BENCH_WARM_UP_REQUESTS (5000: a first, unmeasured naive run that warms the broker up),
  * BENCH_PROFILE (false: profile the service of the backlog arm), BENCH_ARMS (backlog,paced,drain: a
  * partial run prints its results and writes no report), KAFKA_PORT (19892; the controller
  * uses the next port).
@@ -100,6 +101,12 @@ async function main(): Promise<void> {
   };
 
   const runs = (arm: BenchArm) => settings.arms.includes(arm);
+  if (settings.warmUpRequests > 0) {
+    // A fresh broker (and the simulator) run slower until the JVM has compiled its hot code: without
+    // this, whichever arm comes first — the naive relay — is measured on a cold broker.
+    say(`warm-up (not measured): the naive relay on ${settings.warmUpRequests.toLocaleString('en-US')} requests`);
+    await runBacklogArm(context, 'naive', { arm: 'warm-up', n: settings.warmUpRequests });
+  }
   const backlog = runs('backlog')
     ? { naive: await runBacklogArm(context, 'naive'), service: await runBacklogArm(context, 'service') }
     : null;

@@ -1,4 +1,5 @@
 import { waitFor } from '../support/wait-for.js';
+import { statementsPerRequest, waitUntilOutboxPublished } from './bench-database.js';
 import { armDatabaseName, createArmTopics, startContender, type BenchContext, type Contender } from './bench-context.js';
 import { say } from './bench-log.js';
 import { prefill, sendPaced } from './bench-requests.js';
@@ -19,6 +20,8 @@ export interface PacedResult {
   failedOutcomes: number;
   /** The service only: medians of its stages, from the database's timestamps. */
   stages?: LatencyStages;
+  /** The service only: statements per paced request (pg_stat_statements), at a load where little is batched. */
+  statementsPerRequest?: number;
 }
 
 /**
@@ -30,7 +33,8 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
   const arm = `${contender}-paced`;
   say(`${arm}: ${pacedRate} requests/s for ${pacedSeconds} s`);
   const topics = await createArmTopics(context, arm);
-  const database = contender === 'service' ? await context.database.createArmDatabase(armDatabaseName(arm)) : undefined;
+  const databaseName = armDatabaseName(arm);
+  const database = contender === 'service' ? await context.database.createArmDatabase(databaseName) : undefined;
   const watcher = await OutcomeWatcher.start(context.broker.kafka, `bench-${context.runId}-${arm}-watch`, topics.completed, topics.failed);
   const running = startContender(context, contender, arm, topics, database?.url);
   try {
@@ -45,8 +49,15 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
     );
 
     const paced = context.requests.createMany(arm, pacedRate * pacedSeconds);
+    if (database) await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS, 60_000, () => running.assertRunning());
+    const statementsBefore = database ? await context.database.statementCount(databaseName) : undefined;
     const appendedAt = await sendPaced(context.broker.kafka, topics.requested, paced, pacedRate);
     await followOutcomes(running, watcher, WARM_UP_REQUESTS + paced.length);
+    let statements: ReturnType<typeof statementsPerRequest> | undefined;
+    if (database && statementsBefore) {
+      await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS + paced.length, 60_000, () => running.assertRunning());
+      statements = statementsPerRequest(statementsBefore, await context.database.statementCount(databaseName), paced.length);
+    }
 
     const durations = database ? await stageDurations(database.observer, appendedAt) : undefined;
     const latencies = paced.map((request) => watcher.outcomeTimeOf(request.requestId)! - appendedAt.get(request.requestId)!);
@@ -58,11 +69,18 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
       max: Math.max(...latencies),
       failedOutcomes: watcher.failedCount,
       stages: durations && stagePercentile(durations, 50),
+      statementsPerRequest: statements?.statementsPerRequest,
     };
     say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms`);
     if (durations) {
       say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
       say(`${arm}: p99 of each stage (ms) ${JSON.stringify(stagePercentile(durations, 99))}`);
+    }
+    if (statements) {
+      const top = statements.statementBreakdown
+        .slice(0, 12)
+        .map(([query, perRequest]) => `${perRequest.toFixed(2)} ${query.replace(/\s+/g, ' ').slice(0, 90)}`);
+      say(`${arm}: ${statements.statementsPerRequest.toFixed(1)} statements per request:\n  ${top.join('\n  ')}`);
     }
     return result;
   } finally {
