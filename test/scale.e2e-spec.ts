@@ -105,7 +105,8 @@ describe('scale: three instances share the work', () => {
       const perInstance = instances.map((instance) => ({
         instance: instance.name,
         recorded: count(instance.log, /"msg":"(recorded request|request [^"]* repeats|request [^"]* rejected)/g),
-        submitted: count(instance.log, /provider created task/g),
+        // A task whose answer was lost (a timeout under load) is found by a lookup instead: one line either way.
+        submitted: count(instance.log, /provider created task|earlier call did create task/g),
       }));
       console.log(
         `scale (seed ${seed}): ${sent.length} requests (${distinctKeyIds} distinct keyIds) on ${INSTANCES} instances in ${seconds.toFixed(1)} s ` +
