@@ -1,12 +1,9 @@
 import type { FailpointName } from '#common';
 import { DEFAULT_TOPICS } from '#contracts';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TestDatabase } from './support/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { recordScenario, suiteSize, waitUntilSettled } from './support/invariants.js';
-import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
-import { ServiceProcess } from './support/service-process.js';
-import { RunningSimulator } from './support/simulator-harness.js';
+import { useServiceProcesses } from './support/service-processes.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -14,51 +11,24 @@ import { waitFor } from './support/wait-for.js';
  * ends terminal, with exactly one outcome event id and exactly one provider task.
  */
 describe('crash recovery: SIGKILL at every point of the flow', () => {
-  let simulator: RunningSimulator;
-  let kafka: KafkaTestClient;
-  let db: TestDatabase;
-  let running: ServiceProcess[] = [];
-
-  beforeAll(async () => {
-    simulator = await RunningSimulator.start();
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    db = new TestDatabase();
-  });
-
-  afterEach(async () => {
-    await Promise.all(running.map((instance) => instance.kill()));
-    running = [];
-  });
-
-  afterAll(async () => {
-    await kafka?.close();
-    await simulator?.reset(); // releases held calls
-    await simulator?.close();
-    await db?.close();
-  });
-
-  async function startInstance(name: string, env: Record<string, string> = {}) {
-    const instance = await ServiceProcess.start(name, simulator.url, env);
-    running.push(instance);
-    return instance;
-  }
+  const parts = useServiceProcesses();
 
   async function expectExactlyOnce(sent: ReturnType<typeof sampleRequest>) {
     const row = await waitFor('the request to be terminal', () =>
-      db.one(`SELECT * FROM resend_request WHERE request_id = $1 AND status IN ('completed', 'failed')`, [sent.requestId]),
+      parts.db.one(`SELECT * FROM resend_request WHERE request_id = $1 AND status IN ('completed', 'failed')`, [sent.requestId]),
     );
     expect(row.status).toBe('completed');
-    const copies = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
-    const tasks = await simulator.tasksFor(sent.keyId);
+    const copies = await parts.kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+    const tasks = await parts.simulator.tasksFor(sent.keyId);
     expect(tasks).toHaveLength(1);
     expect(copies[0]!.json.newKeyId).toBe(tasks[0]!.taskId);
     expect(new Set(copies.map((copy) => copy.headers.ce_id)).size).toBe(1);
-    expect(await db.rows(`SELECT 1 FROM resend_request WHERE key_id = $1`, [sent.keyId])).toHaveLength(1);
+    expect(await parts.db.rows(`SELECT 1 FROM resend_request WHERE key_id = $1`, [sent.keyId])).toHaveLength(1);
     return { row, copies };
   }
 
   beforeAll(async () => {
-    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
+    await parts.kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
   });
 
   const failpoints: FailpointName[] = ['after_request_recorded', 'after_claim', 'before_result_commit', 'before_publish', 'after_publish'];
@@ -69,14 +39,14 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     const startedAt = Date.now();
     const sent: ReturnType<typeof sampleRequest>[] = [];
     for (let round = 1; round <= rounds; round += 1) {
-      const victim = await startInstance(`crash-${point}-${round}`, { RESEND_RELAY_FAILPOINTS: point });
+      const victim = await parts.start(`crash-${point}-${round}`, { RESEND_RELAY_FAILPOINTS: point });
       const request = sampleRequest();
       sent.push(request);
-      await kafka.sendJson(DEFAULT_TOPICS.requested, request);
+      await parts.kafka.sendJson(DEFAULT_TOPICS.requested, request);
       await victim.waitForOutput(new RegExp(`FAILPOINT ${point}`));
       await victim.kill();
 
-      const survivor = await startInstance(`resume-${point}-${round}`);
+      const survivor = await parts.start(`resume-${point}-${round}`);
       const { row } = await expectExactlyOnce(request);
       // Killed after the provider answered, before recording it: resolved by looking the task up.
       // (At after_request_recorded only the consumer is frozen: the worker may already have
@@ -86,7 +56,7 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
       }
       await survivor.stop();
     }
-    const report = await waitUntilSettled(sent, { db, kafka, simulator });
+    const report = await waitUntilSettled(sent, parts);
     recordScenario(`SIGKILL at ${point}`, `${rounds} kills`, report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
@@ -95,15 +65,15 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     const startedAt = Date.now();
     const sent = Array.from({ length: suiteSize(600, 3000) }, () => sampleRequest());
     // The whole backlog is there before the instance starts: each partition's first fetch is many chunks.
-    await kafka.send(
+    await parts.kafka.send(
       DEFAULT_TOPICS.requested,
       sent.map((request) => ({ key: String(request.keyId), value: JSON.stringify(request) })),
     );
-    const victim = await startInstance('crash-mid-batch', { RESEND_RELAY_FAILPOINTS: 'after_request_recorded', INTAKE_BATCH_SIZE: '50' });
+    const victim = await parts.start('crash-mid-batch', { RESEND_RELAY_FAILPOINTS: 'after_request_recorded', INTAKE_BATCH_SIZE: '50' });
     await victim.waitForOutput(/FAILPOINT after_request_recorded/);
     // Wait until the other partitions have reached the failpoint too (their first chunk committed), then kill.
     const recordedAtKill = await waitFor('a chunk of every partition to be recorded', async () => {
-      const rows = await db.rows<{ kafka_partition: number; count: string }>(
+      const rows = await parts.db.rows<{ kafka_partition: number; count: string }>(
         `SELECT kafka_partition, count(*) AS count FROM resend_request WHERE request_id = ANY($1) GROUP BY 1`,
         [sent.map((request) => request.requestId)],
       );
@@ -114,13 +84,13 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     expect(recordedAtKill).toBeGreaterThan(0);
     expect(recordedAtKill).toBeLessThan(sent.length);
 
-    const survivor = await startInstance('resume-mid-batch');
-    const report = await waitUntilSettled(sent, { db, kafka, simulator }, 180_000);
+    const survivor = await parts.start('resume-mid-batch');
+    const report = await waitUntilSettled(sent, parts, 180_000);
     recordScenario('SIGKILL in the middle of a batch', `1 kill after ${recordedAtKill} of ${sent.length} recorded`, report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
     expect(report.byStatus).toEqual({ completed: sent.length });
     // Recorded once each: the redelivered chunks were recognised.
-    const [counted] = await db.rows<{ rows: string }>(`SELECT count(*) AS rows FROM resend_request WHERE request_id = ANY($1)`, [
+    const [counted] = await parts.db.rows<{ rows: string }>(`SELECT count(*) AS rows FROM resend_request WHERE request_id = ANY($1)`, [
       sent.map((request) => request.requestId),
     ]);
     expect(Number(counted!.rows)).toBe(sent.length);
@@ -131,20 +101,20 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     const startedAt = Date.now();
     const sent: ReturnType<typeof sampleRequest>[] = [];
     for (let round = 1; round <= rounds; round += 1) {
-      const victim = await startInstance(`crash-in-flight-${round}`);
+      const victim = await parts.start(`crash-in-flight-${round}`);
       const request = sampleRequest();
       sent.push(request);
-      await simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
-      await kafka.sendJson(DEFAULT_TOPICS.requested, request);
-      await waitFor('the simulator to receive the call', async () => (await simulator.tasksFor(request.keyId)).length === 1);
+      await parts.simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
+      await parts.kafka.sendJson(DEFAULT_TOPICS.requested, request);
+      await waitFor('the simulator to receive the call', async () => (await parts.simulator.tasksFor(request.keyId)).length === 1);
       await victim.kill();
 
-      const survivor = await startInstance(`resume-in-flight-${round}`);
+      const survivor = await parts.start(`resume-in-flight-${round}`);
       const { row } = await expectExactlyOnce(request);
       expect(row.resolved_by_lookup).toBe(true);
       await survivor.stop();
     }
-    const report = await waitUntilSettled(sent, { db, kafka, simulator });
+    const report = await waitUntilSettled(sent, parts);
     recordScenario('SIGKILL with the call in flight', `${rounds} kills`, report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });

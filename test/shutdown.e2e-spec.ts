@@ -2,13 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_TOPICS } from '#contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TestDatabase } from './support/database.js';
+import { describe, expect, inject, it } from 'vitest';
 import { checkInvariants, recordScenario, waitUntilSettled } from './support/invariants.js';
-import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
-import { ServiceProcess } from './support/service-process.js';
-import { RunningSimulator } from './support/simulator-harness.js';
+import { useServiceProcesses } from './support/service-processes.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -21,78 +18,47 @@ const SCRATCH_TOPIC = 'resend-relay-e2e.shutdown-scratch';
  * published outbox rows are pruned after OUTBOX_RETENTION_DAYS.
  */
 describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 240_000 }, () => {
-  let simulator: RunningSimulator;
-  let kafka: KafkaTestClient;
-  let db: TestDatabase;
-  let running: ServiceProcess[] = [];
-
-  beforeAll(async () => {
-    simulator = await RunningSimulator.start();
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
-    db = new TestDatabase();
-  });
-
-  afterEach(async () => {
-    await Promise.all(running.map((instance) => instance.kill()));
-    running = [];
-    await simulator.release();
-  });
-
-  afterAll(async () => {
-    await kafka?.close();
-    await simulator?.reset();
-    await simulator?.close();
-    await db?.close();
-  });
-
-  const parts = () => ({ db, kafka, simulator });
-
-  async function startInstance(name: string, env: Record<string, string> = {}) {
-    const instance = await ServiceProcess.start(`${name}-${randomUUID().slice(0, 4)}`, simulator.url, env);
-    running.push(instance);
-    return instance;
-  }
+  const parts = useServiceProcesses({ watch: [DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed] });
 
   function completedEvents(requestId: string) {
-    return kafka.messagesOn(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === requestId);
+    return parts.kafka.messagesOn(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === requestId);
   }
 
   it('SIGTERM with a provider call in flight: stops consuming, finishes the call, publishes the outcome, exits 0', async () => {
     const startedAt = Date.now();
-    const service = await startInstance('graceful', { SHUTDOWN_GRACE_MS: '30000' });
+    const service = await parts.start('graceful', { SHUTDOWN_GRACE_MS: '30000' });
     const request = sampleRequest();
-    await simulator.addFault({ match: { keyId: request.keyId }, times: 1, latencyMs: 2_000 });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, request);
+    await parts.simulator.addFault({ match: { keyId: request.keyId }, times: 1, latencyMs: 2_000 });
+    await parts.kafka.sendJson(DEFAULT_TOPICS.requested, request);
     // The simulator creates the task, then waits 2 s before answering: the call is in flight.
-    await waitFor('the provider call to be in flight', async () => (await simulator.tasksFor(request.keyId)).length === 1, 60_000);
+    await waitFor('the provider call to be in flight', async () => (await parts.simulator.tasksFor(request.keyId)).length === 1, 60_000);
 
     service.signal('SIGTERM');
     await service.waitForOutput(/shutting down on SIGTERM/);
     // Published while the instance is stopping: it must be left to the next instance.
     const later = sampleRequest();
-    await kafka.sendJson(DEFAULT_TOPICS.requested, later);
+    await parts.kafka.sendJson(DEFAULT_TOPICS.requested, later);
 
     expect(await service.waitForExit()).toBe(0);
     expect(service.log).not.toMatch(/still in flight after/);
     // Nothing else ran: the stopping instance itself recorded the result and published the event.
-    const row = await db.one(`SELECT * FROM resend_request WHERE request_id = $1`, [request.requestId]);
+    const row = await parts.db.one(`SELECT * FROM resend_request WHERE request_id = $1`, [request.requestId]);
     expect(row).toMatchObject({ status: 'completed', attempts: 1, resolved_by_lookup: false, lease_owner: null });
-    const tasks = await simulator.tasksFor(request.keyId);
+    const tasks = await parts.simulator.tasksFor(request.keyId);
     expect(tasks).toHaveLength(1);
     expect(Number(row!.provider_task_id)).toBe(tasks[0]!.taskId);
-    const unpublished = await db.rows(`SELECT id FROM outbox_event WHERE published_at IS NULL AND headers->>'ce_subject' = $1`, [
+    const unpublished = await parts.db.rows(`SELECT id FROM outbox_event WHERE published_at IS NULL AND headers->>'ce_subject' = $1`, [
       String(request.keyId),
     ]);
     expect(unpublished).toEqual([]);
-    const [event] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === request.requestId);
+    const [event] = await parts.kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === request.requestId);
     expect(event!.json.newKeyId).toBe(tasks[0]!.taskId);
     // The message published during the shutdown was not consumed by the stopping instance.
-    expect(await db.rows(`SELECT 1 FROM resend_request WHERE request_id = $1`, [later.requestId])).toEqual([]);
+    expect(await parts.db.rows(`SELECT 1 FROM resend_request WHERE request_id = $1`, [later.requestId])).toEqual([]);
 
     // The next instance picks it up; the first request is not touched again.
-    const next = await startInstance('graceful-next');
-    const report = await waitUntilSettled([request, later], parts(), 90_000);
+    const next = await parts.start('graceful-next');
+    const report = await waitUntilSettled([request, later], parts, 90_000);
     recordScenario('SIGTERM with a call in flight', 'latency 2 s, SIGTERM', report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
     expect(report.byStatus).toEqual({ completed: 2 });
@@ -103,11 +69,11 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
   it('a second signal exits at once; after a restart the request still completes exactly once', async () => {
     const startedAt = Date.now();
     // A long grace period and a held call: only the second signal can end this process quickly.
-    const service = await startInstance('forced', { SHUTDOWN_GRACE_MS: '120000', ITNIOTECH_TIMEOUT_MS: '120000' });
+    const service = await parts.start('forced', { SHUTDOWN_GRACE_MS: '120000', ITNIOTECH_TIMEOUT_MS: '120000' });
     const request = sampleRequest();
-    await simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, request);
-    await waitFor('the provider call to be held', async () => (await simulator.held()).count === 1, 60_000);
+    await parts.simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
+    await parts.kafka.sendJson(DEFAULT_TOPICS.requested, request);
+    await waitFor('the provider call to be held', async () => (await parts.simulator.held()).count === 1, 60_000);
 
     service.signal('SIGTERM');
     await service.waitForOutput(/shutting down on SIGTERM/);
@@ -119,19 +85,19 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
     expect(exitMs, 'exit after the second signal (ms)').toBeLessThan(15_000);
     expect(service.log).toMatch(/second SIGINT: exiting now/);
     // The provider created the task but the answer never got back: the request is still open.
-    expect(await simulator.tasksFor(request.keyId)).toHaveLength(1);
-    const open = await db.one(`SELECT status, outcome_unknown FROM resend_request WHERE request_id = $1`, [request.requestId]);
+    expect(await parts.simulator.tasksFor(request.keyId)).toHaveLength(1);
+    const open = await parts.db.one(`SELECT status, outcome_unknown FROM resend_request WHERE request_id = $1`, [request.requestId]);
     expect(open).toEqual({ status: 'in_progress', outcome_unknown: true });
-    await simulator.release();
+    await parts.simulator.release();
 
     // A new instance resumes it once the lease expires, finds the task by name, completes without a second call.
-    const next = await startInstance('forced-next');
-    const report = await waitUntilSettled([request], parts(), 90_000);
+    const next = await parts.start('forced-next');
+    const report = await waitUntilSettled([request], parts, 90_000);
     recordScenario('second signal during shutdown', 'held call, SIGTERM then SIGINT', report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
-    const row = await db.one(`SELECT status, resolved_by_lookup FROM resend_request WHERE request_id = $1`, [request.requestId]);
+    const row = await parts.db.one(`SELECT status, resolved_by_lookup FROM resend_request WHERE request_id = $1`, [request.requestId]);
     expect(row).toEqual({ status: 'completed', resolved_by_lookup: true });
-    expect(await simulator.tasksFor(request.keyId)).toHaveLength(1);
+    expect(await parts.simulator.tasksFor(request.keyId)).toHaveLength(1);
     expect(completedEvents(request.requestId)).toHaveLength(1);
     expect(await next.stop()).toBe(0);
   });
@@ -143,10 +109,10 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
     try {
       const throughProxy = new URL(databaseUrl);
       throughProxy.host = `127.0.0.1:${new URL(proxy.url).port}`;
-      const service = await startInstance('db-down', { DATABASE_URL: throughProxy.toString(), SHUTDOWN_GRACE_MS: '5000' });
+      const service = await parts.start('db-down', { DATABASE_URL: throughProxy.toString(), SHUTDOWN_GRACE_MS: '5000' });
       await proxy.close();
       const request = sampleRequest();
-      await kafka.sendJson(DEFAULT_TOPICS.requested, request);
+      await parts.kafka.sendJson(DEFAULT_TOPICS.requested, request);
       // Intake holds the message and waits for the database (its offset is not committed).
       await service.waitForOutput(/cannot record campaign\.resend\.requested\[\d+\]@\d+ yet/, 60_000);
 
@@ -160,11 +126,11 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
       expect(Date.now() - stopAt, 'time to exit after SIGTERM (ms)').toBeLessThan(30_000);
 
       // The database is back for the next instance; the message was not committed, so it is read again.
-      const next = await startInstance('db-down-next');
-      const report = await waitUntilSettled([request], parts(), 90_000);
+      const next = await parts.start('db-down-next');
+      const report = await waitUntilSettled([request], parts, 90_000);
       recordScenario('SIGTERM while the database is down', 'database unreachable, SIGTERM', report, startedAt);
       expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
-      expect(await simulator.tasksFor(request.keyId)).toHaveLength(1);
+      expect(await parts.simulator.tasksFor(request.keyId)).toHaveLength(1);
       expect(await next.stop()).toBe(0);
     } finally {
       await proxy.close();
@@ -175,20 +141,20 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
     await createScratchTopic();
     // Outcome rows of real requests, published just now.
     const requests = [sampleRequest(), sampleRequest(), sampleRequest()];
-    const first = await startInstance('retention-warmup');
-    for (const request of requests) await kafka.sendJson(DEFAULT_TOPICS.requested, request);
-    const report = await waitUntilSettled(requests, parts(), 90_000);
+    const first = await parts.start('retention-warmup');
+    for (const request of requests) await parts.kafka.sendJson(DEFAULT_TOPICS.requested, request);
+    const report = await waitUntilSettled(requests, parts, 90_000);
     expect(report.lost).toEqual([]);
     expect(await first.stop()).toBe(0);
     const ids = await Promise.all(requests.map(async (request) => completedEvents(request.requestId)[0]!.headers.ce_id!));
 
     // Two published 8 days ago (older than the 7 days kept), one 6 days ago (kept).
-    await db.rows(`UPDATE outbox_event SET published_at = now() - interval '8 days' WHERE id = ANY($1)`, [ids.slice(0, 2)]);
-    await db.rows(`UPDATE outbox_event SET published_at = now() - interval '6 days' WHERE id = $1`, [ids[2]]);
+    await parts.db.rows(`UPDATE outbox_event SET published_at = now() - interval '8 days' WHERE id = ANY($1)`, [ids.slice(0, 2)]);
+    await parts.db.rows(`UPDATE outbox_event SET published_at = now() - interval '6 days' WHERE id = $1`, [ids[2]]);
     // Unpublished for 30 days (e.g. Kafka refused it all along): never pruned. Held locked, as a relay
     // elsewhere publishing it would, so that it is still unpublished when the new instance prunes.
     const stuckId = randomUUID();
-    await db.rows(
+    await parts.db.rows(
       `INSERT INTO outbox_event (id, topic, message_key, message_value, headers, created_at)
        VALUES ($1, $2, NULL, '\\x7b7d', '{}', now() - interval '30 days')`,
       [stuckId, SCRATCH_TOPIC],
@@ -199,15 +165,15 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
       await locker.query('BEGIN');
       await locker.query(`SELECT id FROM outbox_event WHERE id = $1 FOR UPDATE`, [stuckId]);
 
-      const pruner = await startInstance('retention', { OUTBOX_RETENTION_DAYS: '7' });
+      const pruner = await parts.start('retention', { OUTBOX_RETENTION_DAYS: '7' });
       await waitFor(
         'the old published rows to be pruned',
-        async () => (await db.rows(`SELECT id FROM outbox_event WHERE id = ANY($1)`, [ids.slice(0, 2)])).length === 0,
+        async () => (await parts.db.rows(`SELECT id FROM outbox_event WHERE id = ANY($1)`, [ids.slice(0, 2)])).length === 0,
         60_000,
       );
       await pruner.waitForOutput(/pruned \d+ published outbox rows older than 7 days/);
-      expect(await db.rows(`SELECT id FROM outbox_event WHERE id = $1`, [ids[2]])).toHaveLength(1);
-      expect(await db.one(`SELECT published_at FROM outbox_event WHERE id = $1`, [stuckId])).toEqual({ published_at: null });
+      expect(await parts.db.rows(`SELECT id FROM outbox_event WHERE id = $1`, [ids[2]])).toHaveLength(1);
+      expect(await parts.db.one(`SELECT published_at FROM outbox_event WHERE id = $1`, [stuckId])).toEqual({ published_at: null });
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
@@ -215,13 +181,13 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
     // Unlocked, the running relay publishes it (to the scratch topic); still not pruned: it is recent now.
     await waitFor(
       'the unlocked row to be published',
-      async () => (await db.one(`SELECT published_at FROM outbox_event WHERE id = $1`, [stuckId]))?.published_at !== null,
+      async () => (await parts.db.one(`SELECT published_at FROM outbox_event WHERE id = $1`, [stuckId]))?.published_at !== null,
       60_000,
     );
     // The requests themselves keep their audit record: only the outbox copy of their event is gone.
-    const rows = await db.rows(`SELECT status FROM resend_request WHERE request_id = ANY($1)`, [requests.map((r) => r.requestId)]);
+    const rows = await parts.db.rows(`SELECT status FROM resend_request WHERE request_id = ANY($1)`, [requests.map((r) => r.requestId)]);
     expect(rows.map((row) => row.status)).toEqual(['completed', 'completed', 'completed']);
-    const after = await checkInvariants(requests, parts());
+    const after = await checkInvariants(requests, parts);
     expect(after).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
 
