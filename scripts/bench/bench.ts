@@ -5,7 +5,8 @@
  * both at a paced rate, and the service's outbox drain. Prints a markdown table and writes it
  * to .run/bench/result.md. Everything started is stopped at the end, on failure and on Ctrl-C.
  * Settings: BENCH_REQUESTS (20000), BENCH_PACED_RATE (100), BENCH_PACED_SECONDS (20),
- * BENCH_SERVICE_ENV ("NAME=value ..."), BENCH_PARTITIONS (3), BENCH_NAIVE_CONCURRENCY (3),
+ * BENCH_SERVICE_ENV ("NAME=value ..."), BENCH_SERVICE_NODE_ARGS (node flags for the service, e.g.
+ * "--trace-gc"), BENCH_PARTITIONS (3), BENCH_NAIVE_CONCURRENCY (3),
  * BENCH_WARM_UP_REQUESTS (5000: a first, unmeasured naive run that warms the broker up),
  * BENCH_PROFILE (false: profile the service of the backlog arm), BENCH_ARMS (backlog,paced,drain: a
  * partial run prints its results and writes no report), KAFKA_PORT (19892; the controller
