@@ -3,7 +3,7 @@
  *
  * What is modelled, step by step, with the name of the function or SQL statement each step stands for:
  *   Intake (IntakeService.receiveBatch, one READ COMMITTED transaction per fetched batch of one partition)
- *     selectRecorded -> lockLiveRequests (SELECT ... key_id = ANY($1) AND status IN live FOR UPDATE)
+ *     selectRecordedAndLockLive (one statement: recorded rows, and SELECT ... key_id = ANY($5) AND status IN live FOR UPDATE)
  *     -> decideIntake (pure) -> insertRequests (INSERT ... ON CONFLICT DO NOTHING RETURNING; a row not
  *     inserted rolls the whole batch back and retries it) -> outbox rows -> COMMIT -> commitOffsets.
  *   Submission worker (SubmissionWorker, any number of instances; each may crash between any two steps)
@@ -158,13 +158,13 @@ proctype Intake(byte p) {
     :: next + 1 < LEN(p) -> last = LEN(p)
     fi;
 retry:
-    /* selectRecorded + lockLiveRequests: waits while another transaction holds a batch key's live row */
+    /* selectRecordedAndLockLive: waits while another transaction holds a batch key's live row */
     atomic {
       (!inBatch(0) || lockedRow[0] == 0) && (!inBatch(1) || lockedRow[1] == 0);
       for (i : next .. last - 1) {
         m = msg(p, i); k = keyOf(m);
         if
-        :: status[m] != NONE -> skip /* selectRecorded: a redelivery, ignored */
+        :: status[m] != NONE -> skip /* recorded before: a redelivery, ignored */
         :: else ->
           live = 0;
           for (r : 0 .. NREQ - 1) {
@@ -207,7 +207,7 @@ retry:
       for (i : next .. last - 1) {
         m = msg(p, i); k = keyOf(m);
         if
-        :: status[m] != NONE -> skip /* selectRecorded */
+        :: status[m] != NONE -> skip /* recorded before */
         :: else ->
           live = 0;
           for (r : 0 .. NREQ - 1) {

@@ -22,14 +22,7 @@ import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { DeadLetters, type DeadLetterEntry } from './dead-letters.js';
 import { decideIntake, recordingResultOf, type IntakeDecision, type LiveRequest, type RecordedBefore } from './intake-decision.js';
-import {
-  insertRequests,
-  lockLiveRequests,
-  selectRecorded,
-  type LiveRequestRow,
-  type NewRequestRow,
-  type RecordedRow,
-} from './intake.sql.js';
+import { insertRequests, selectRecordedAndLockLive, type NewRequestRow, type RecordedAndLiveRow } from './intake.sql.js';
 import { readMessage, type ReceivedMessage, type ReceivedRequest } from './received-message.js';
 
 /** Races between concurrent intakes resolve on the next try; a few tries are plenty. */
@@ -159,7 +152,8 @@ export class IntakeService {
   private recordOnce(batch: ReceivedMessage[]): Promise<{ decisions: IntakeDecision[]; events: OutboxMessage[]; deadLettered: number }> {
     return this.sql.transaction(async (transaction) => {
       const requests = batch.filter((received): received is ReceivedRequest => received.kind === 'request');
-      const decisions = decideIntake(batch, await this.recordedBefore(transaction, requests), await this.lockLive(transaction, requests));
+      const { recorded, live } = await this.readAndLock(transaction, requests);
+      const decisions = decideIntake(batch, recorded, live);
       const writes = this.writesFor(batch, decisions);
       if (writes.rows.length > 0) {
         const inserted = await transaction.query(insertRequests, [JSON.stringify(writes.rows)]);
@@ -179,38 +173,41 @@ export class IntakeService {
     this.metrics.deadLettered(deadLettered);
   }
 
-  private async recordedBefore(transaction: SqlExecutor, requests: ReceivedRequest[]): Promise<RecordedBefore> {
-    if (requests.length === 0) return { requestIds: new Set(), offsets: new Set() };
+  /** What was recorded before, and the live requests of the batch's keyIds (locked): one round trip. */
+  private async readAndLock(
+    transaction: SqlExecutor,
+    requests: ReceivedRequest[],
+  ): Promise<{ recorded: RecordedBefore; live: Map<number, LiveRequest> }> {
+    if (requests.length === 0) return { recorded: { requestIds: new Set(), offsets: new Set() }, live: new Map() };
     const { topic, partition } = requests[0]!.message;
-    const rows = await transaction.query<RecordedRow>(selectRecorded, [
+    const keyIds = [...new Set(requests.filter((request) => request.parsed.ok).map((request) => request.keyId!))];
+    const [found] = await transaction.query<RecordedAndLiveRow>(selectRecordedAndLockLive, [
       requests.map((request) => request.requestId),
       topic,
       partition,
       requests.map((request) => request.message.offset),
+      keyIds,
     ]);
+    const { recorded, live } = found!; // two aggregates: always exactly one row
     return {
-      requestIds: new Set(rows.map((row) => row.request_id)),
-      offsets: new Set(rows.flatMap((row) => (row.kafka_offset === null ? [] : [row.kafka_offset]))),
+      recorded: {
+        requestIds: new Set(recorded.map((row) => row.request_id)),
+        offsets: new Set(recorded.flatMap((row) => (row.kafka_offset === null ? [] : [row.kafka_offset]))),
+      },
+      live: new Map(
+        live.map((row) => [
+          Number(row.key_id),
+          {
+            id: row.id,
+            requestId: row.request_id,
+            keyId: Number(row.key_id),
+            status: row.status,
+            fingerprint: row.body_fingerprint,
+            providerTaskId: row.provider_task_id === null ? null : Number(row.provider_task_id),
+          },
+        ]),
+      ),
     };
-  }
-
-  private async lockLive(transaction: SqlExecutor, requests: ReceivedRequest[]): Promise<Map<number, LiveRequest>> {
-    const keyIds = [...new Set(requests.filter((request) => request.parsed.ok).map((request) => request.keyId!))];
-    if (keyIds.length === 0) return new Map();
-    const rows = await transaction.query<LiveRequestRow>(lockLiveRequests, [keyIds]);
-    return new Map(
-      rows.map((row) => [
-        Number(row.key_id),
-        {
-          id: row.id,
-          requestId: row.request_id,
-          keyId: Number(row.key_id),
-          status: row.status,
-          fingerprint: row.body_fingerprint,
-          providerTaskId: row.provider_task_id === null ? null : Number(row.provider_task_id),
-        },
-      ]),
-    );
   }
 
   /** The rows, outcome events and dead letters that the decisions call for. */

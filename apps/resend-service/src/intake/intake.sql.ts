@@ -1,39 +1,50 @@
 import type { SqlStatement } from '#common';
 
 /**
- * The statements of intake, one round trip each for a whole batch of one partition:
- * what was recorded before, the live requests of the batch's keyIds (locked), the new rows.
+ * The statements of intake, one round trip each for a whole batch of one partition: what the
+ * batch meets in the database (recorded before, and the live requests of its keyIds, locked),
+ * then the new rows.
  */
 
-/** Rows already recorded under one of the batch's requestIds or at one of its offsets (a redelivery). */
-export const selectRecorded: SqlStatement = {
-  name: 'intake.select-recorded',
-  text: `SELECT request_id,
-                -- A row found by its requestId may sit on another partition: its offset says nothing here.
-                CASE WHEN kafka_topic = $2 AND kafka_partition = $3 THEN kafka_offset::text END AS kafka_offset
-           FROM resend_request
-          WHERE request_id = ANY($1::text[])
-             OR (kafka_topic = $2 AND kafka_partition = $3 AND kafka_offset = ANY($4::bigint[]))`,
+/**
+ * In one statement (one snapshot):
+ * - `recorded`: rows already recorded under one of the batch's requestIds ($1) or at one of its
+ *   offsets ($4) of its topic-partition ($2, $3) — a redelivery;
+ * - `live`: the requests holding the batch's keyIds ($5), locked until the batch commits. A worker
+ *   finishing one of them waits, so a repeat recorded here is seen by the statement that answers
+ *   its repeats. Locked in keyId order, so that two batches never wait on each other in a cycle.
+ *   A row another transaction changes first is waited for and read as it is after that commit.
+ * A row a concurrent intake adds after the snapshot is not seen by either: the insert then skips
+ * it on a unique index, and the caller records the batch again.
+ */
+export const selectRecordedAndLockLive: SqlStatement = {
+  name: 'intake.select-recorded-and-lock-live',
+  text: `WITH recorded AS (
+           SELECT request_id,
+                  -- A row found by its requestId may sit on another partition: its offset says nothing here.
+                  CASE WHEN kafka_topic = $2 AND kafka_partition = $3 THEN kafka_offset::text END AS kafka_offset
+             FROM resend_request
+            WHERE request_id = ANY($1::text[])
+               OR (kafka_topic = $2 AND kafka_partition = $3 AND kafka_offset = ANY($4::bigint[]))
+         ), live AS (
+           SELECT id, request_id, key_id::text AS key_id, status, body_fingerprint, provider_task_id::text AS provider_task_id
+             FROM resend_request
+            WHERE key_id = ANY($5::bigint[]) AND status IN ('pending', 'in_progress', 'completed')
+            ORDER BY key_id
+              FOR UPDATE
+         )
+         SELECT (SELECT COALESCE(json_agg(recorded), '[]') FROM recorded) AS recorded,
+                (SELECT COALESCE(json_agg(live), '[]') FROM live) AS live`,
 };
+export interface RecordedAndLiveRow {
+  recorded: RecordedRow[];
+  live: LiveRequestRow[];
+}
 export interface RecordedRow {
   request_id: string;
   /** Null when the row is on another topic or partition than the batch. */
   kafka_offset: string | null;
 }
-
-/**
- * The requests holding the batch's keyIds, locked until the batch commits: a worker finishing one
- * of them waits, so a repeat recorded here is seen by the statement that answers its repeats.
- * Locked in keyId order, so that two batches never wait on each other in a cycle.
- */
-export const lockLiveRequests: SqlStatement = {
-  name: 'intake.lock-live-requests',
-  text: `SELECT id, request_id, key_id::text AS key_id, status, body_fingerprint, provider_task_id::text AS provider_task_id
-           FROM resend_request
-          WHERE key_id = ANY($1::bigint[]) AND status IN ('pending', 'in_progress', 'completed')
-          ORDER BY key_id
-            FOR UPDATE`,
-};
 export interface LiveRequestRow {
   id: string;
   request_id: string;

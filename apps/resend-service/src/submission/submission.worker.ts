@@ -45,10 +45,6 @@ export class SubmissionWorker {
     return this.running;
   }
 
-  get inFlightCount(): number {
-    return this.inFlight.size;
-  }
-
   start(): void {
     if (this.running) return;
     this.running = true;
