@@ -14,6 +14,8 @@ export interface BenchContext {
   simulator: { url: string; apiKey: string; apiSecret: string };
   requests: RequestFactory;
   logDir: string;
+  /** NODE_OPTIONS of every service process: the image's (Dockerfile). */
+  serviceNodeOptions: string;
 }
 
 /** The two things compared: the hand-rolled relay and the service. */
@@ -70,7 +72,7 @@ export function startContender(
     );
   }
   if (!databaseUrl) throw new Error('the service needs a database');
-  // The service's own defaults for everything else (as in production), then BENCH_SERVICE_ENV,
+  // The service's own defaults for everything else and the image's NODE_OPTIONS (as in production), then BENCH_SERVICE_ENV,
   // then what the arm itself needs (the drain arm turns submission off).
   return BenchProcess.start(
     arm,
@@ -90,6 +92,7 @@ export function startContender(
       ITNIOTECH_BASE_URL: context.simulator.url,
       ITNIOTECH_API_KEY: context.simulator.apiKey,
       ITNIOTECH_API_SECRET: context.simulator.apiSecret,
+      NODE_OPTIONS: context.serviceNodeOptions,
       ...context.settings.serviceEnv,
       ...extraServiceEnv,
     },

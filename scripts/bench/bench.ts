@@ -6,7 +6,8 @@
  * to .run/bench/result.md. Everything started is stopped at the end, on failure and on Ctrl-C.
  * Settings: BENCH_REQUESTS (20000), BENCH_PACED_RATE (100), BENCH_PACED_SECONDS (20),
  * BENCH_SERVICE_ENV ("NAME=value ..."), BENCH_SERVICE_NODE_ARGS (node flags for the service, e.g.
- * "--trace-gc"), BENCH_PARTITIONS (3), BENCH_NAIVE_CONCURRENCY (3),
+ * "--trace-gc"; they come after the image's NODE_OPTIONS, which the service always runs with, and
+ * win over them), BENCH_PARTITIONS (3), BENCH_NAIVE_CONCURRENCY (3),
  * BENCH_WARM_UP_REQUESTS (5000: a first, unmeasured naive run that warms the broker up),
  * BENCH_PROFILE (false: profile the service of the backlog arm), BENCH_ARMS (backlog,paced,drain: a
  * partial run prints its results and writes no report), KAFKA_PORT (19892; the controller
@@ -24,6 +25,7 @@ import { say } from './bench-log.js';
 import { BenchProcess } from './bench-process.js';
 import { RequestFactory } from './bench-requests.js';
 import { readBenchSettings, type BenchArm } from './bench-settings.js';
+import { readImageNodeOptions } from './image-node-options.js';
 import { runDrainArm } from './drain-arm.js';
 import { currentLoad, describeMachine } from './machine.js';
 import { runPacedArm } from './paced-arm.js';
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
     simulator,
     requests: new RequestFactory(runId, 100_000_000_000 + randomInt(0, 800_000) * 1_000_000),
     logDir,
+    serviceNodeOptions: readImageNodeOptions(),
   };
 
   const runs = (arm: BenchArm) => settings.arms.includes(arm);
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
     kafkaVersion: broker.version(),
     loadAtEnd: currentLoad(),
     settings,
+    serviceNodeOptions: context.serviceNodeOptions,
     backlog,
     paced,
     drain,

@@ -12,6 +12,8 @@ export interface BenchResults {
   kafkaVersion: string;
   loadAtEnd: number;
   settings: BenchSettings;
+  /** The NODE_OPTIONS every service process ran with (the image's). */
+  serviceNodeOptions: string;
   backlog: { naive: BacklogResult; service: BacklogResult };
   paced: { naive: PacedResult; service: PacedResult };
   drain: DrainResult;
@@ -29,6 +31,7 @@ export function renderReport(results: BenchResults): string {
     Object.entries(settings.serviceEnv)
       .map(([name, value]) => `${name}=${value}`)
       .join(' ') || 'service defaults';
+  const serviceNode = [`NODE_OPTIONS=${results.serviceNodeOptions} (the image's)`, ...settings.serviceNodeArgs].join(' ');
   const table = markdownTable(
     ['', 'naive relay', 'resend-service', 'service / naive'],
     [
@@ -67,7 +70,7 @@ export function renderReport(results: BenchResults): string {
     `Node ${machine.node} · commit ${machine.commit} · load average ${formatNumber(machine.loadAtStart)} at start, ` +
     `${formatNumber(results.loadAtEnd)} at end`;
   const setup =
-    `${n} requests on ${settings.partitions} partitions; service: ${serviceEnv}; naive relay: ` +
+    `${n} requests on ${settings.partitions} partitions; service: ${serviceEnv}, ${serviceNode}; naive relay: ` +
     `partitionsConsumedConcurrently ${settings.naiveConcurrency}; latencies from LogAppendTime.`;
   return [
     `### Benchmark run ${machine.date}`,
