@@ -5,6 +5,7 @@ import { RepeatsAnsweredByOriginal1764400000000 } from './1764400000000-repeats-
 import { ProviderCallBudget1764400100000 } from './1764400100000-provider-call-budget.js';
 import { OperatorApi1764400200000 } from './1764400200000-operator-api.js';
 import { TraceContext1764400300000 } from './1764400300000-trace-context.js';
+import { RepeatsFlaggedOnOriginal1764400400000 } from './1764400400000-repeats-flagged-on-original.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   ProviderCallBudget1764400100000,
   OperatorApi1764400200000,
   TraceContext1764400300000,
+  RepeatsFlaggedOnOriginal1764400400000,
 ];

@@ -56,6 +56,8 @@ const violated: Array<{ check: string; property: string }> = [
   // Bug 3: answerRepeats in the fenced UPDATE's statement snapshot.
   { check: 'bug-snapshot', property: 'DUPLICATES_ANSWERED' },
   { check: 'bug-snapshot-no-outcome', property: 'EVERY_REQUEST_ENDS' },
+  // Bug 4: a repeat recorded without flagging its original (has_repeats): the original ends without answering it.
+  { check: 'bug-no-repeat-flag', property: 'DUPLICATES_ANSWERED' },
 ];
 
 describe('protocol model (spin)', () => {

@@ -10,7 +10,8 @@
  *     claimAndMarkInFlight (one UPDATE ... FOR UPDATE SKIP LOCKED: in_progress, fresh fencing token,
  *     outcome_unknown = true, RETURNING the previous outcome_unknown as was_unknown)
  *     -> findTasksByName when was_unknown -> resendAi -> finishRequests (fenced UPDATE, its outcome event,
- *     then answerRepeats as a separate statement of the same transaction).
+ *     then, when the request's has_repeats is set, answerRepeats as a separate statement of the
+ *     same transaction). has_repeats is set by a trigger in the transaction that records a repeat.
  *   Outbox relay (OutboxRelay.publishBatch): claim unpublished rows, publish, mark published, COMMIT.
  *   Provider: one task per accepted call; lookups by task name.
  *
@@ -28,6 +29,7 @@
  *   BUG_NO_LOOKUP       bug variant 1: retry the call after an unknown outcome without a lookup
  *   BUG_NO_FENCING      bug variant 2: finishRequests updates WHERE id = $1 only (no status, no lease owner)
  *   BUG_SNAPSHOT        bug variant 3: answerRepeats in the same statement (snapshot) as the fenced UPDATE
+ *   BUG_NO_REPEAT_FLAG  bug variant 4: a repeat recorded without setting its original's has_repeats
  *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
  *   NO_DUPLICATES_ANSWERED_ASSERT  leaves out the "a final request leaves no duplicate unanswered" assertion
  *                       (to see what bug 3 leads to: a duplicate that never gets an outcome)
@@ -82,6 +84,7 @@ bit  outcomeUnknown[NREQ];  /* outcome_unknown: a call may have created a task w
 bit  leaseExpired[NREQ];    /* lease_expires_at < now() */
 byte leaseOwner[NREQ];      /* lease_owner: the fencing token of the latest claim (the worker's _pid + 1) */
 byte dupOf[NREQ];           /* duplicate_of + 1 (0 = null) */
+bit  hasRepeats[NREQ];      /* has_repeats: a repeat was recorded to wait for the request's outcome */
 byte lockedRow[NKEY];       /* row lock (FOR UPDATE) of an open intake on the key's live row: row + 1 */
 byte lockOwner[NKEY];       /* ... held by intake of partition lockOwner - 1 */
 byte reservedBy[NKEY];      /* an uncommitted INSERT of a live row (its unique-index entry): partition + 1 */
@@ -220,6 +223,9 @@ retry:
             if
             :: status[live - 1] == COMPLETED -> writeOutcomeEvent(m, COMPLETED) /* answered now */
             :: else /* waits for the mirror event written by the original's finishRequests */
+#ifndef BUG_NO_REPEAT_FLAG
+              hasRepeats[live - 1] = 1 /* the trigger, in this transaction */
+#endif
             fi
           :: live != 0 && payloadOf(live - 1) != payloadOf(m) ->
             status[m] = FAILED; dupOf[m] = live; writeOutcomeEvent(m, FAILED) /* conflict */
@@ -389,13 +395,14 @@ finish:
         :: else ->
           outcomeUnknown[r] = 0; unresolved[r] = 0;
           writeOutcomeEvent(r, target);
-          /* answerRepeats: a separate statement, so it sees duplicates committed while we waited */
+          /* answerRepeats: a separate statement, so it sees duplicates committed while we waited;
+             only when has_repeats, which the fenced UPDATE reads as committed (it waited for the lock) */
           for (d : 0 .. NREQ - 1) {
             if
 #ifdef BUG_SNAPSHOT
-            :: status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 && (snapshot & (1 << d)) ->
+            :: hasRepeats[r] && status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 && (snapshot & (1 << d)) ->
 #else
-            :: status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 ->
+            :: hasRepeats[r] && status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 ->
 #endif
               writeOutcomeEvent(d, target)
             :: else

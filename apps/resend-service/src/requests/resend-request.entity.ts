@@ -41,6 +41,8 @@ export class ResendRequest {
   @Column({ name: 'outcome_unknown', type: 'boolean', default: false }) outcomeUnknown!: boolean;
   /** Set once any call's outcome was unknown: a later -41/-20 then most likely means our own task exists. */
   @Column({ name: 'had_unknown_outcome', type: 'boolean', default: false }) hadUnknownOutcome!: boolean;
+  /** Set (by a trigger) once a repeat waits for this request's outcome: ending it then answers its repeats. */
+  @Column({ name: 'has_repeats', type: 'boolean', default: false }) hasRepeats!: boolean;
   @Column({ name: 'lookup_failures', type: 'integer', default: 0 }) lookupFailures!: number;
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true }) nextAttemptAt!: Date | null;
   @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;

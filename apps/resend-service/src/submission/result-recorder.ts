@@ -9,7 +9,7 @@ import { OutcomeEvents } from '../outcome/outcome-events.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { ClaimedRequest } from './claimed-request.js';
 import type { NextStep } from './next-step.js';
-import { answerRepeats, finishRequests, type AnsweredRepeatRow } from './submission.sql.js';
+import { answerRepeats, finishRequests, type AnsweredRepeatRow, type FinishedRow } from './submission.sql.js';
 
 /** A step that changes the request's row: it ends, goes back to pending, or stays in progress awaiting a lookup. */
 export type RecordedStep = Extract<NextStep, { kind: 'complete' | 'fail' | 'retry' | 'look_up_before_failing' }>;
@@ -91,13 +91,15 @@ export class ResultRecorder {
   }
 
   private async write(transaction: SqlExecutor, calls: FinishedCall[]): Promise<{ changed: Set<string>; events: OutboxMessage[] }> {
-    const rows = await transaction.query<{ id: string }>(finishRequests, [JSON.stringify(calls.map(changeOf))]);
+    const rows = await transaction.query<FinishedRow>(finishRequests, [JSON.stringify(calls.map(changeOf))]);
     const changed = new Set(rows.map((row) => row.id));
+    const repeated = new Set(rows.filter((row) => row.has_repeats).map((row) => row.id));
     const ended = calls.filter((call) => changed.has(call.request.id) && (call.step.kind === 'complete' || call.step.kind === 'fail'));
     const now = new Date();
     const events = ended.map((call) => this.outcomeOf(call, now));
-    if (ended.length > 0) {
-      const repeats = await transaction.query<AnsweredRepeatRow>(answerRepeats, [ended.map((call) => call.request.id)]);
+    const endedWithRepeats = ended.filter((call) => repeated.has(call.request.id));
+    if (endedWithRepeats.length > 0) {
+      const repeats = await transaction.query<AnsweredRepeatRow>(answerRepeats, [endedWithRepeats.map((call) => call.request.id)]);
       events.push(...repeats.map((repeat) => this.answerOf(repeat, now)));
     }
     await this.outbox.add(transaction, events);

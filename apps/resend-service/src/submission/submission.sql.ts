@@ -117,7 +117,8 @@ export const finishAttempts: SqlStatement = {
 /**
  * Records what calls ended with, for a group of requests: each request's new state, fenced by its
  * lease (a request whose lease was taken over is left to its new owner, and so is its attempt row),
- * and its attempt row. Returns the requests it changed.
+ * and its attempt row. Returns the requests it changed, and whether repeats may wait for them
+ * (`has_repeats`, as committed: set by intake, which holds the row's lock while it records a repeat).
  */
 export const finishRequests: SqlStatement = {
   name: 'submission.finish-requests',
@@ -142,7 +143,7 @@ export const finishRequests: SqlStatement = {
                   updated_at = now()
              FROM change c
             WHERE r.id = c.id AND r.status = 'in_progress' AND r.lease_owner = c.lease_owner
-           RETURNING r.id
+           RETURNING r.id, r.has_repeats
          ), logged AS (
            UPDATE submission_attempt a
               SET finished_at = now(), outcome = f.outcome, sign_timestamp = f.sign_timestamp, latency_ms = f.latency_ms,
@@ -154,14 +155,18 @@ export const finishRequests: SqlStatement = {
                   error_message text)
             WHERE c.attempt IS NOT NULL AND a.id = f.id AND c.id IN (SELECT id FROM finished)
          )
-         SELECT id FROM finished`,
+         SELECT id, has_repeats FROM finished`,
 };
+export interface FinishedRow {
+  id: string;
+  has_repeats: boolean;
+}
 
 /**
  * The repeats of requests that just ended (same transaction, and a statement of its own: it must
  * see repeats an intake committed while `finishRequests` waited for its row lock, which that
  * statement's snapshot cannot). Each takes its original's result; its outcome event is built from
- * what this returns.
+ * what this returns. Run only for requests whose `has_repeats` is set.
  */
 export const answerRepeats: SqlStatement = {
   name: 'submission.answer-repeats',
