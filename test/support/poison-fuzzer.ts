@@ -268,7 +268,8 @@ export class PoisonFuzzer {
         const body = this.base(index);
         const field = this.pick(['taskName', 'displayNum', 'requestId', 'correlationId', 'extra']);
         body[field] = this.text(this.int(2_000, 12_000));
-        if (field === 'extra') body.taskName = this.text(this.int(65, 2_000));
+        // Over the 64-character limit even after trimming: text() may begin or end with spaces.
+        if (field === 'extra') body.taskName = `x${this.text(this.int(65, 2_000))}x`;
         return JSON.stringify(body);
       }
       case 'too_large': {
