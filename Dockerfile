@@ -17,7 +17,7 @@ ENV NODE_ENV=production
 # Node's default here (about 4 GB): with that much room V8 lets the old generation grow to about
 # four times the live heap before it collects, and RSS follows; with this limit it grows less and
 # RSS stays flat. 512 MB cost about 13% more CPU per request in full collections; 1024 MB did not
-# (docs/performance.md, "RSS"). Override it with NODE_OPTIONS at run time.
+# (docs/performance.md, "RSS and the heap limit"). Override it with NODE_OPTIONS at run time.
 ENV NODE_OPTIONS="--max-old-space-size=1024"
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
