@@ -4,8 +4,8 @@
  * What is modelled, step by step, with the name of the function or SQL statement each step stands for:
  *   Intake (IntakeService.receiveBatch, one READ COMMITTED transaction per fetched batch of one partition)
  *     selectRecordedAndLockLive (one statement: recorded rows, and SELECT ... key_id = ANY($5) AND status IN live FOR UPDATE)
- *     -> decideIntake (pure) -> insertRequests (INSERT ... ON CONFLICT DO NOTHING RETURNING; a row not
- *     inserted rolls the whole batch back and retries it) -> outbox rows -> COMMIT -> commitOffsets.
+ *     -> decideIntake (pure) -> insertRequests (INSERT; a unique violation — a row a concurrent intake
+ *     inserted first — rolls the whole batch back and retries it) -> outbox rows -> COMMIT -> commitOffsets.
  *   Submission worker (SubmissionWorker, any number of instances; each may crash between any two steps)
  *     claimAndMarkInFlight (one UPDATE ... FOR UPDATE SKIP LOCKED: in_progress, fresh fencing token,
  *     outcome_unknown = true, RETURNING the previous outcome_unknown as was_unknown)
@@ -182,8 +182,8 @@ retry:
       }
       r = 0; m = 0; k = 0; live = 0
     };
-    /* insertRequests: INSERT ... ON CONFLICT DO NOTHING waits for an uncommitted row of another
-       transaction in the unique index; a row not inserted rolls the batch back and retries it */
+    /* insertRequests: INSERT waits for an uncommitted row of another transaction in the unique
+       index; if that row commits, the unique violation rolls the batch back and retries it */
     atomic {
       (!insertKey[0] || reservedBy[0] == 0) && (!insertKey[1] || reservedBy[1] == 0);
       cnt = 0;

@@ -11,7 +11,20 @@ export interface SqlExecutor {
   query<Row = Record<string, unknown>>(statement: SqlStatement | string, values?: unknown[]): Promise<Row[]>;
 }
 
+/**
+ * A transaction's statements are pipelined: each goes out as soon as it is issued, without waiting
+ * for the answer to the one before. `BEGIN` goes out with the first statement and `COMMIT` with
+ * the statements sent last, so a transaction that reads, decides and writes costs two round trips.
+ */
+export interface SqlTransaction extends SqlExecutor {
+  /**
+   * Sends a statement whose rows the work does not need. Nothing waits for it: `COMMIT` follows
+   * it on the wire. If it fails, the transaction is rolled back and fails with its error.
+   */
+  send(statement: SqlStatement | string, values?: unknown[]): void;
+}
+
 /** A database the caller can also open transactions on: committed if `work` resolves, rolled back if it throws. */
 export interface SqlDatabase extends SqlExecutor {
-  transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(work: (transaction: SqlTransaction) => Promise<T>): Promise<T>;
 }

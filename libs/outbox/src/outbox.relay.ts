@@ -122,8 +122,9 @@ export class OutboxRelay {
       }
       endPublishSpans(spans, refused);
       await failpoint('after_publish');
-      await transaction.query(markPublished, [records.filter((record) => !refused.has(record.id)).map((record) => record.id)]);
       for (const [id, reason] of refused) await transaction.query(markRefused, [id, reason]);
+      // Sent without waiting: the COMMIT goes with it.
+      transaction.send(markPublished, [records.filter((record) => !refused.has(record.id)).map((record) => record.id)]);
       return records.length;
     });
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor, SqlStatement, TraceContextText } from '#common';
+import type { SqlStatement, SqlTransaction, TraceContextText } from '#common';
 
 export interface OutboxMessage {
   /** Defaults to a new UUID; pass one when the headers must already carry it (CloudEvents ce_id). */
@@ -27,14 +27,16 @@ const insertOutboxEvents: SqlStatement = {
 
 /**
  * Adds messages to the outbox inside the caller's transaction, so that they exist if and only if
- * the caller's state change commits. Any number of messages is one statement.
+ * the caller's state change commits. Any number of messages is one statement, sent without
+ * waiting for its answer: the transaction's COMMIT goes out right behind it.
  */
 @Injectable()
 export class OutboxWriter {
-  async add(transaction: SqlExecutor, messages: OutboxMessage[]): Promise<string[]> {
+  /** Returns the messages' ids. */
+  add(transaction: SqlTransaction, messages: OutboxMessage[]): string[] {
     if (messages.length === 0) return [];
     const ids = messages.map((message) => message.id ?? randomUUID());
-    await transaction.query(insertOutboxEvents, [
+    transaction.send(insertOutboxEvents, [
       ids,
       messages.map((message) => message.topic),
       messages.map((message) => (message.key === null ? null : Buffer.from(message.key))),

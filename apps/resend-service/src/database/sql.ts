@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlDatabase, SqlExecutor, SqlStatement } from '#common';
+import type { SqlDatabase, SqlStatement, SqlTransaction } from '#common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -16,8 +16,12 @@ export class Sql implements SqlDatabase {
     return run<Row>(this.pool, statement, values);
   }
 
-  /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
-  async transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it
+   * throws or a statement it sent fails. The pool's connections are in pg's pipeline mode
+   * (data-source-options.ts): BEGIN goes out with the work's first statement, COMMIT with its last.
+   */
+  async transaction<T>(work: (transaction: SqlTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     // A checked-out client has no 'error' listener of the pool's: a server that ends the connection
@@ -25,12 +29,14 @@ export class Sql implements SqlDatabase {
     // The statement in progress, or the next one, fails by itself; the connection is not given back.
     const onConnectionLost = (error: Error) => (broken = error);
     client.on('error', onConnectionLost);
+    const transaction = new PipelinedTransaction(client);
     try {
-      await client.query('BEGIN');
-      const result = await work({ query: (statement, values = []) => run(client, statement, values) });
-      await client.query('COMMIT');
+      transaction.send('BEGIN');
+      const result = await work(transaction);
+      await transaction.commit();
       return result;
     } catch (error) {
+      await transaction.settled();
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
         // The connection itself failed: do not give it back to the pool.
         broken = rollbackError;
@@ -44,6 +50,45 @@ export class Sql implements SqlDatabase {
 
   private get pool(): pg.Pool {
     return (this.dataSource.driver as unknown as { master: pg.Pool }).master;
+  }
+}
+
+/** Keeps every statement a transaction sent: COMMIT goes out behind them, and none of their failures is lost. */
+class PipelinedTransaction implements SqlTransaction {
+  private readonly sent: Promise<unknown>[] = [];
+
+  constructor(private readonly client: pg.PoolClient) {}
+
+  query<Row = Record<string, unknown>>(statement: SqlStatement | string, values: unknown[] = []): Promise<Row[]> {
+    return this.track(run<Row>(this.client, statement, values));
+  }
+
+  send(statement: SqlStatement | string, values: unknown[] = []): void {
+    void this.track(run(this.client, statement, values));
+  }
+
+  /**
+   * Sends COMMIT and waits for it and everything sent before it. After a failed statement the
+   * server answers COMMIT with ROLLBACK: the statement's error is what this throws.
+   */
+  async commit(): Promise<void> {
+    const outcomes = await Promise.allSettled([...this.sent, this.client.query('COMMIT')]);
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+    const commit = outcomes.at(-1) as PromiseFulfilledResult<pg.QueryResult>;
+    if (commit.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.value.command}, not COMMIT`);
+  }
+
+  /** Resolves once every statement sent has been answered, whatever the answer: the connection is idle again. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.sent);
+  }
+
+  private track<T>(sending: Promise<T>): Promise<T> {
+    // Reported by commit(), or to the work that awaits it; never an unhandled rejection.
+    sending.catch(() => undefined);
+    this.sent.push(sending);
+    return sending;
   }
 }
 

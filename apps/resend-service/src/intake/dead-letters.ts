@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DEAD_LETTER_HEADERS, type DeadLetterReason } from '#contracts';
-import type { SqlExecutor, TraceContextText } from '#common';
+import type { SqlTransaction, TraceContextText } from '#common';
 import { OutboxWriter } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
 import { FlowMetrics } from '../metrics/flow-metrics.js';
@@ -32,7 +32,7 @@ export class DeadLetters {
   ) {}
 
   /** Returns how many were new (not recorded before, at their Kafka position). */
-  async record(transaction: SqlExecutor, entries: readonly DeadLetterEntry[]): Promise<number> {
+  async record(transaction: SqlTransaction, entries: readonly DeadLetterEntry[]): Promise<number> {
     let recorded = 0;
     for (const { message, reason, error, trace } of entries) {
       const failedAt = new Date();
@@ -53,7 +53,7 @@ export class DeadLetters {
       ]);
       if (inserted.length === 0) continue;
       recorded += 1;
-      await this.outbox.add(transaction, [
+      this.outbox.add(transaction, [
         {
           topic: this.config.topics.deadLetter,
           key: message.key,

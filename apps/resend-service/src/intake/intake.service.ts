@@ -35,9 +35,6 @@ export class IntakeStoppedError extends Error {
   }
 }
 
-/** A concurrent intake took a keyId or requestId of this batch first: record the batch again to see it. */
-class IntakeRaceError extends Error {}
-
 /**
  * Records consumed messages before their offsets may be committed: each batch of one partition
  * in ONE transaction (requests, their early outcomes, dead letters). A database outage is waited
@@ -130,7 +127,7 @@ export class IntakeService {
         return;
       } catch (error) {
         this.throwIfStopping();
-        kind = error instanceof IntakeRaceError ? 'conflict' : classifyDatabaseError(error);
+        kind = classifyDatabaseError(error);
         if (kind === 'outage') {
           this.logOutage(batch, error, outages);
           outages += 1;
@@ -155,12 +152,11 @@ export class IntakeService {
       const { recorded, live } = await this.readAndLock(transaction, requests);
       const decisions = decideIntake(batch, recorded, live);
       const writes = this.writesFor(batch, decisions);
-      if (writes.rows.length > 0) {
-        const inserted = await transaction.query(insertRequests, [JSON.stringify(writes.rows)]);
-        if (inserted.length !== writes.rows.length) throw new IntakeRaceError('a concurrent intake recorded one of these first');
-      }
+      // Sent without waiting: the COMMIT goes with them. A row a concurrent intake recorded first
+      // fails the insert on a unique index — a conflict: the batch is recorded again and sees it.
+      if (writes.rows.length > 0) transaction.send(insertRequests, [JSON.stringify(writes.rows)]);
       const deadLettered = await this.deadLetters.record(transaction, writes.deadLetters);
-      await this.outbox.add(transaction, writes.events);
+      this.outbox.add(transaction, writes.events);
       this.logDecisions(batch, decisions);
       return { decisions, events: writes.events, deadLettered };
     });

@@ -1,9 +1,9 @@
 import type { SqlStatement } from '#common';
 
 /**
- * The statements of intake, one round trip each for a whole batch of one partition: what the
- * batch meets in the database (recorded before, and the live requests of its keyIds, locked),
- * then the new rows.
+ * The statements of intake, one each for a whole batch of one partition: what the batch meets in
+ * the database (recorded before, and the live requests of its keyIds, locked), then the new rows.
+ * Two round trips: BEGIN goes with the first, COMMIT with the second (Sql.transaction).
  */
 
 /**
@@ -14,8 +14,8 @@ import type { SqlStatement } from '#common';
  *   finishing one of them waits, so a repeat recorded here is seen by the statement that answers
  *   its repeats. Locked in keyId order, so that two batches never wait on each other in a cycle.
  *   A row another transaction changes first is waited for and read as it is after that commit.
- * A row a concurrent intake adds after the snapshot is not seen by either: the insert then skips
- * it on a unique index, and the caller records the batch again.
+ * A row a concurrent intake adds after the snapshot is not seen by either: the insert then fails
+ * on a unique index, and the caller records the batch again.
  */
 export const selectRecordedAndLockLive: SqlStatement = {
   name: 'intake.select-recorded-and-lock-live',
@@ -56,8 +56,10 @@ export interface LiveRequestRow {
 
 /**
  * Every new row of the batch. A unique index the batch did not see coming (a concurrent intake of
- * the same keyId or requestId on another partition) skips the row instead of failing: the caller
- * compares the count and records the batch again, seeing the other row this time.
+ * the same keyId or requestId on another partition) fails it with a unique violation, after
+ * waiting for that intake to commit: the transaction rolls back and the caller records the batch
+ * again, seeing the other row this time. No `ON CONFLICT` and no `RETURNING`: nothing waits for
+ * this statement's answer before the COMMIT is sent behind it.
  */
 export const insertRequests: SqlStatement = {
   name: 'intake.insert-requests',
@@ -75,9 +77,7 @@ export const insertRequests: SqlStatement = {
                 id uuid, request_id text, key_id bigint, task_name text, correlation_id text, status text, payload jsonb,
                 provider_body jsonb, body_fingerprint text, provider_task_id bigint, duplicate_of uuid, error_code text,
                 error_message text, error_category text, finished boolean, kafka_topic text, kafka_partition integer,
-                kafka_offset bigint, trace_parent text, trace_state text)
-         ON CONFLICT DO NOTHING
-         RETURNING id`,
+                kafka_offset bigint, trace_parent text, trace_state text)`,
 };
 export interface NewRequestRow {
   id: string;

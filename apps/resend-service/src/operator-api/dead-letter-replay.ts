@@ -33,7 +33,7 @@ export class DeadLetterReplay {
         [deadLetterId, operator, outboxEventId],
       );
       if (!marked) return null;
-      await this.outbox.add(transaction, [
+      this.outbox.add(transaction, [
         {
           id: outboxEventId,
           topic: marked.kafka_topic,

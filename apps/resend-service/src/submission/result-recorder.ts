@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor, TraceContextText } from '#common';
+import type { SqlTransaction, TraceContextText } from '#common';
 import { OutboxWriter, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
@@ -90,7 +90,7 @@ export class ResultRecorder {
     }
   }
 
-  private async write(transaction: SqlExecutor, calls: FinishedCall[]): Promise<{ changed: Set<string>; events: OutboxMessage[] }> {
+  private async write(transaction: SqlTransaction, calls: FinishedCall[]): Promise<{ changed: Set<string>; events: OutboxMessage[] }> {
     const rows = await transaction.query<FinishedRow>(finishRequests, [JSON.stringify(calls.map(changeOf))]);
     const changed = new Set(rows.map((row) => row.id));
     const repeated = new Set(rows.filter((row) => row.has_repeats).map((row) => row.id));
@@ -102,7 +102,7 @@ export class ResultRecorder {
       const repeats = await transaction.query<AnsweredRepeatRow>(answerRepeats, [endedWithRepeats.map((call) => call.request.id)]);
       events.push(...repeats.map((repeat) => this.answerOf(repeat, now)));
     }
-    await this.outbox.add(transaction, events);
+    this.outbox.add(transaction, events);
     return { changed, events };
   }
 

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
+import { Sql } from '../apps/resend-service/src/database/sql.js';
+import { TestDatabase } from './support/database.js';
+
+/**
+ * Sql.transaction pipelines: statements go out without waiting for each other, and `send` leaves
+ * a statement's answer to the COMMIT behind it. Whatever goes out that way must still be all or
+ * nothing: committed together, or rolled back together with the error that caused it.
+ */
+describe('Sql.transaction: pipelined statements', () => {
+  const table = `sql_pipeline_probe_${randomBytes(4).toString('hex')}`;
+  let dataSource: DataSource;
+  let sql: Sql;
+  let admin: TestDatabase;
+
+  beforeAll(async () => {
+    dataSource = await new DataSource(dataSourceOptions(inject('databaseUrl'), 2)).initialize();
+    sql = new Sql(dataSource);
+    admin = new TestDatabase();
+    await admin.rows(`CREATE TABLE ${table} (label text PRIMARY KEY)`);
+  });
+
+  afterAll(async () => {
+    await admin?.rows(`DROP TABLE IF EXISTS ${table}`);
+    await dataSource?.destroy();
+    await admin?.close();
+  });
+
+  const labels = async (prefix: string) =>
+    (await admin.rows<{ label: string }>(`SELECT label FROM ${table} WHERE label LIKE $1 ORDER BY label`, [`${prefix}%`])).map(
+      (row) => row.label,
+    );
+  const insertLabel = { name: 'probe.insert-label', text: `INSERT INTO ${table} (label) VALUES ($1)` };
+
+  it('commits statements that were sent and never awaited, with the ones that were', async () => {
+    const result = await sql.transaction(async (tx) => {
+      const [row] = await tx.query<{ label: string }>(`INSERT INTO ${table} (label) VALUES ('a-1') RETURNING label`);
+      tx.send(insertLabel, ['a-2']);
+      tx.send(`INSERT INTO ${table} (label) VALUES ('a-3')`);
+      return row!.label;
+    });
+
+    expect(result).toBe('a-1');
+    expect(await labels('a-')).toEqual(['a-1', 'a-2', 'a-3']);
+  });
+
+  it('rolls everything back when a sent statement fails, and fails with that statement’s error', async () => {
+    await admin.rows(`INSERT INTO ${table} (label) VALUES ('b-taken')`);
+
+    const transaction = sql.transaction(async (tx) => {
+      await tx.query(`INSERT INTO ${table} (label) VALUES ('b-1')`);
+      tx.send(insertLabel, ['b-taken']);
+      tx.send(`INSERT INTO ${table} (label) VALUES ('b-2')`);
+      return 'done';
+    });
+
+    await expect(transaction).rejects.toMatchObject({ code: '23505' });
+    expect(await labels('b-')).toEqual(['b-taken']);
+  });
+
+  it('does not commit when the work swallowed the error of a statement it awaited', async () => {
+    const transaction = sql.transaction(async (tx) => {
+      await tx.query(`INSERT INTO ${table} (label) VALUES ('c-1')`);
+      await tx.query('SELECT 1 / 0').catch(() => undefined);
+      tx.send(`INSERT INTO ${table} (label) VALUES ('c-2')`);
+    });
+
+    await expect(transaction).rejects.toMatchObject({ code: '22012' });
+    expect(await labels('c-')).toEqual([]);
+  });
+
+  it('rolls back what was sent when the work throws, and the connection serves the next transaction', async () => {
+    const transaction = sql.transaction(async (tx) => {
+      tx.send(`INSERT INTO ${table} (label) VALUES ('d-1')`);
+      throw new Error('decided against it');
+    });
+
+    await expect(transaction).rejects.toThrow('decided against it');
+    expect(await labels('d-')).toEqual([]);
+    // Outside a transaction a statement is its own one, so now() is its own start; a connection
+    // left inside the failed transaction would answer with that one's start, or an error.
+    const [idle] = await sql.query<{ own: boolean }>('SELECT now() = statement_timestamp() AS own');
+    expect(idle!.own).toBe(true);
+  });
+});
