@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlDatabase, SqlStatement, SqlTransaction } from '#common';
+import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -31,7 +32,7 @@ export class Sql implements SqlDatabase {
     client.on('error', onConnectionLost);
     const transaction = new PipelinedTransaction(client);
     try {
-      transaction.send('BEGIN');
+      transaction.begin();
       const result = await work(transaction);
       await transaction.commit();
       return result;
@@ -53,17 +54,33 @@ export class Sql implements SqlDatabase {
   }
 }
 
-/** Keeps every statement a transaction sent: COMMIT goes out behind them, and none of their failures is lost. */
+/**
+ * Keeps every statement a transaction sent: COMMIT goes out behind them, and none of their
+ * failures is lost. Statements nobody waits for yet are held in the socket (corked) and leave
+ * with the next one that is waited for, or with COMMIT: one write, one packet for the server to
+ * wake up to, instead of one each (on a small machine each write costs as much as a statement).
+ */
 class PipelinedTransaction implements SqlTransaction {
   private readonly sent: Promise<unknown>[] = [];
+  private readonly socket: Pick<Writable, 'cork' | 'uncork'> | undefined;
+  private holding = false;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(private readonly client: pg.PoolClient) {
+    this.socket = (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
+  }
+
+  begin(): void {
+    this.send('BEGIN');
+  }
 
   query<Row = Record<string, unknown>>(statement: SqlStatement | string, values: unknown[] = []): Promise<Row[]> {
-    return this.track(run<Row>(this.client, statement, values));
+    const answer = this.track(run<Row>(this.client, statement, values));
+    this.flush();
+    return answer;
   }
 
   send(statement: SqlStatement | string, values: unknown[] = []): void {
+    this.hold();
     void this.track(run(this.client, statement, values));
   }
 
@@ -72,7 +89,9 @@ class PipelinedTransaction implements SqlTransaction {
    * server answers COMMIT with ROLLBACK: the statement's error is what this throws.
    */
   async commit(): Promise<void> {
-    const outcomes = await Promise.allSettled([...this.sent, this.client.query('COMMIT')]);
+    const committing = this.client.query('COMMIT');
+    this.flush();
+    const outcomes = await Promise.allSettled([...this.sent, committing]);
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
     const commit = outcomes.at(-1) as PromiseFulfilledResult<pg.QueryResult>;
@@ -81,7 +100,20 @@ class PipelinedTransaction implements SqlTransaction {
 
   /** Resolves once every statement sent has been answered, whatever the answer: the connection is idle again. */
   async settled(): Promise<void> {
+    this.flush();
     await Promise.allSettled(this.sent);
+  }
+
+  private hold(): void {
+    if (this.holding || !this.socket) return;
+    this.socket.cork();
+    this.holding = true;
+  }
+
+  private flush(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.socket!.uncork();
   }
 
   private track<T>(sending: Promise<T>): Promise<T> {
