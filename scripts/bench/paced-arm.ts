@@ -22,6 +22,8 @@ export interface PacedResult {
   stages?: LatencyStages;
   /** The service only: statements per paced request (pg_stat_statements), at a load where little is batched. */
   statementsPerRequest?: number;
+  /** The contender's CPU time (user + system) from the first paced request to the last outcome, per request: idle work included. */
+  cpuMsPerRequest: number;
 }
 
 /**
@@ -51,8 +53,10 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
     const paced = context.requests.createMany(arm, pacedRate * pacedSeconds);
     if (database) await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS, 60_000, () => running.assertRunning());
     const statementsBefore = database ? await context.database.statementCount(databaseName) : undefined;
+    const cpuBefore = running.sample().cpuMs;
     const appendedAt = await sendPaced(context.broker.kafka, topics.requested, paced, pacedRate);
     await followOutcomes(running, watcher, WARM_UP_REQUESTS + paced.length);
+    const cpuMsPerRequest = (running.sample().cpuMs - cpuBefore) / paced.length;
     let statements: ReturnType<typeof statementsPerRequest> | undefined;
     if (database && statementsBefore) {
       await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS + paced.length, 60_000, () => running.assertRunning());
@@ -70,8 +74,9 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
       failedOutcomes: watcher.failedCount,
       stages: durations && stagePercentile(durations, 50),
       statementsPerRequest: statements?.statementsPerRequest,
+      cpuMsPerRequest,
     };
-    say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms`);
+    say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms; ${cpuMsPerRequest.toFixed(2)} CPU ms per request`);
     if (durations) {
       say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
       say(`${arm}: p99 of each stage (ms) ${JSON.stringify(stagePercentile(durations, 99))}`);

@@ -55,6 +55,12 @@ export function renderReport(results: BenchResults): string {
       ['paced: max ms', paced.naive.max, paced.service.max, undefined],
       ['paced: median ms of intake / claim / call and result / relay', undefined, latencyStages(paced.service), undefined],
       ['paced: statements per request', 0, paced.service.statementsPerRequest, undefined],
+      [
+        'paced: CPU ms per request',
+        paced.naive.cpuMsPerRequest,
+        paced.service.cpuMsPerRequest,
+        formatRatio(paced.service.cpuMsPerRequest, paced.naive.cpuMsPerRequest),
+      ],
       [`outbox drain of ${count(drain.events)} rows: events/s`, undefined, drain.eventsPerSecond, undefined],
       [
         'failed outcomes (backlog / paced)',
