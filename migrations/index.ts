@@ -6,6 +6,7 @@ import { ProviderCallBudget1764400100000 } from './1764400100000-provider-call-b
 import { OperatorApi1764400200000 } from './1764400200000-operator-api.js';
 import { TraceContext1764400300000 } from './1764400300000-trace-context.js';
 import { RepeatsFlaggedOnOriginal1764400400000 } from './1764400400000-repeats-flagged-on-original.js';
+import { OutboxClaimInOrder1764400500000 } from './1764400500000-outbox-claim-in-order.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   OperatorApi1764400200000,
   TraceContext1764400300000,
   RepeatsFlaggedOnOriginal1764400400000,
+  OutboxClaimInOrder1764400500000,
 ];

@@ -237,8 +237,12 @@ export class OutboxRelay {
   }
 }
 
-/** Oldest first; rows another relay holds are skipped, not waited for. */
-const claimUnpublished: SqlStatement = {
+/**
+ * Oldest first; rows another relay holds are skipped, not waited for. The partial index
+ * outbox_event_unpublished has exactly this condition and order: the rows come from it in order,
+ * without sorting the backlog (test/outbox-claim-plan.e2e-spec.ts).
+ */
+export const claimUnpublished: SqlStatement = {
   name: 'outbox.claim-unpublished',
   text: `SELECT id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state
            FROM outbox_event
