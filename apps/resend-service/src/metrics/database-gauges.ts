@@ -18,7 +18,7 @@ interface DatabaseSnapshot {
 
 /**
  * Gauges that reflect the database, read at scrape time. Each query uses a partial index:
- * requests are counted for the live statuses only (pending, in_progress: resend_request_claimable),
+ * requests are counted for the live statuses only (pending, in_progress: resend_request_claim_order),
  * finished ones grow without bound and are counted by resend_relay_outcomes_total instead;
  * the outbox backlog reads outbox_event_unpublished.
  */
