@@ -80,6 +80,21 @@ describe('Sql.transaction: pipelined statements', () => {
     expect(await labels('c-')).toEqual([]);
   });
 
+  it('prepares a named statement afresh when its first use was refused by a failed transaction', async () => {
+    // The server refuses the statement's preparation in the aborted transaction; a client that
+    // counted it as prepared would fail every later use on that connection.
+    const insertAfterFailure = { name: 'probe.insert-after-failure', text: `INSERT INTO ${table} (label) VALUES ($1)` };
+    const failed = sql.transaction(async (tx) => {
+      tx.send('SELECT 1 / 0');
+      tx.send(insertAfterFailure, ['e-0']);
+    });
+    await expect(failed).rejects.toMatchObject({ code: '22012' });
+
+    // Both of the pool's connections: the one the failure happened on is the first one handed out again.
+    await Promise.all(['e-1', 'e-2'].map((label) => sql.transaction(async (tx) => tx.send(insertAfterFailure, [label]))));
+    expect(await labels('e-')).toEqual(['e-1', 'e-2']);
+  });
+
   it('rolls back what was sent when the work throws, and the connection serves the next transaction', async () => {
     const transaction = sql.transaction(async (tx) => {
       tx.send(`INSERT INTO ${table} (label) VALUES ('d-1')`);

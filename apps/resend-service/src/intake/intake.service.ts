@@ -122,6 +122,8 @@ export class IntakeService {
       let kind: DatabaseErrorKind;
       try {
         const recorded = await this.recordOnce(batch);
+        // After the commit: a batch rolled back by a race is decided again, and logged once, as recorded.
+        this.logDecisions(batch, recorded.decisions);
         this.countRecorded(recorded);
         if (recorded.decisions.some((decision) => decision.kind === 'pending')) this.pendingWork.wake();
         return;
@@ -157,7 +159,6 @@ export class IntakeService {
       if (writes.rows.length > 0) transaction.send(insertRequests, [JSON.stringify(writes.rows)]);
       const deadLettered = await this.deadLetters.record(transaction, writes.deadLetters);
       this.outbox.add(transaction, writes.events);
-      this.logDecisions(batch, decisions);
       return { decisions, events: writes.events, deadLettered };
     });
   }
