@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TestDatabase } from './support/database.js';
 import { checkInvariants, recordScenario, suiteSize, waitUntilSettled, type SentRequest } from './support/invariants.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { PositionedProducer } from './support/positioned-producer.js';
+import { committedOffsets, endOffsets } from './support/scenario-kit.js';
 import { sampleRequest, uniqueKeyId } from './support/requests.js';
 import { startService, type RunningService } from './support/service-harness.js';
 import { ServiceProcess } from './support/service-process.js';
@@ -382,7 +382,7 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     expect(settled.lost).toEqual([]);
     await waitForOutboxPublished();
     const before = await auditSnapshot();
-    const endOffsets = await topicEndOffsets();
+    const topicEnds = await endOffsets(inject('kafkaBrokers'), DEFAULT_TOPICS.requested);
 
     // A consumer group that has committed nothing reads every message of the topic again: the
     // messages of this file and of any file before it in this run (all recorded in this database).
@@ -392,8 +392,8 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
       await waitFor(
         'the replaying group to commit the end of every partition (a message it cannot get past would stall it)',
         async () => {
-          const committed = await committedOffsets(replayGroup);
-          return [...endOffsets].every(([partition, end]) => (committed.get(partition) ?? -1) >= end);
+          const committed = await committedOffsets(inject('kafkaBrokers'), replayGroup, DEFAULT_TOPICS.requested);
+          return [...topicEnds].every(([partition, end]) => (committed.get(partition) ?? -1) >= end);
         },
         120_000,
         500,
@@ -470,33 +470,5 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
       outboxIds: new Set(outbox.map((row) => row.id)),
       tasksByKeyId,
     };
-  }
-
-  async function withAdmin<T>(work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
-    const admin = new Kafka({
-      clientId: 'e2e-idempotency-admin',
-      brokers: inject('kafkaBrokers').split(','),
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    try {
-      return await work(admin);
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  function topicEndOffsets(): Promise<Map<number, number>> {
-    return withAdmin(async (admin) => {
-      const offsets = await admin.fetchTopicOffsets(DEFAULT_TOPICS.requested);
-      return new Map(offsets.map((entry) => [entry.partition, Number(entry.high)]));
-    });
-  }
-
-  function committedOffsets(groupId: string): Promise<Map<number, number>> {
-    return withAdmin(async (admin) => {
-      const [topic] = await admin.fetchOffsets({ groupId, topics: [DEFAULT_TOPICS.requested] });
-      return new Map((topic?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]));
-    });
   }
 });

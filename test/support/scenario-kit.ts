@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { DEFAULT_TOPICS } from '#contracts';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { TestDatabase } from './database.js';
 import type { KafkaTestClient } from './kafka-test-client.js';
 import type { sampleRequest } from './requests.js';
@@ -135,13 +135,35 @@ export function noisyLines(log: string): string[] {
 }
 
 /** Members of a consumer group once it is stable (0 while it rebalances). */
-export async function stableMembers(brokers: string, groupId: string): Promise<number> {
-  const admin = new Kafka({ clientId: 'e2e-group-watch', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
+export function stableMembers(brokers: string, groupId: string): Promise<number> {
+  return withAdmin(brokers, async (admin) => {
     const { groups } = await admin.describeGroups([groupId]);
     const group = groups[0];
     return group?.state === 'Stable' ? group.members.length : 0;
+  });
+}
+
+/** The end (high watermark) of each partition of `topic`. */
+export function endOffsets(brokers: string, topic: string): Promise<Map<number, number>> {
+  return withAdmin(brokers, async (admin) => {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((entry) => [entry.partition, Number(entry.high)]));
+  });
+}
+
+/** The offset `groupId` committed for each partition of `topic`: the next one it will read (-1: none yet). */
+export function committedOffsets(brokers: string, groupId: string, topic: string): Promise<Map<number, number>> {
+  return withAdmin(brokers, async (admin) => {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]));
+  });
+}
+
+async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ clientId: 'e2e-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await work(admin);
   } finally {
     await admin.disconnect();
   }

@@ -143,6 +143,7 @@ export interface KafkaSettings {
   groupId: string;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
+  offsetCommitIntervalMs: number;
   partitions: number;
   replicationFactor: number;
   tls: KafkaTlsSettings | null;
@@ -158,6 +159,7 @@ function kafkaSettings(env: Environment, security: ConnectionSecurity): KafkaSet
     groupId: env.KAFKA_GROUP_ID,
     sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
+    offsetCommitIntervalMs: env.KAFKA_OFFSET_COMMIT_INTERVAL_MS,
     partitions: env.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
     ...security.kafka,

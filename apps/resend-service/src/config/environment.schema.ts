@@ -54,6 +54,11 @@ export const environmentSchema = z.object({
   /** How long the group waits for a silent consumer (e.g. a killed instance) before moving its partitions. */
   KAFKA_SESSION_TIMEOUT_MS: integer(6_000, 300_000).default(30_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: integer(100, 60_000).default(3_000),
+  /**
+   * How often the offsets of recorded messages are committed to the group (also on a rebalance and
+   * at shutdown). Not after every batch: that round trip would hold up the next fetch.
+   */
+  KAFKA_OFFSET_COMMIT_INTERVAL_MS: integer(100, 60_000).default(1_000),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(3),
   KAFKA_TOPIC_REPLICATION_FACTOR: integer(1, 10).default(1),
   /** Connection security (kafka/kafka-client-config.ts turns these into the kafkajs settings). */

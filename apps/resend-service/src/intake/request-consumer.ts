@@ -6,18 +6,21 @@ import { kafkaClientConfig } from '../kafka/kafka-client-config.js';
 import { kafkaLogCreator } from '../kafka/kafka-log-creator.js';
 import { consumedMessageFrom } from './consumed-message.js';
 import { IntakeService } from './intake.service.js';
+import { OffsetCommitter } from './offset-committer.js';
 
 /**
  * The Kafka side of the hybrid app, as a Nest transport strategy (started with the app's
  * microservices, closed first by FlowLifecycle). It owns a kafkajs consumer in batch mode: each
  * fetched batch of a partition is recorded in chunks of INTAKE_BATCH_SIZE, one transaction each,
- * and a chunk's offsets are resolved and committed only after it is committed in PostgreSQL.
+ * and a chunk's offsets are resolved only after it is committed in PostgreSQL; OffsetCommitter
+ * commits resolved offsets to the group on a timer, not after each batch.
  * Key, value and headers reach intake as the bytes that arrived (dead letters copy them exactly).
  */
 @Injectable()
 export class RequestConsumer extends Server implements CustomTransportStrategy {
   private readonly log = new Logger(RequestConsumer.name);
   private consumer: Consumer | null = null;
+  private offsets: OffsetCommitter | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -29,24 +32,34 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
   async listen(callback: (error?: Error) => void): Promise<void> {
     try {
       this.consumer = this.createConsumer();
+      this.offsets = this.createOffsetCommitter(this.consumer);
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: [this.config.topics.requested], fromBeginning: true });
       await this.consumer.run({
         // Partitions are independent (order matters only within one): record them in parallel.
         partitionsConsumedConcurrently: this.config.intake.concurrentPartitions,
         eachBatchAutoResolve: false,
+        // OffsetCommitter commits, on a timer: kafkajs would commit after every batch.
+        autoCommit: false,
         eachBatch: (payload) => this.consumeBatch(payload),
       });
+      this.offsets.start();
       callback();
     } catch (error) {
       callback(error as Error);
     }
   }
 
-  /** Stops fetching; a batch being recorded is given up by IntakeService.stop() and redelivered. */
+  /**
+   * Commits the offsets of what is recorded, then stops fetching; a batch being recorded is given
+   * up by IntakeService.stop() and redelivered.
+   */
   async close(): Promise<void> {
     const consumer = this.consumer;
+    const offsets = this.offsets;
     this.consumer = null;
+    this.offsets = null;
+    await offsets?.stop();
     await consumer?.disconnect();
   }
 
@@ -70,9 +83,17 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
       await this.intake.receiveBatch(chunk, () => payload.heartbeat());
       this.log.debug(`recorded ${batch.topic}[${batch.partition}] up to offset ${chunk[chunk.length - 1]!.offset}`);
       payload.resolveOffset(chunk[chunk.length - 1]!.offset);
-      await payload.commitOffsetsIfNecessary();
+      this.offsets?.recorded(batch.topic, batch.partition, chunk[chunk.length - 1]!.offset);
       await payload.heartbeat();
     }
+  }
+
+  private createOffsetCommitter(consumer: Consumer): OffsetCommitter {
+    const offsets = new OffsetCommitter(consumer, this.config.kafka.offsetCommitIntervalMs);
+    // A rebalance may take partitions away: commit what they recorded while they are still ours.
+    consumer.on(consumer.events.REBALANCING, () => void offsets.commit());
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => offsets.keepOnly(payload.memberAssignment));
+    return offsets;
   }
 
   private createConsumer(): Consumer {

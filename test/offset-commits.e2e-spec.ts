@@ -1,0 +1,64 @@
+import { describe, expect, inject, it } from 'vitest';
+import { sampleRequest } from './support/requests.js';
+import { committedOffsets, endOffsets, publishRequests, recordedCount, scenarioTopic, terminalCount } from './support/scenario-kit.js';
+import { useServiceProcesses } from './support/service-processes.js';
+import { waitFor } from './support/wait-for.js';
+
+/**
+ * The consumer group's offsets (real OS processes, a real broker): committed on a timer
+ * (KAFKA_OFFSET_COMMIT_INTERVAL_MS) and at shutdown, not after every batch — the commit round
+ * trip would hold up the next fetch — and only ever for messages already recorded.
+ */
+describe('offset commits: on a timer and at shutdown', { timeout: 180_000 }, () => {
+  const parts = useServiceProcesses();
+  const brokers = inject('kafkaBrokers');
+
+  async function published(requestIds: string[]): Promise<number> {
+    const [row] = await parts.db.rows<{ count: string }>(
+      `SELECT count(*) AS count FROM outbox_event WHERE request_id = ANY($1) AND published_at IS NOT NULL`,
+      [requestIds],
+    );
+    return Number(row!.count);
+  }
+
+  it('not after each batch: nothing is committed until the interval, then SIGTERM commits every recorded message', async () => {
+    const scenario = await scenarioTopic(brokers, 'offsets-at-stop');
+    const service = await parts.start('offsets-at-stop', { ...scenario.env, KAFKA_OFFSET_COMMIT_INTERVAL_MS: '60000' });
+    const sent = Array.from({ length: 20 }, () => sampleRequest());
+    await publishRequests(parts.kafka, scenario.topic, sent);
+
+    // Their outcomes published: long after a commit per batch would have been made.
+    await waitFor(
+      'every request to end and its outcome to be published',
+      async () => (await published(sent.map((r) => r.requestId))) === 20,
+      60_000,
+    );
+    expect(await terminalCount(parts.db, sent)).toBe(20);
+    expect([...(await committedOffsets(brokers, scenario.groupId, scenario.topic)).values()].filter((offset) => offset >= 0)).toEqual([]);
+
+    expect(await service.stop()).toBe(0);
+    expect(await committedOffsets(brokers, scenario.groupId, scenario.topic)).toEqual(await endOffsets(brokers, scenario.topic));
+  });
+
+  it('commits every recorded message within the interval while it runs', async () => {
+    const scenario = await scenarioTopic(brokers, 'offsets-on-timer');
+    const service = await parts.start('offsets-on-timer', { ...scenario.env, KAFKA_OFFSET_COMMIT_INTERVAL_MS: '500' });
+    const sent = Array.from({ length: 20 }, () => sampleRequest());
+    await publishRequests(parts.kafka, scenario.topic, sent);
+    const ends = await endOffsets(brokers, scenario.topic);
+
+    await waitFor(
+      'the group to commit the end of every partition',
+      async () => {
+        const committed = await committedOffsets(brokers, scenario.groupId, scenario.topic);
+        return [...ends].every(([partition, end]) => committed.get(partition) === end);
+      },
+      30_000,
+      250,
+    );
+    // Committed means recorded: every message below a committed offset has its row.
+    expect(await recordedCount(parts.db, sent)).toBe(20);
+    expect(service.log).not.toMatch(/could not commit offsets/);
+    expect(await service.stop()).toBe(0);
+  });
+});
