@@ -5,7 +5,8 @@
  *   Intake (IntakeService.receiveBatch, one READ COMMITTED transaction per fetched batch of one partition)
  *     selectRecordedAndLockLive (one statement: recorded rows, and SELECT ... key_id = ANY($5) AND status IN live FOR UPDATE)
  *     -> decideIntake (pure) -> insertRequests (INSERT; a unique violation — a row a concurrent intake
- *     inserted first — rolls the whole batch back and retries it) -> outbox rows -> COMMIT -> commitOffsets.
+ *     inserted first — rolls the whole batch back and retries it) -> outbox rows -> COMMIT -> resolveOffset;
+ *     OffsetCommitter commits resolved offsets later (on its timer), so a crash re-reads every batch after the last commit.
  *   Submission worker (SubmissionWorker, any number of instances; each may crash between any two steps)
  *     claimAndMarkInFlight (one UPDATE ... FOR UPDATE SKIP LOCKED: in_progress, fresh fencing token,
  *     outcome_unknown = true, RETURNING the previous outcome_unknown as was_unknown)
@@ -153,7 +154,12 @@ proctype Intake(byte p) {
   bit insertKey[NKEY]; /* this transaction inserts a pending row for the key */
 
   do
-  :: next == LEN(p) -> intakeDone[p] = 1; break
+  :: next == LEN(p) ->
+    /* the timer's commit of the last offsets, or a crash before it */
+    if
+    :: intakeDone[p] = 1; break
+    :: atomic { faults > 0 -> faults--; next = 0 }
+    fi
   :: next < LEN(p) ->
     /* the consumer fetches a batch: the next message alone, or all the rest of the partition */
     if
@@ -238,10 +244,15 @@ retry:
       }
       i = 0; m = 0; k = 0; r = 0; live = 0
     };
-    /* commitOffsets, or a crash before it: the batch is delivered again */
+    /*
+     * resolveOffset; OffsetCommitter commits on its timer, and a crash re-reads everything after the
+     * last commit. Modelled as no commit before the end: a crash re-reads the whole partition. An
+     * earlier commit only shortens what is re-read, and re-reading recorded messages changes nothing.
+     */
+    next = last; last = 0;
     if
-    :: next = last; last = 0
-    :: atomic { faults > 0 -> faults--; last = 0 }
+    :: skip
+    :: atomic { faults > 0 -> faults--; next = 0 }
     fi
   od
 }
