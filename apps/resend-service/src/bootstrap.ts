@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { RequestConsumer } from './intake/request-consumer.js';
+import { fixKafkajsIdleTimer } from './kafka/kafkajs-idle-timer-fix.js';
 import { serveApiDocs } from './operator-api/api-docs.js';
 import type { Tracing } from './tracing/tracing.js';
 
@@ -15,6 +16,7 @@ import type { Tracing } from './tracing/tracing.js';
  * the app's own JSON format right after.
  */
 export async function createApp(config: AppConfig, options: { tracing?: Tracing } = {}) {
+  fixKafkajsIdleTimer();
   const app = await NestFactory.create(AppModule.forRoot(config, options.tracing), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   serveApiDocs(app);
