@@ -33,6 +33,7 @@ ci_checks=(
   "bug-snapshot|DUPLICATES_ANSWERED|-DBUG_SNAPSHOT -DMAX_FAULTS=0|safety"
   "bug-snapshot-no-outcome|EVERY_REQUEST_ENDS|-DBUG_SNAPSHOT -DNO_DUPLICATES_ANSWERED_ASSERT -DMAX_FAULTS=0|safety"
   "bug-no-repeat-flag|DUPLICATES_ANSWERED|-DBUG_NO_REPEAT_FLAG -DMAX_FAULTS=0|safety"
+  "bug-claim-at-intake-no-mark|LOOKUP_BEFORE_NEW_CALL|-DBUG_CLAIM_AT_INTAKE_NO_MARK -DMAX_FAULTS=1|safety"
 )
 full_checks=(
   "large-bitstate|holds|-DCONFIG_LARGE -DMAX_FAULTS=1|bitstate"

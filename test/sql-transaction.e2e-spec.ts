@@ -55,6 +55,29 @@ describe('Sql.transaction: pipelined statements', () => {
     expect(await labels('a-')).toEqual(['a-1', 'a-2', 'a-3']);
   });
 
+  it('hands over the rows of a statement sent for later once the transaction has committed', async () => {
+    const { claimed } = await sql.transaction(async (tx) => {
+      tx.send(insertLabel, ['f-1']);
+      return { claimed: tx.sendForRows<{ label: string }>(`INSERT INTO ${table} (label) VALUES ('f-2') RETURNING label`) };
+    });
+
+    expect(await claimed).toEqual([{ label: 'f-2' }]);
+    expect(await labels('f-')).toEqual(['f-1', 'f-2']);
+  });
+
+  it('rejects the rows of a failing statement sent for later with its error, and commits nothing', async () => {
+    let claimed: Promise<unknown[]> | undefined;
+    const transaction = sql.transaction(async (tx) => {
+      tx.send(insertLabel, ['g-1']);
+      claimed = tx.sendForRows(`SELECT 1 / 0 AS never`);
+      return 'done';
+    });
+
+    await expect(transaction).rejects.toMatchObject({ code: '22012' });
+    await expect(claimed).rejects.toMatchObject({ code: '22012' });
+    expect(await labels('g-')).toEqual([]);
+  });
+
   it('rolls everything back when a sent statement fails, and fails with that statement’s error', async () => {
     await admin.rows(`INSERT INTO ${table} (label) VALUES ('b-taken')`);
 

@@ -58,6 +58,8 @@ const violated: Array<{ check: string; property: string }> = [
   { check: 'bug-snapshot-no-outcome', property: 'EVERY_REQUEST_ENDS' },
   // Bug 4: a repeat recorded without flagging its original (has_repeats): the original ends without answering it.
   { check: 'bug-no-repeat-flag', property: 'DUPLICATES_ANSWERED' },
+  // Bug 5: intake claims a new request for its worker without the in-flight mark: after a crash, a second call without a lookup.
+  { check: 'bug-claim-at-intake-no-mark', property: 'LOOKUP_BEFORE_NEW_CALL' },
 ];
 
 describe('protocol model (spin)', () => {

@@ -5,10 +5,12 @@
  *   Intake (IntakeService.receiveBatch, one READ COMMITTED transaction per fetched batch of one partition)
  *     selectRecordedAndLockLive (one statement: recorded rows, and SELECT ... key_id = ANY($5) AND status IN live FOR UPDATE)
  *     -> decideIntake (pure) -> insertRequests (INSERT; a unique violation — a row a concurrent intake
- *     inserted first — rolls the whole batch back and retries it) -> outbox rows -> COMMIT -> resolveOffset;
+ *     inserted first — rolls the whole batch back and retries it) -> claimRecordedRequests when the
+ *     instance's worker has free call slots (the new requests in progress, in flight, under a lease:
+ *     what claimAndMarkInFlight does for a first call) -> outbox rows -> COMMIT -> resolveOffset;
  *     OffsetCommitter commits resolved offsets later (on its timer), so a crash re-reads every batch after the last commit.
  *   Submission worker (SubmissionWorker, any number of instances; each may crash between any two steps)
- *     claimAndMarkInFlight (one UPDATE ... FOR UPDATE SKIP LOCKED: in_progress, fresh fencing token,
+ *     a request intake claimed for it (its call, after intake's COMMIT), or claimAndMarkInFlight (one UPDATE ... FOR UPDATE SKIP LOCKED: in_progress, fresh fencing token,
  *     outcome_unknown = true, RETURNING the previous outcome_unknown as was_unknown)
  *     -> findTasksByName when was_unknown -> resendAi -> finishRequests (fenced UPDATE, its outcome event,
  *     then, when the request's has_repeats is set, answerRepeats as a separate statement of the
@@ -31,6 +33,7 @@
  *   BUG_NO_FENCING      bug variant 2: finishRequests updates WHERE id = $1 only (no status, no lease owner)
  *   BUG_SNAPSHOT        bug variant 3: answerRepeats in the same statement (snapshot) as the fenced UPDATE
  *   BUG_NO_REPEAT_FLAG  bug variant 4: a repeat recorded without setting its original's has_repeats
+ *   BUG_CLAIM_AT_INTAKE_NO_MARK  bug variant 5: claimRecordedRequests without the in-flight mark
  *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
  *   NO_DUPLICATES_ANSWERED_ASSERT  leaves out the "a final request leaves no duplicate unanswered" assertion
  *                       (to see what bug 3 leads to: a duplicate that never gets an outcome)
@@ -97,6 +100,7 @@ byte tasks[NREQ];           /* provider tasks created by calls for the request *
 bit  nameHasTask[NKEY * 2]; /* the provider holds a task with this name (what findTasksByName finds) */
 bit  unresolved[NREQ];      /* ghost: a call was made whose result is neither recorded nor looked up */
 bit  intakeDone[NPART];     /* every message of the partition recorded and its offset committed */
+bit  handedOff[NREQ];       /* claimed by intake's transaction for a worker, whose call has not started yet */
 byte faults = MAX_FAULTS;
 
 #define rowLocked(r) (lockedRow[keyOf(r)] == (r) + 1)
@@ -150,6 +154,7 @@ inline createTask(r) {
 #define inBatch(k) (inBatchAt(k, 0) || inBatchAt(k, 1) || inBatchAt(k, 2))
 proctype Intake(byte p) {
   byte next, last, i, m, r, k, cnt, live;
+  bit claimNew;        /* the worker has free call slots: the batch's new requests are claimed with it */
   bit mine[NKEY];      /* a live row of the key is locked by this transaction */
   bit insertKey[NKEY]; /* this transaction inserts a pending row for the key */
 
@@ -211,7 +216,11 @@ retry:
         cnt = 0; r = 0; k = 0
       fi
     };
-    /* decideIntake (pure, in partition order) + outbox rows + COMMIT: all writes become visible */
+    if
+    :: claimNew = 0
+    :: claimNew = 1
+    fi;
+    /* decideIntake (pure, in partition order) + claimRecordedRequests + outbox rows + COMMIT: all writes become visible */
     d_step {
       for (i : next .. last - 1) {
         m = msg(p, i); k = keyOf(m);
@@ -223,7 +232,15 @@ retry:
             if :: keyOf(r) == k && isLive(r) -> live = r + 1 :: else fi
           }
           if
-          :: live == 0 -> status[m] = PENDING  /* new request */
+          :: live == 0 -> /* new request */
+            if
+            :: claimNew -> /* claimed for the worker: in progress, marked in flight, under its lease */
+              status[m] = INPROG; leaseExpired[m] = 0; leaseOwner[m] = 0; handedOff[m] = 1;
+#ifndef BUG_CLAIM_AT_INTAKE_NO_MARK
+              outcomeUnknown[m] = 1
+#endif
+            :: else -> status[m] = PENDING
+            fi
           :: live != 0 && payloadOf(live - 1) == payloadOf(m) ->
             status[m] = DUPLICATE; dupOf[m] = live;
             if
@@ -242,7 +259,7 @@ retry:
         if :: mine[k] -> lockedRow[k] = 0; lockOwner[k] = 0; mine[k] = 0 :: else fi;
         if :: insertKey[k] -> reservedBy[k] = 0; insertKey[k] = 0 :: else fi
       }
-      i = 0; m = 0; k = 0; r = 0; live = 0
+      i = 0; m = 0; k = 0; r = 0; live = 0; claimNew = 0
     };
     /*
      * resolveOffset; OffsetCommitter commits on its timer, and a crash re-reads everything after the
@@ -292,8 +309,26 @@ proctype Worker() {
 #endif
 
 end:
-  /* claimAndMarkInFlight: one UPDATE over rows chosen FOR UPDATE SKIP LOCKED, committed */
-  atomic {
+  if
+  :: atomic { /* a request intake claimed for this worker: its call starts once intake has committed */
+      if
+      :: handedOff[0] -> r = 0
+      :: handedOff[1] -> r = 1
+      :: handedOff[2] -> r = 2
+#ifndef CONFIG_ONE_KEY
+      :: handedOff[3] -> r = 3
+#endif
+#ifdef CONFIG_LARGE
+      :: handedOff[4] -> r = 4
+      :: handedOff[5] -> r = 5
+#endif
+      fi;
+      /* the lease intake took is this worker's (a crash before the call lets it expire: CRASH at call) */
+      handedOff[r] = 0; leaseOwner[r] = _pid + 1; wasUnknown = 0
+    };
+    goto call
+  :: /* claimAndMarkInFlight: one UPDATE over rows chosen FOR UPDATE SKIP LOCKED, committed */
+    atomic {
     if
     :: claimable(0) -> r = 0
     :: claimable(1) -> r = 1
@@ -308,7 +343,8 @@ end:
     fi;
     status[r] = INPROG; leaseOwner[r] = _pid + 1; leaseExpired[r] = 0;
     wasUnknown = outcomeUnknown[r]; outcomeUnknown[r] = 1 /* the in-flight mark, before any call */
-  };
+    }
+  fi;
 #ifndef BUG_NO_LOOKUP
   if
   :: wasUnknown -> goto lookup

@@ -22,6 +22,13 @@ export interface SqlTransaction extends SqlExecutor {
    * it on the wire. If it fails, the transaction is rolled back and fails with its error.
    */
   send(statement: SqlStatement | string, values?: unknown[]): void;
+
+  /**
+   * Like send(), for a statement whose rows are needed once the transaction has committed: they
+   * come with the COMMIT's answer. Await them after the commit, never inside the work, and use
+   * them only if it succeeded: a statement sent after this one may still fail the transaction.
+   */
+  sendForRows<Row = Record<string, unknown>>(statement: SqlStatement | string, values?: unknown[]): Promise<Row[]>;
 }
 
 /** A database the caller can also open transactions on: committed if `work` resolves, rolled back if it throws. */

@@ -80,8 +80,12 @@ class PipelinedTransaction implements SqlTransaction {
   }
 
   send(statement: SqlStatement | string, values: unknown[] = []): void {
+    void this.sendForRows(statement, values);
+  }
+
+  sendForRows<Row = Record<string, unknown>>(statement: SqlStatement | string, values: unknown[] = []): Promise<Row[]> {
     this.hold();
-    void this.track(run(this.client, statement, values));
+    return this.track(run<Row>(this.client, statement, values));
   }
 
   /**

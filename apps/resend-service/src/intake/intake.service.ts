@@ -19,6 +19,9 @@ import { LogContext } from '../logging/log-context.js';
 import { FlowMetrics } from '../metrics/flow-metrics.js';
 import { OutcomeEvents } from '../outcome/outcome-events.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
+import type { ClaimedRequest } from '../submission/claimed-request.js';
+import { RequestClaims } from '../submission/request-claims.js';
+import { SubmissionWorker, type CallSlotReservation } from '../submission/submission.worker.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { DeadLetters, type DeadLetterEntry } from './dead-letters.js';
 import { decideIntake, recordingResultOf, type IntakeDecision, type LiveRequest, type RecordedBefore } from './intake-decision.js';
@@ -35,9 +38,19 @@ export class IntakeStoppedError extends Error {
   }
 }
 
+/** What one batch's transaction wrote, and the new requests it claimed for this instance's worker. */
+interface RecordedBatch {
+  decisions: IntakeDecision[];
+  events: OutboxMessage[];
+  deadLettered: number;
+  /** New pending requests left for the worker to claim (no free call slot for them). */
+  unclaimed: number;
+}
+
 /**
  * Records consumed messages before their offsets may be committed: each batch of one partition
- * in ONE transaction (requests, their early outcomes, dead letters). A database outage is waited
+ * in ONE transaction (requests, their early outcomes, dead letters). New requests the worker has
+ * free call slots for are claimed in that transaction too, and their calls start once it commits. A database outage is waited
  * out here with heartbeats, instead of being thrown to the consumer; data the database refuses
  * is narrowed down to the message that carries it, which is dead-lettered, so that no message
  * can stall its partition or poison its batch.
@@ -56,6 +69,8 @@ export class IntakeService {
     private readonly outbox: OutboxWriter,
     private readonly outcomes: OutcomeEvents,
     private readonly pendingWork: PendingWorkSignal,
+    private readonly worker: SubmissionWorker,
+    private readonly claims: RequestClaims,
     private readonly metrics: FlowMetrics,
     private readonly logContext: LogContext,
   ) {}
@@ -125,7 +140,7 @@ export class IntakeService {
         // After the commit: a batch rolled back by a race is decided again, and logged once, as recorded.
         this.logDecisions(batch, recorded.decisions);
         this.countRecorded(recorded);
-        if (recorded.decisions.some((decision) => decision.kind === 'pending')) this.pendingWork.wake();
+        if (recorded.unclaimed > 0) this.pendingWork.wake();
         return;
       } catch (error) {
         this.throwIfStopping();
@@ -148,23 +163,35 @@ export class IntakeService {
     }
   }
 
-  private recordOnce(batch: ReceivedMessage[]): Promise<{ decisions: IntakeDecision[]; events: OutboxMessage[]; deadLettered: number }> {
-    return this.sql.transaction(async (transaction) => {
-      const requests = batch.filter((received): received is ReceivedRequest => received.kind === 'request');
-      const { recorded, live } = await this.readAndLock(transaction, requests);
-      const decisions = decideIntake(batch, recorded, live);
-      const writes = this.writesFor(batch, decisions);
-      // Sent without waiting: the COMMIT goes with them. A row a concurrent intake recorded first
-      // fails the insert on a unique index — a conflict: the batch is recorded again and sees it.
-      if (writes.rows.length > 0) transaction.send(insertRequests, [JSON.stringify(writes.rows)]);
-      const deadLettered = await this.deadLetters.record(transaction, writes.deadLetters);
-      this.outbox.add(transaction, writes.events);
-      return { decisions, events: writes.events, deadLettered };
-    });
+  private async recordOnce(batch: ReceivedMessage[]): Promise<RecordedBatch> {
+    let callSlots: CallSlotReservation | undefined;
+    try {
+      const { claiming, ...recorded } = await this.sql.transaction(async (transaction) => {
+        const requests = batch.filter((received): received is ReceivedRequest => received.kind === 'request');
+        const { recorded, live } = await this.readAndLock(transaction, requests);
+        const decisions = decideIntake(batch, recorded, live);
+        const writes = this.writesFor(batch, decisions);
+        // Sent without waiting: the COMMIT goes with them. A row a concurrent intake recorded first
+        // fails the insert on a unique index — a conflict: the batch is recorded again and sees it.
+        if (writes.rows.length > 0) transaction.send(insertRequests, [JSON.stringify(writes.rows)]);
+        const pending = writes.rows.filter((row) => row.status === 'pending');
+        callSlots = this.worker.reserveCallSlots(pending.length);
+        const claiming: Promise<ClaimedRequest[]> =
+          callSlots.slots > 0 ? this.claims.claimRecorded(transaction, pending.slice(0, callSlots.slots)) : Promise.resolve([]);
+        const deadLettered = await this.deadLetters.record(transaction, writes.deadLetters);
+        this.outbox.add(transaction, writes.events);
+        return { decisions, events: writes.events, deadLettered, claiming, unclaimed: pending.length - callSlots.slots };
+      });
+      // Committed: the claimed requests' calls may start.
+      callSlots?.start(await claiming);
+      return recorded;
+    } finally {
+      callSlots?.release();
+    }
   }
 
   /** After the commit: what it recorded, for the metrics. */
-  private countRecorded({ decisions, events, deadLettered }: Awaited<ReturnType<IntakeService['recordOnce']>>): void {
+  private countRecorded({ decisions, events, deadLettered }: RecordedBatch): void {
     for (const decision of decisions) this.metrics.messageRecorded(recordingResultOf(decision));
     this.metrics.outcomesWritten(events);
     this.metrics.deadLettered(deadLettered);

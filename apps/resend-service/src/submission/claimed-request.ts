@@ -1,5 +1,5 @@
 import type { ResendAiRequest } from '#itniotech';
-import type { ClaimedRow } from './submission.sql.js';
+import type { ClaimedAtIntakeRow, ClaimedRow } from './submission.sql.js';
 
 /** A request this worker holds under a lease, as the claim returned it. */
 export interface ClaimedRequest {
@@ -51,5 +51,42 @@ export function claimedRequestFrom(row: ClaimedRow, leaseOwner: string): Claimed
     submitAttemptId: row.attempt_id,
     traceParent: row.trace_parent,
     traceState: row.trace_state,
+  };
+}
+
+/** A new request as intake writes it (resend_request columns): what a claim in its transaction starts from. */
+export interface RecordedRequest {
+  id: string;
+  request_id: string;
+  key_id: number | null;
+  task_name: string | null;
+  correlation_id: string | null;
+  provider_body: object | null;
+  trace_parent: string | null;
+  trace_state: string | null;
+}
+
+/** A new request claimed in the transaction that recorded it: its first call is marked in flight, nothing else has happened to it. */
+export function claimedAtIntake(request: RecordedRequest, row: ClaimedAtIntakeRow, leaseOwner: string): ClaimedRequest {
+  return {
+    id: request.id,
+    requestId: request.request_id,
+    keyId: request.key_id!,
+    taskName: request.task_name!,
+    correlationId: request.correlation_id,
+    providerBody: request.provider_body as ResendAiRequest,
+    attempts: 1,
+    lastOutcomeUnknown: false,
+    exhausted: false,
+    hadUnknownOutcome: false,
+    lookupFailures: 0,
+    errorCode: null,
+    errorMessage: null,
+    receivedAt: row.received_at,
+    firstAttemptAt: row.first_attempt_at,
+    leaseOwner,
+    submitAttemptId: row.attempt_id,
+    traceParent: request.trace_parent,
+    traceState: request.trace_state,
   };
 }

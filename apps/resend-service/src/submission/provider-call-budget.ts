@@ -66,6 +66,11 @@ export class ProviderCallBudget {
     });
   }
 
+  /** A rate or concurrency limit is configured: every provider call must be granted by take(). */
+  get limitsCalls(): boolean {
+    return this.enabled;
+  }
+
   /** Calls per second all instances together may start, as last seen; null = no rate limit. */
   get currentRate(): number | null {
     return this.lastSeen?.rate ?? this.ceiling;

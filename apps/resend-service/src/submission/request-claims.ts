@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { SqlTransaction } from '#common';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
-import { claimedRequestFrom, type ClaimedRequest } from './claimed-request.js';
-import { claimAndMarkInFlight, type ClaimedRow } from './submission.sql.js';
+import { claimedAtIntake, claimedRequestFrom, type ClaimedRequest, type RecordedRequest } from './claimed-request.js';
+import { claimAndMarkInFlight, claimRecordedRequests, type ClaimedAtIntakeRow, type ClaimedRow } from './submission.sql.js';
 
 /**
  * Hands due requests to this instance's worker under a lease. SKIP LOCKED lets every instance
@@ -22,9 +23,28 @@ export class RequestClaims {
 
   async claim(limit: number): Promise<ClaimedRequest[]> {
     const { leaseMs, maxAttempts, maxAgeMs } = this.config.submission;
-    this.claims += 1;
-    const leaseOwner = `${this.config.instanceId}/${this.claims}`;
+    const leaseOwner = this.nextLeaseOwner();
     const rows = await this.sql.query<ClaimedRow>(claimAndMarkInFlight, [leaseOwner, leaseMs, limit, maxAttempts, maxAgeMs]);
     return rows.map((row) => claimedRequestFrom(row, leaseOwner));
+  }
+
+  /**
+   * Claims new requests in the transaction that records them (sent without waiting, like the
+   * rest of it). The claimed requests come with the commit: await them only once it is done.
+   */
+  claimRecorded(transaction: SqlTransaction, requests: RecordedRequest[]): Promise<ClaimedRequest[]> {
+    const leaseOwner = this.nextLeaseOwner();
+    const byId = new Map(requests.map((request) => [request.id, request]));
+    const claimed = transaction
+      .sendForRows<ClaimedAtIntakeRow>(claimRecordedRequests, [[...byId.keys()], leaseOwner, this.config.submission.leaseMs])
+      .then((rows) => rows.map((row) => claimedAtIntake(byId.get(row.id)!, row, leaseOwner)));
+    // A failure here is the transaction's, which reports it: nobody awaits these rows then.
+    claimed.catch(() => undefined);
+    return claimed;
+  }
+
+  private nextLeaseOwner(): string {
+    this.claims += 1;
+    return `${this.config.instanceId}/${this.claims}`;
   }
 }

@@ -13,7 +13,7 @@ import { SubmissionWorker } from './submission.worker.js';
 @Module({
   imports: [OutcomeModule],
   providers: [...providerProviders, RequestClaims, ProviderCallBudget, RetryPolicy, ResultRecorder, SubmissionProcessor, SubmissionWorker],
-  exports: [SubmissionWorker, ProviderCallBudget],
+  exports: [SubmissionWorker, RequestClaims, ProviderCallBudget],
 })
 export class SubmissionModule implements OnApplicationShutdown {
   constructor(private readonly client: ItniotechClient) {}

@@ -2,8 +2,9 @@ import type { SqlStatement } from '#common';
 
 /**
  * The statements of submission. A request's happy path is two of them, each shared by a group of
- * requests: `claimAndMarkInFlight` before the call, `finishRequests` after it (with the outcome
- * events and answered repeats, in one transaction).
+ * requests: `claimAndMarkInFlight` before the call — or `claimRecordedRequests`, in the intake
+ * transaction that records it —, `finishRequests` after it (with the outcome events and answered
+ * repeats, in one transaction).
  */
 
 /**
@@ -72,6 +73,37 @@ export interface ClaimedRow {
   trace_parent: string | null;
   trace_state: string | null;
   attempt_id: string | null;
+}
+
+/**
+ * Claims, inside the intake transaction that records them, new pending requests ($1) this instance
+ * has free call slots for, under the lease $2 of $3 ms: the same row change and attempt row as
+ * `claimAndMarkInFlight` makes for a first call, committed with the request itself — so the call
+ * can start as soon as intake commits, and a crash after that commit leaves a request that is
+ * looked up after its lease expires, as after any claim.
+ */
+export const claimRecordedRequests: SqlStatement = {
+  name: 'submission.claim-recorded-requests',
+  text: `WITH claimed AS (
+           UPDATE resend_request
+              SET status = 'in_progress', lease_owner = $2,
+                  lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
+                  outcome_unknown = true, attempts = 1, first_attempt_at = now(), updated_at = now()
+            WHERE id = ANY($1::uuid[]) AND status = 'pending' AND attempts = 0
+           RETURNING id, received_at, first_attempt_at, provider_body
+         ), started AS (
+           INSERT INTO submission_attempt (request_id, attempt_number, kind, request_body)
+           SELECT id, 1, 'submit', provider_body FROM claimed
+           RETURNING id, request_id
+         )
+         SELECT claimed.id, claimed.received_at, claimed.first_attempt_at, started.id::text AS attempt_id
+           FROM claimed JOIN started ON started.request_id = claimed.id`,
+};
+export interface ClaimedAtIntakeRow {
+  id: string;
+  received_at: Date;
+  first_attempt_at: Date;
+  attempt_id: string;
 }
 
 /** After a lookup found no task: the call may be made now; marked in flight first, as at the claim. Fenced by the lease. */

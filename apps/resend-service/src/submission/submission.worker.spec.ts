@@ -72,6 +72,8 @@ describe('SubmissionWorker call slots', () => {
     await waitFor(`${times} more polls`, () => idleWaits >= until || undefined, 2_000, 5);
   }
 
+  let limitsCalls = false;
+
   function startWorker(requests: number): void {
     pending = pendingRequests(requests);
     claimed = 0;
@@ -85,6 +87,9 @@ describe('SubmissionWorker call slots', () => {
       },
     };
     const budget = {
+      get limitsCalls() {
+        return limitsCalls;
+      },
       claimWithin: async (limit: number, claim: (granted: number) => Promise<ClaimedRequest[]>) => ({
         claimed: await claim(limit),
         retryInMs: null,
@@ -111,6 +116,7 @@ describe('SubmissionWorker call slots', () => {
   }
 
   afterEach(async () => {
+    limitsCalls = false;
     processor.commit.release();
     processor.callGates.forEach((gate) => gate.release());
     await worker.stop(1_000);
@@ -148,5 +154,46 @@ describe('SubmissionWorker call slots', () => {
     expect(claimed).toBe(2 * CONCURRENCY);
     processor.commit.release();
     await waitFor('all ten finished', () => processor.finished === 10 || undefined, 2_000, 5);
+  });
+
+  describe('slots set aside for requests intake claims', () => {
+    const claimedAtIntake = (count: number) =>
+      Array.from(
+        { length: count },
+        (_, n) => ({ requestId: `new-${n}`, keyId: 100 + n, traceParent: null, traceState: null }) as ClaimedRequest,
+      );
+
+    it('sets aside only free slots, starts the claimed requests in them, and gives back the rest', async () => {
+      startWorker(0);
+      const first = worker.reserveCallSlots(1);
+      const second = worker.reserveCallSlots(5);
+      expect([first.slots, second.slots]).toEqual([1, CONCURRENCY - 1]);
+      expect(worker.reserveCallSlots(1).slots).toBe(0);
+      first.release(); // intake's transaction failed: nothing was claimed
+      second.start(claimedAtIntake(1));
+      second.release();
+      await waitFor('the claimed request calling', () => processor.calling === 1 || undefined, 2_000, 5);
+      // One call under way: one slot free again for the next batch.
+      expect(worker.reserveCallSlots(3).slots).toBe(1);
+    });
+
+    it('keeps the slots of requests intake claimed out of its own claims', async () => {
+      startWorker(0);
+      const reservation = worker.reserveCallSlots(CONCURRENCY);
+      pending.push(...pendingRequests(3));
+      await letItPoll();
+      expect(claimed).toBe(0);
+      reservation.release();
+      await waitFor('the worker claiming again', () => claimed === CONCURRENCY || undefined, 2_000, 5);
+    });
+
+    it('sets none aside when stopped or when a provider call budget must grant every call', async () => {
+      limitsCalls = true;
+      startWorker(0);
+      expect(worker.reserveCallSlots(1).slots).toBe(0);
+      limitsCalls = false;
+      await worker.stop(1_000);
+      expect(worker.reserveCallSlots(1).slots).toBe(0);
+    });
   });
 });

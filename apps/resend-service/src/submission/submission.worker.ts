@@ -9,12 +9,23 @@ import { RequestClaims } from './request-claims.js';
 import { LeaseLostError, SubmissionProcessor } from './submission.processor.js';
 import { SubmitSpan } from './submit-span.js';
 
+/** Call slots set aside for requests that intake claims in the transaction recording them. */
+export interface CallSlotReservation {
+  readonly slots: number;
+  /** After intake's commit: processes the requests it claimed, in the slots set aside. */
+  start(requests: ClaimedRequest[]): void;
+  /** Gives back the slots not started; call it in any case, also after start(). */
+  release(): void;
+}
+
 /**
  * Runs in every instance: claims pending requests and processes them, with at most
  * SUBMISSION_CONCURRENCY of them between their claim and the end of their provider call (a
  * "call slot" each). A call that has ended gives its slot to the next request while its result
  * waits for the commit it shares with others; at most as many again wait like that.
- * Woken by intake when it records a request; polls as a fallback, which also picks up retries
+ * New requests usually arrive claimed: intake claims them in the transaction that records them,
+ * in slots set aside here (reserveCallSlots). The worker claims the rest: woken by intake when it
+ * records a request it could not claim, and polling as a fallback, which also picks up retries
  * that come due and leases that expired elsewhere.
  */
 @Injectable()
@@ -24,6 +35,8 @@ export class SubmissionWorker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Requests between their claim and the end of their provider calls. */
   private callSlotsHeld = 0;
+  /** Call slots intake has set aside for the requests it is claiming (reserveCallSlots). */
+  private callSlotsReserved = 0;
   /** The last claim filled every free slot: more requests are probably due. */
   private moreWorkLikely = false;
   private running = false;
@@ -67,6 +80,34 @@ export class SubmissionWorker {
     }
   }
 
+  /**
+   * Sets aside up to `wanted` free call slots for new requests intake claims in the transaction
+   * that records them (RequestClaims.claimRecorded): their calls start as soon as intake commits,
+   * without a claim of their own. None while the worker is stopped, and none under a provider call
+   * budget (a rate or concurrency limit), which only the worker's claims take from.
+   */
+  reserveCallSlots(wanted: number): CallSlotReservation {
+    const slots = this.running && !this.callBudget.limitsCalls ? Math.max(0, Math.min(wanted, this.freeSlots())) : 0;
+    let reserved = slots;
+    this.callSlotsReserved += slots;
+    const giveBack = (count: number) => {
+      reserved -= count;
+      this.callSlotsReserved -= count;
+    };
+    return {
+      slots,
+      start: (requests) => {
+        for (const request of requests.slice(0, reserved)) {
+          giveBack(1);
+          // Stopped meanwhile (shutdown): the request keeps its lease and in-flight mark, and is
+          // looked up once the lease expires, as after any claim whose worker went away.
+          if (this.running) this.startProcessing(request);
+        }
+      },
+      release: () => giveBack(reserved),
+    };
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       const free = this.freeSlots();
@@ -84,7 +125,7 @@ export class SubmissionWorker {
   /** Call slots free, fewer while more than SUBMISSION_CONCURRENCY results wait for their commit. */
   private freeSlots(): number {
     const { concurrency } = this.config.submission;
-    return concurrency - this.callSlotsHeld - Math.max(0, this.waitingForCommit() - concurrency);
+    return concurrency - this.callSlotsHeld - this.callSlotsReserved - Math.max(0, this.waitingForCommit() - concurrency);
   }
 
   /** Requests whose calls have ended, waiting for their result's commit. */
