@@ -5,9 +5,12 @@ import { percentile } from './statistics.js';
 export interface LatencyStages {
   /** Appended to the request topic → its row committed by intake (received_at). */
   intake: number;
-  /** Row recorded → its first provider call claimed (the attempt's started_at). */
+  /**
+   * Row recorded → its first provider call claimed (the attempt's started_at); 0 for a request
+   * intake claimed in its own transaction, whose attempt row is dated at that transaction's start.
+   */
   claim: number;
-  /** Claimed → the result recorded (the outcome's outbox row, created in the result's transaction). */
+  /** Recorded and claimed → the result recorded (the outcome's outbox row, created in the result's transaction). */
   callAndResult: number;
   /** Outbox row written → marked published (after Kafka acknowledged the outcome). */
   relay: number;
@@ -36,10 +39,11 @@ interface StageRow {
 /** Each stage's duration (ms) for every request appended at `appendedAt` (requestId → broker append time). */
 export async function stageDurations(observer: pg.Client, appendedAt: Map<string, number>): Promise<Record<keyof LatencyStages, number[]>> {
   const { rows } = await observer.query<StageRow>(STAGE_TIMES, [[...appendedAt.keys()]]);
+  const claimedMs = (row: StageRow) => Math.max(Number(row.claimed_ms), Number(row.received_ms));
   return {
     intake: rows.map((row) => Number(row.received_ms) - appendedAt.get(row.request_id)!),
-    claim: rows.map((row) => Number(row.claimed_ms) - Number(row.received_ms)),
-    callAndResult: rows.map((row) => Number(row.written_ms) - Number(row.claimed_ms)),
+    claim: rows.map((row) => claimedMs(row) - Number(row.received_ms)),
+    callAndResult: rows.map((row) => Number(row.written_ms) - claimedMs(row)),
     relay: rows.filter((row) => row.published_ms !== null).map((row) => Number(row.published_ms) - Number(row.written_ms)),
   };
 }
