@@ -50,10 +50,10 @@ interface RecordedBatch {
 /**
  * Records consumed messages before their offsets may be committed: each batch of one partition
  * in ONE transaction (requests, their early outcomes, dead letters). New requests the worker has
- * free call slots for are claimed in that transaction too, and their calls start once it commits. A database outage is waited
- * out here with heartbeats, instead of being thrown to the consumer; data the database refuses
- * is narrowed down to the message that carries it, which is dead-lettered, so that no message
- * can stall its partition or poison its batch.
+ * free call slots for are claimed in that transaction too, and their calls start once it
+ * commits. A database outage is waited out here with heartbeats, instead of being thrown to the
+ * consumer; data the database refuses is narrowed down to the message that carries it, which is
+ * dead-lettered, so that no message can stall its partition or poison its batch.
  */
 @Injectable()
 export class IntakeService {

@@ -104,7 +104,12 @@ export class SubmissionWorker {
           if (this.running) this.startProcessing(request);
         }
       },
-      release: () => giveBack(reserved),
+      release: () => {
+        if (reserved === 0) return;
+        giveBack(reserved);
+        // Intake's transaction failed or claimed fewer: the worker may have held a claim back for these slots.
+        this.pendingWork.wake();
+      },
     };
   }
 
