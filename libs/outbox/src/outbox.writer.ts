@@ -19,10 +19,36 @@ export interface OutboxMessage {
   trace?: TraceContextText | null;
 }
 
+/**
+ * Outbox rows as one set: `outboxRows(n)` reads them from the 8 arrays `outboxRowValues` gives,
+ * passed as parameters $n to $n+7. Shared by the writer's own INSERT and by statements that write
+ * their events with the state change they report (submission's finishRequestsAndReport).
+ */
+export const OUTBOX_ROW_COLUMNS = 'id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state';
+const OUTBOX_ROW_TYPES = ['uuid', 'text', 'bytea', 'bytea', 'jsonb', 'text', 'text', 'text'];
+
+export function outboxRows(firstParameter: number): string {
+  const arrays = OUTBOX_ROW_TYPES.map((type, index) => `$${firstParameter + index}::${type}[]`);
+  return `unnest(${arrays.join(', ')}) AS outbox_row(${OUTBOX_ROW_COLUMNS})`;
+}
+
+/** The parameters of `outboxRows`; every message must have its id (`withIds`). */
+export function outboxRowValues(messages: (OutboxMessage & { id: string })[]): unknown[][] {
+  return [
+    messages.map((message) => message.id),
+    messages.map((message) => message.topic),
+    messages.map((message) => (message.key === null ? null : Buffer.from(message.key))),
+    messages.map((message) => (Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)))),
+    messages.map((message) => JSON.stringify(message.headers ?? {})),
+    messages.map((message) => message.requestId ?? null),
+    messages.map((message) => message.trace?.traceParent ?? null),
+    messages.map((message) => message.trace?.traceState ?? null),
+  ];
+}
+
 const insertOutboxEvents: SqlStatement = {
   name: 'outbox.insert-events',
-  text: `INSERT INTO outbox_event (id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::jsonb[], $6::text[], $7::text[], $8::text[])`,
+  text: `INSERT INTO outbox_event (${OUTBOX_ROW_COLUMNS}) SELECT * FROM ${outboxRows(1)}`,
 };
 
 /**
@@ -35,17 +61,13 @@ export class OutboxWriter {
   /** Returns the messages' ids. */
   add(transaction: SqlTransaction, messages: OutboxMessage[]): string[] {
     if (messages.length === 0) return [];
-    const ids = messages.map((message) => message.id ?? randomUUID());
-    transaction.send(insertOutboxEvents, [
-      ids,
-      messages.map((message) => message.topic),
-      messages.map((message) => (message.key === null ? null : Buffer.from(message.key))),
-      messages.map((message) => (Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)))),
-      messages.map((message) => JSON.stringify(message.headers ?? {})),
-      messages.map((message) => message.requestId ?? null),
-      messages.map((message) => message.trace?.traceParent ?? null),
-      messages.map((message) => message.trace?.traceState ?? null),
-    ]);
-    return ids;
+    const identified = withIds(messages);
+    transaction.send(insertOutboxEvents, outboxRowValues(identified));
+    return identified.map((message) => message.id);
   }
+}
+
+/** The messages with their ids: their own, or a new UUID. */
+export function withIds(messages: OutboxMessage[]): (OutboxMessage & { id: string })[] {
+  return messages.map((message) => ({ ...message, id: message.id ?? randomUUID() }));
 }

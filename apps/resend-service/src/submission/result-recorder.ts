@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlTransaction, TraceContextText } from '#common';
-import { OutboxWriter, type OutboxMessage } from '#outbox';
+import { OutboxWriter, outboxRowValues, withIds, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
@@ -9,7 +9,7 @@ import { OutcomeEvents } from '../outcome/outcome-events.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { ClaimedRequest } from './claimed-request.js';
 import type { NextStep } from './next-step.js';
-import { answerRepeats, finishRequests, type AnsweredRepeatRow, type FinishedRow } from './submission.sql.js';
+import { answerRepeats, finishRequests, finishRequestsAndReport, type AnsweredRepeatRow, type FinishedRow } from './submission.sql.js';
 
 /** A step that changes the request's row: it ends, goes back to pending, or stays in progress awaiting a lookup. */
 export type RecordedStep = Extract<NextStep, { kind: 'complete' | 'fail' | 'retry' | 'look_up_before_failing' }>;
@@ -39,8 +39,9 @@ const MAX_CONFLICT_RETRIES = 5;
 
 /**
  * Records what calls ended with. Results that arrive while a transaction is being written are
- * grouped into the next one ("group commit"): one transaction — new states, attempt rows, outcome
- * events and the answers of repeats — for every call that finished meanwhile.
+ * grouped into the next one ("group commit"): one transaction — new states, attempt rows and
+ * outcome events — for every call that finished meanwhile, in one round trip. A request that
+ * repeats wait for takes a second transaction, which answers them with it.
  */
 @Injectable()
 export class ResultRecorder {
@@ -67,7 +68,7 @@ export class ResultRecorder {
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0, MAX_GROUP);
       try {
-        const { changed, events } = await this.writeRetryingConflicts(group.map((waiting) => waiting.call));
+        const { changed, events } = await this.writeGroup(group.map((waiting) => waiting.call));
         this.count(
           group.map((waiting) => waiting.call).filter((call) => changed.has(call.request.id)),
           events,
@@ -80,21 +81,43 @@ export class ResultRecorder {
     this.writing = false;
   }
 
-  private async writeRetryingConflicts(calls: FinishedCall[]) {
-    for (let conflicts = 0; ; conflicts += 1) {
-      try {
-        return await this.sql.transaction((transaction) => this.write(transaction, calls));
-      } catch (error) {
-        if (conflicts >= MAX_CONFLICT_RETRIES || classifyDatabaseError(error) !== 'conflict') throw error;
-      }
-    }
+  /**
+   * The usual group in one round trip (finishAndReport). Requests it left unchanged — a lease lost,
+   * or an end that repeats wait for — are written again the long way (finishAndAnswerRepeats).
+   */
+  private async writeGroup(calls: FinishedCall[]): Promise<Written> {
+    const reported = await retryingConflicts(() => this.finishAndReport(calls));
+    const rest = calls.filter((call) => !reported.changed.has(call.request.id));
+    if (rest.length === 0) return reported;
+    const answered = await retryingConflicts(() => this.sql.transaction((transaction) => this.finishAndAnswerRepeats(transaction, rest)));
+    return { changed: new Set([...reported.changed, ...answered.changed]), events: [...reported.events, ...answered.events] };
   }
 
-  private async write(transaction: SqlTransaction, calls: FinishedCall[]): Promise<{ changed: Set<string>; events: OutboxMessage[] }> {
+  /**
+   * New states, attempt rows and outcome events in one statement, sent with BEGIN and COMMIT:
+   * nothing is read before it. Events are built for every call that ends; the statement writes
+   * only those whose request it changed.
+   */
+  private async finishAndReport(calls: FinishedCall[]): Promise<Written> {
+    const now = new Date();
+    const ending = calls.filter(endsRequest);
+    const events = withIds(ending.map((call) => this.outcomeOf(call, now)));
+    const { finished } = await this.sql.transaction(async (transaction) => ({
+      finished: transaction.sendForRows<{ id: string }>(finishRequestsAndReport, [
+        JSON.stringify(calls.map(changeOf)),
+        ...outboxRowValues(events),
+      ]),
+    }));
+    const changed = new Set((await finished).map((row) => row.id));
+    return { changed, events: events.filter((_, index) => changed.has(ending[index]!.request.id)) };
+  }
+
+  /** The long way, for requests whose repeats are answered with them: their new state is read back first. */
+  private async finishAndAnswerRepeats(transaction: SqlTransaction, calls: FinishedCall[]): Promise<Written> {
     const rows = await transaction.query<FinishedRow>(finishRequests, [JSON.stringify(calls.map(changeOf))]);
     const changed = new Set(rows.map((row) => row.id));
     const repeated = new Set(rows.filter((row) => row.has_repeats).map((row) => row.id));
-    const ended = calls.filter((call) => changed.has(call.request.id) && (call.step.kind === 'complete' || call.step.kind === 'fail'));
+    const ended = calls.filter((call) => changed.has(call.request.id) && endsRequest(call));
     const now = new Date();
     const events = ended.map((call) => this.outcomeOf(call, now));
     const endedWithRepeats = ended.filter((call) => repeated.has(call.request.id));
@@ -137,6 +160,27 @@ export class ResultRecorder {
     }
     const failure = { code: repeat.error_code!, message: repeat.error_message!, category: repeat.error_category as ErrorCategory };
     return this.outcomes.failed(subject, failure, now, duplicateOf);
+  }
+}
+
+interface Written {
+  /** The requests whose state was changed. */
+  changed: Set<string>;
+  events: OutboxMessage[];
+}
+
+function endsRequest({ step }: FinishedCall): boolean {
+  return step.kind === 'complete' || step.kind === 'fail';
+}
+
+/** Runs `write` again at once after a conflict, a few times. */
+async function retryingConflicts<T>(write: () => Promise<T>): Promise<T> {
+  for (let conflicts = 0; ; conflicts += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (conflicts >= MAX_CONFLICT_RETRIES || classifyDatabaseError(error) !== 'conflict') throw error;
+    }
   }
 }
 

@@ -1,10 +1,11 @@
 import type { SqlStatement } from '#common';
+import { OUTBOX_ROW_COLUMNS, outboxRows } from '#outbox';
 
 /**
  * The statements of submission. A request's happy path is two of them, each shared by a group of
  * requests: `claimAndMarkInFlight` before the call — or `claimRecordedRequests`, in the intake
- * transaction that records it —, `finishRequests` after it (with the outcome events and answered
- * repeats, in one transaction).
+ * transaction that records it —, `finishRequestsAndReport` after it (with the outcome events, in
+ * one transaction; `finishRequests` and `answerRepeats` when repeats wait for a request).
  */
 
 /**
@@ -146,20 +147,16 @@ export const finishAttempts: SqlStatement = {
           WHERE a.id = f.id`,
 };
 
-/**
- * Records what calls ended with, for a group of requests: each request's new state, fenced by its
- * lease (a request whose lease was taken over is left to its new owner, and so is its attempt row),
- * and its attempt row. Returns the requests it changed, and whether repeats may wait for them
- * (`has_repeats`, as committed: set by intake, which holds the row's lock while it records a repeat).
- */
-export const finishRequests: SqlStatement = {
-  name: 'submission.finish-requests',
-  text: `WITH change AS (
+/** What finishRequests and finishRequestsAndReport take as $1: a JSON array of row changes (ResultRecorder's changeOf). */
+const changes = `change AS (
            SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(
                   id uuid, lease_owner text, status text, provider_task_id bigint, resolved_by_lookup boolean,
                   outcome_unknown boolean, lookup_failed boolean, error_code text, error_message text, error_category text,
                   next_attempt_at timestamptz, attempt jsonb)
-         ), finished AS (
+         )`;
+
+/** Each request's new state, fenced by its lease, where `condition` also holds. */
+const finishedWhere = (condition: string) => `finished AS (
            UPDATE resend_request r
               SET status = c.status,
                   provider_task_id = COALESCE(c.provider_task_id, r.provider_task_id),
@@ -174,9 +171,12 @@ export const finishRequests: SqlStatement = {
                   lease_expires_at = CASE WHEN c.status = 'in_progress' THEN r.lease_expires_at END,
                   updated_at = now()
              FROM change c
-            WHERE r.id = c.id AND r.status = 'in_progress' AND r.lease_owner = c.lease_owner
-           RETURNING r.id, r.has_repeats
-         ), logged AS (
+            WHERE r.id = c.id AND r.status = 'in_progress' AND r.lease_owner = c.lease_owner AND ${condition}
+           RETURNING r.id, r.request_id, r.has_repeats
+         )`;
+
+/** The attempt rows of the requests changed. */
+const attemptsLogged = `logged AS (
            UPDATE submission_attempt a
               SET finished_at = now(), outcome = f.outcome, sign_timestamp = f.sign_timestamp, latency_ms = f.latency_ms,
                   http_status = f.http_status, provider_status = f.provider_status, provider_reason = f.provider_reason,
@@ -186,8 +186,37 @@ export const finishRequests: SqlStatement = {
                   latency_ms integer, http_status integer, provider_status text, provider_reason text, error_code text,
                   error_message text)
             WHERE c.attempt IS NOT NULL AND a.id = f.id AND c.id IN (SELECT id FROM finished)
-         )
+         )`;
+
+/**
+ * Records what calls ended with, for a group of requests: each request's new state, fenced by its
+ * lease (a request whose lease was taken over is left to its new owner, and so is its attempt row),
+ * and its attempt row. Returns the requests it changed, and whether repeats may wait for them
+ * (`has_repeats`, as committed: set by intake, which holds the row's lock while it records a repeat).
+ */
+export const finishRequests: SqlStatement = {
+  name: 'submission.finish-requests',
+  text: `WITH ${changes}, ${finishedWhere('true')}, ${attemptsLogged}
          SELECT id, has_repeats FROM finished`,
+};
+
+/**
+ * finishRequests and the outcome events in one statement, for the usual group: sent with BEGIN and
+ * COMMIT in one round trip, as nothing has to be read first. An event ($2..$9, outboxRows) is
+ * written only if its request was changed. A request that would end while repeats wait for it is
+ * left as it is (not returned): its repeats must be answered in the same transaction, by a
+ * statement of their own (answerRepeats), so ResultRecorder writes it again with finishRequests.
+ * `has_repeats` is read after any wait for the row's lock (READ COMMITTED rechecks the updated
+ * row), so a repeat that intake commits meanwhile is seen (test/finish-and-report.e2e-spec.ts).
+ */
+export const finishRequestsAndReport: SqlStatement = {
+  name: 'submission.finish-requests-and-report',
+  text: `WITH ${changes}, ${finishedWhere(`NOT (r.has_repeats AND c.status IN ('completed', 'failed'))`)}, ${attemptsLogged},
+         reported AS (
+           INSERT INTO outbox_event (${OUTBOX_ROW_COLUMNS})
+           SELECT * FROM ${outboxRows(2)} WHERE outbox_row.request_id IN (SELECT request_id FROM finished)
+         )
+         SELECT id FROM finished`,
 };
 export interface FinishedRow {
   id: string;
