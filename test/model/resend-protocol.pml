@@ -12,9 +12,11 @@
  *   Submission worker (SubmissionWorker, any number of instances; each may crash between any two steps)
  *     a request intake claimed for it (its call, after intake's COMMIT), or claimAndMarkInFlight (one UPDATE ... FOR UPDATE SKIP LOCKED: in_progress, fresh fencing token,
  *     outcome_unknown = true, RETURNING the previous outcome_unknown as was_unknown)
- *     -> findTasksByName when was_unknown -> resendAi -> finishRequests (fenced UPDATE, its outcome event,
- *     then, when the request's has_repeats is set, answerRepeats as a separate statement of the
- *     same transaction). has_repeats is set by a trigger in the transaction that records a repeat.
+ *     -> findTasksByName when was_unknown -> resendAi -> finishRequestsAndReport (fenced UPDATE and its
+ *     outcome event, one statement; a request that would end while its has_repeats is set is left as
+ *     it is) -> for such a request, finishRequests (the same fenced UPDATE and event, then answerRepeats
+ *     as a separate statement of the same transaction). has_repeats is set by a trigger in the
+ *     transaction that records a repeat.
  *   Outbox relay (OutboxRelay.publishBatch): claim unpublished rows, publish, mark published, COMMIT.
  *   Provider: one task per accepted call; lookups by task name.
  *
@@ -31,7 +33,9 @@
  *                       timing assumption: lease > time from claim to the provider receiving the call)
  *   BUG_NO_LOOKUP       bug variant 1: retry the call after an unknown outcome without a lookup
  *   BUG_NO_FENCING      bug variant 2: finishRequests updates WHERE id = $1 only (no status, no lease owner)
- *   BUG_SNAPSHOT        bug variant 3: answerRepeats in the same statement (snapshot) as the fenced UPDATE
+ *   BUG_SNAPSHOT        bug variant 3: the fenced UPDATE decides by what was committed when its statement
+ *                       started: has_repeats (finishRequestsAndReport) and the repeats to answer (answerRepeats
+ *                       in the same statement)
  *   BUG_NO_REPEAT_FLAG  bug variant 4: a repeat recorded without setting its original's has_repeats
  *   BUG_CLAIM_AT_INTAKE_NO_MARK  bug variant 5: claimRecordedRequests without the in-flight mark
  *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
@@ -287,7 +291,7 @@ retry:
 /* A crash: local state is lost; the lease it held expires later (nobody can use it before that). */
 #define CRASH atomic { faults > 0 -> faults--; if :: holdsLease -> leaseExpired[r] = 1 :: else fi; forget }; goto end
 /* local state is dropped between requests (and on a crash), so that it does not multiply states */
-#define forget r = 0; target = 0; wasUnknown = 0; newUnknown = 0; i = 0; cnt = 0; d = 0
+#define forget r = 0; target = 0; wasUnknown = 0; newUnknown = 0; i = 0; cnt = 0; d = 0; longWay = 0
 /* The worker stalls past its lease (a GC pause, a slow network): another worker may claim the request. */
 #define STALL atomic { faults > 0 && holdsLease && !leaseExpired[r] -> faults--; leaseExpired[r] = 1 }
 
@@ -304,8 +308,10 @@ retry:
 proctype Worker() {
   byte r, target, i, cnt, d;
   bit wasUnknown, newUnknown;
+  bit longWay; /* finishRequestsAndReport left the request: finishRequests + answerRepeats next */
 #ifdef BUG_SNAPSHOT
   byte snapshot; /* bit d: duplicate d of r was committed and unanswered when the statement started */
+  bit snapshotRepeats; /* has_repeats as committed when the statement started */
 #endif
 
 end:
@@ -419,7 +425,7 @@ finish:
 #ifdef BUG_SNAPSHOT
   /* the statement's snapshot is taken when it starts, before it waits for the row lock */
   atomic {
-    snapshot = 0;
+    snapshot = 0; snapshotRepeats = hasRepeats[r];
     for (d : 0 .. NREQ - 1) {
       if :: status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 -> snapshot = snapshot | (1 << d) :: else fi
     }
@@ -429,47 +435,59 @@ finish:
   if
   :: CRASH /* before COMMIT: rolled back */
   :: STALL; goto finish
-  :: atomic { /* finishRequests: waits for the row lock of an intake that locked the row */
+  :: atomic { /* finishRequestsAndReport, or finishRequests on the long way: waits for the row lock of an intake that locked the row */
       !rowLocked(r);
       if
-      :: fenced ->
-        assert(!isFinal(r)); /* ONE_FINAL_STATE */
-        status[r] = target; leaseExpired[r] = 0; leaseOwner[r] = 0;
-        if
-        :: target == PENDING -> /* reschedule */
-          outcomeUnknown[r] = newUnknown;
-          if :: !newUnknown -> unresolved[r] = 0 :: else fi
-        :: else ->
-          outcomeUnknown[r] = 0; unresolved[r] = 0;
-          writeOutcomeEvent(r, target);
-          /* answerRepeats: a separate statement, so it sees duplicates committed while we waited;
-             only when has_repeats, which the fenced UPDATE reads as committed (it waited for the lock) */
-          for (d : 0 .. NREQ - 1) {
-            if
 #ifdef BUG_SNAPSHOT
-            :: hasRepeats[r] && status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 && (snapshot & (1 << d)) ->
+      :: !longWay && fenced && target != PENDING && snapshotRepeats ->
 #else
-            :: hasRepeats[r] && status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 ->
+      :: !longWay && fenced && target != PENDING && hasRepeats[r] ->
 #endif
-              writeOutcomeEvent(d, target)
-            :: else
-            fi
-          }
-#ifndef NO_DUPLICATES_ANSWERED_ASSERT
-          for (d : 0 .. NREQ - 1) {
-            assert(!(status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0)) /* DUPLICATES_ANSWERED */
-          }
-#endif
-        fi
-      :: else -> skip /* LeaseLostError: 0 rows, nothing written */
-      fi;
+        longWay = 1 /* left as it is (not returned): its repeats are answered the long way */
+      :: else ->
+        if
+        :: fenced ->
+          assert(!isFinal(r)); /* ONE_FINAL_STATE */
+          status[r] = target; leaseExpired[r] = 0; leaseOwner[r] = 0;
+          if
+          :: target == PENDING -> /* reschedule */
+            outcomeUnknown[r] = newUnknown;
+            if :: !newUnknown -> unresolved[r] = 0 :: else fi
+          :: else ->
+            outcomeUnknown[r] = 0; unresolved[r] = 0;
+            writeOutcomeEvent(r, target);
+            /* answerRepeats: a separate statement, so it sees duplicates committed while we waited;
+               only when has_repeats, which the fenced UPDATE reads as committed (it waited for the lock) */
+            for (d : 0 .. NREQ - 1) {
+              if
 #ifdef BUG_SNAPSHOT
-      snapshot = 0;
+              :: hasRepeats[r] && status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 && (snapshot & (1 << d)) ->
+#else
+              :: hasRepeats[r] && status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0 ->
 #endif
-      forget
+                writeOutcomeEvent(d, target)
+              :: else
+              fi
+            }
+#ifndef NO_DUPLICATES_ANSWERED_ASSERT
+            for (d : 0 .. NREQ - 1) {
+              assert(!(status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0)) /* DUPLICATES_ANSWERED */
+            }
+#endif
+          fi
+        :: else -> skip /* LeaseLostError: 0 rows, nothing written */
+        fi;
+#ifdef BUG_SNAPSHOT
+        snapshot = 0; snapshotRepeats = 0;
+#endif
+        forget
+      fi
     }
   fi;
-  goto end
+  if
+  :: longWay -> goto finish /* a second transaction: the worker may crash or stall before it */
+  :: else -> goto end
+  fi
 }
 
 /* ---------------- outbox relay ---------------- */
