@@ -15,6 +15,7 @@ describe('readBenchSettings', () => {
       naiveConcurrency: 3,
       profile: false,
       arms: ['backlog', 'paced', 'drain'],
+      latencyDumpDir: undefined,
     });
   });
 

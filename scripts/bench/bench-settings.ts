@@ -19,6 +19,8 @@ export interface BenchSettings {
   profile: boolean;
   /** The arms to run (BENCH_ARMS, default all); a partial run prints its results but writes no report. */
   arms: BenchArm[];
+  /** A folder for one line per paced request (`<arm>.jsonl`: its moments, to see where a slow one waited); none by default. */
+  latencyDumpDir: string | undefined;
 }
 
 export const BENCH_ARMS = ['backlog', 'paced', 'drain'] as const;
@@ -39,6 +41,7 @@ export function readBenchSettings(env: Environment): BenchSettings {
     naiveConcurrency: readInteger(env, 'BENCH_NAIVE_CONCURRENCY', 3, 1, 100),
     profile: readFlag(env, 'BENCH_PROFILE'),
     arms: readArms(env, 'BENCH_ARMS'),
+    latencyDumpDir: env.BENCH_LATENCY_DUMP?.trim() || undefined,
   };
 }
 

@@ -19,32 +19,54 @@ export interface LatencyStages {
 /** One row per request with the moments of its stages, in epoch ms. */
 const STAGE_TIMES = `
   SELECT r.request_id,
-         extract(epoch FROM r.received_at) * 1000 AS received_ms,
-         extract(epoch FROM a.started_at) * 1000  AS claimed_ms,
-         extract(epoch FROM o.created_at) * 1000  AS written_ms,
+         extract(epoch FROM r.received_at) * 1000  AS received_ms,
+         extract(epoch FROM a.started_at) * 1000   AS claimed_ms,
+         a.latency_ms                              AS call_ms,
+         extract(epoch FROM a.finished_at) * 1000  AS call_recorded_ms,
+         extract(epoch FROM o.created_at) * 1000   AS written_ms,
          extract(epoch FROM o.published_at) * 1000 AS published_ms
     FROM resend_request AS r
     JOIN submission_attempt AS a ON a.request_id = r.id AND a.attempt_number = 1
     JOIN outbox_event AS o ON o.request_id = r.request_id
    WHERE r.request_id = ANY($1)`;
 
-interface StageRow {
+/**
+ * A request's moments from its rows (epoch ms; PostgreSQL's now() is the start of the transaction
+ * that wrote them): recorded by intake, claimed, its provider call's duration, its result's
+ * transaction, its outcome published.
+ */
+export interface StageTimes {
   request_id: string;
   received_ms: number;
   claimed_ms: number;
+  call_ms: number | null;
+  call_recorded_ms: number | null;
   written_ms: number;
   published_ms: number | null;
 }
 
+export async function stageTimes(observer: pg.Client, requestIds: string[]): Promise<StageTimes[]> {
+  const { rows } = await observer.query<Record<keyof StageTimes, string | null>>(STAGE_TIMES, [requestIds]);
+  const numberOrNull = (value: string | null) => (value === null ? null : Number(value));
+  return rows.map((row) => ({
+    request_id: row.request_id!,
+    received_ms: Number(row.received_ms),
+    claimed_ms: Number(row.claimed_ms),
+    call_ms: numberOrNull(row.call_ms),
+    call_recorded_ms: numberOrNull(row.call_recorded_ms),
+    written_ms: Number(row.written_ms),
+    published_ms: numberOrNull(row.published_ms),
+  }));
+}
+
 /** Each stage's duration (ms) for every request appended at `appendedAt` (requestId → broker append time). */
-export async function stageDurations(observer: pg.Client, appendedAt: Map<string, number>): Promise<Record<keyof LatencyStages, number[]>> {
-  const { rows } = await observer.query<StageRow>(STAGE_TIMES, [[...appendedAt.keys()]]);
-  const claimedMs = (row: StageRow) => Math.max(Number(row.claimed_ms), Number(row.received_ms));
+export function stageDurations(rows: StageTimes[], appendedAt: Map<string, number>): Record<keyof LatencyStages, number[]> {
+  const claimedMs = (row: StageTimes) => Math.max(row.claimed_ms, row.received_ms);
   return {
-    intake: rows.map((row) => Number(row.received_ms) - appendedAt.get(row.request_id)!),
-    claim: rows.map((row) => claimedMs(row) - Number(row.received_ms)),
-    callAndResult: rows.map((row) => Number(row.written_ms) - claimedMs(row)),
-    relay: rows.filter((row) => row.published_ms !== null).map((row) => Number(row.published_ms) - Number(row.written_ms)),
+    intake: rows.map((row) => row.received_ms - appendedAt.get(row.request_id)!),
+    claim: rows.map((row) => claimedMs(row) - row.received_ms),
+    callAndResult: rows.map((row) => row.written_ms - claimedMs(row)),
+    relay: rows.filter((row) => row.published_ms !== null).map((row) => row.published_ms! - row.written_ms),
   };
 }
 

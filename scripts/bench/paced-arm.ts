@@ -5,7 +5,8 @@ import { say } from './bench-log.js';
 import { prefill, sendPaced } from './bench-requests.js';
 import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
-import { stageDurations, stagePercentile, type LatencyStages } from './latency-stages.js';
+import { latencyRecords, writeLatencyDump } from './latency-dump.js';
+import { stageDurations, stagePercentile, stageTimes, type LatencyStages } from './latency-stages.js';
 import { percentile } from './statistics.js';
 
 /** Requests sent before the paced ones, to wait until the contender consumes (not measured). */
@@ -63,8 +64,13 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
       statements = statementsPerRequest(statementsBefore, await context.database.statementCount(databaseName), paced.length);
     }
 
-    const durations = database ? await stageDurations(database.observer, appendedAt) : undefined;
+    const stages = database ? await stageTimes(database.observer, [...appendedAt.keys()]) : undefined;
+    const durations = stages && stageDurations(stages, appendedAt);
     const latencies = paced.map((request) => watcher.outcomeTimeOf(request.requestId)! - appendedAt.get(request.requestId)!);
+    if (context.settings.latencyDumpDir) {
+      const records = latencyRecords(appendedAt, (requestId) => watcher.outcomeTimeOf(requestId)!, stages);
+      say(`${arm}: each request's moments in ${writeLatencyDump(context.settings.latencyDumpDir, arm, records)}`);
+    }
     const result = {
       requests: paced.length,
       p50: percentile(latencies, 50),
