@@ -3,7 +3,13 @@ import type { SqlTransaction } from '#common';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
 import { claimedAtIntake, claimedRequestFrom, type ClaimedRequest, type RecordedRequest } from './claimed-request.js';
-import { claimAndMarkInFlight, claimRecordedRequests, type ClaimedAtIntakeRow, type ClaimedRow } from './submission.sql.js';
+import {
+  claimAndMarkInFlight,
+  claimInIndexOrder,
+  claimRecordedRequests,
+  type ClaimedAtIntakeRow,
+  type ClaimedRow,
+} from './submission.sql.js';
 
 /**
  * Hands due requests to this instance's worker under a lease. SKIP LOCKED lets every instance
@@ -21,11 +27,15 @@ export class RequestClaims {
     private readonly config: AppConfig,
   ) {}
 
+  /** One round trip: BEGIN, the planner setting, the claim and COMMIT go out in one write. */
   async claim(limit: number): Promise<ClaimedRequest[]> {
     const { leaseMs, maxAttempts, maxAgeMs } = this.config.submission;
     const leaseOwner = this.nextLeaseOwner();
-    const rows = await this.sql.query<ClaimedRow>(claimAndMarkInFlight, [leaseOwner, leaseMs, limit, maxAttempts, maxAgeMs]);
-    return rows.map((row) => claimedRequestFrom(row, leaseOwner));
+    const { claimed } = await this.sql.transaction(async (transaction) => {
+      transaction.send(claimInIndexOrder);
+      return { claimed: transaction.sendForRows<ClaimedRow>(claimAndMarkInFlight, [leaseOwner, leaseMs, limit, maxAttempts, maxAgeMs]) };
+    });
+    return (await claimed).map((row) => claimedRequestFrom(row, leaseOwner));
   }
 
   /**
