@@ -1,16 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { claimUnpublished } from '../libs/outbox/src/outbox.relay.js';
-
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
+import { planNodes } from './support/query-plan.js';
 
 /**
  * The relay claims a batch of unpublished rows oldest first. Unless an index gives the rows in
@@ -34,11 +25,7 @@ describe('the outbox claim', () => {
     await client.query('BEGIN');
     try {
       await client.query('SET LOCAL enable_seqscan = off');
-      const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>({
-        text: `EXPLAIN (FORMAT JSON) ${claimUnpublished.text}`,
-        values: [500],
-      });
-      const nodes = nodesOf(rows[0]!['QUERY PLAN'][0].Plan);
+      const nodes = await planNodes(client, claimUnpublished.text, [500]);
 
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Incremental Sort');

@@ -4,16 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { claimAndMarkInFlight, claimInIndexOrder } from '../apps/resend-service/src/submission/submission.sql.js';
 import { IsolatedDatabase } from './support/database.js';
-
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
+import { planNodes } from './support/query-plan.js';
 
 const BACKLOG = 5_000;
 
@@ -48,14 +39,6 @@ describe('the submission claim on a backlog the planner has no statistics for', 
     await isolated?.drop();
   });
 
-  async function claimPlan(): Promise<PlanNode[]> {
-    const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>({
-      text: `EXPLAIN (FORMAT JSON) ${claimAndMarkInFlight.text}`,
-      values: ['claim-plan/1', 60_000, 32, 5, 21_600_000],
-    });
-    return nodesOf(rows[0]!['QUERY PLAN'][0].Plan);
-  }
-
   it('walks resend_request_claim_order from its head, without sorting the backlog', async () => {
     const { rows } = await client.query<{ analyzed: boolean }>(
       `SELECT last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'resend_request'`,
@@ -65,7 +48,7 @@ describe('the submission claim on a backlog the planner has no statistics for', 
     await client.query('BEGIN');
     try {
       await client.query(claimInIndexOrder);
-      const nodes = await claimPlan();
+      const nodes = await planNodes(client, claimAndMarkInFlight.text, ['claim-plan/1', 60_000, 32, 5, 21_600_000]);
 
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Incremental Sort');
