@@ -3,8 +3,12 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { claimAndMarkInFlight, claimInIndexOrder } from '../apps/resend-service/src/submission/submission.sql.js';
+import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
+import { Sql } from '../apps/resend-service/src/database/sql.js';
+import { RequestClaims } from '../apps/resend-service/src/submission/request-claims.js';
 import { IsolatedDatabase } from './support/database.js';
 import { planNodes } from './support/query-plan.js';
+import { waitFor } from './support/wait-for.js';
 
 const BACKLOG = 5_000;
 
@@ -27,8 +31,8 @@ describe('the submission claim on a backlog the planner has no statistics for', 
     client = new pg.Client({ connectionString: isolated.url });
     await client.connect();
     await client.query(
-      `INSERT INTO resend_request (id, request_id, key_id, status, payload, next_attempt_at, kafka_topic, kafka_partition, kafka_offset)
-       SELECT gen_random_uuid(), 'claim-plan-' || n, n, 'pending', '{}', now() - interval '1 hour' + n * interval '1 ms', 'claim-plan', 0, n
+      `INSERT INTO resend_request (id, request_id, key_id, status, payload, provider_body, next_attempt_at, kafka_topic, kafka_partition, kafka_offset)
+       SELECT gen_random_uuid(), 'claim-plan-' || n, n, 'pending', '{}', '{}', now() - interval '1 hour' + n * interval '1 ms', 'claim-plan', 0, n
          FROM generate_series(1, $1::integer) AS n`,
       [BACKLOG],
     );
@@ -57,6 +61,30 @@ describe('the submission claim on a backlog the planner has no statistics for', 
       );
     } finally {
       await client.query('ROLLBACK');
+    }
+  });
+
+  it('is what RequestClaims runs: the claim reads a few index entries, not the whole backlog', async () => {
+    const dataSource = await new DataSource(dataSourceOptions(isolated.url, 1)).initialize();
+    try {
+      const config = loadConfig({ ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret', INSTANCE_ID: 'claim-plan-test' });
+      const claimed = await new RequestClaims(new Sql(dataSource), config).claim(32);
+
+      expect(claimed.map((request) => request.requestId)).toEqual(Array.from({ length: 32 }, (_, index) => `claim-plan-${index + 1}`));
+      // Sorting the backlog would read every one of its entries from the index (a bitmap scan).
+      const entriesRead = await waitFor(
+        'the claim to show in the index statistics',
+        async () => {
+          const { rows } = await client.query<{ read: string }>(
+            `SELECT idx_tup_read AS read FROM pg_stat_user_indexes WHERE indexrelname = 'resend_request_claim_order'`,
+          );
+          return Number(rows[0]!.read) > 0 ? Number(rows[0]!.read) : undefined;
+        },
+        20_000,
+      );
+      expect(entriesRead).toBeLessThan(BACKLOG / 10);
+    } finally {
+      await dataSource.destroy();
     }
   });
 });
