@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { say } from './bench-log.js';
 
@@ -30,6 +30,11 @@ export class BenchBroker {
   async stop(): Promise<void> {
     await this.admin?.disconnect().catch(() => undefined);
     await this.script('stop');
+  }
+
+  /** The broker's JVM, from the pid file kafka.sh writes. */
+  pid(): number {
+    return Number(readFileSync(`${this.home}/kafka-${this.port}.pid`, 'utf8').trim());
   }
 
   /** The broker version, from the jar kafka.sh resolved. */

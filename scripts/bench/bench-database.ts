@@ -54,6 +54,11 @@ export class BenchDatabase {
     }
   }
 
+  /** The server's postmaster: its children are the backends of every arm's connections. */
+  serverPid(): number {
+    return this.server.serverPid();
+  }
+
   async stop(): Promise<void> {
     await this.stats.end().catch(() => undefined);
     await this.server.destroy();

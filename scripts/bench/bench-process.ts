@@ -1,14 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { waitFor } from '../support/wait-for.js';
+import { parseProcessStat, ticksToMs } from './cpu-usage.js';
 
 /** CPU time and resident memory of a process, from /proc (Linux). */
 export interface ProcessSample {
   cpuMs: number;
   rssBytes: number;
 }
-
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /**
  * A Node program of the repository (the service, the simulator, the naive relay) run as a
@@ -76,13 +75,10 @@ export class BenchProcess {
 
   /** utime + stime and VmRSS of the process right now. */
   sample(): ProcessSample {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) start with field 3, the state.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    const { ticks } = parseProcessStat(readFileSync(`/proc/${this.pid}/stat`, 'utf8'));
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
     const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
-    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
+    return { cpuMs: ticksToMs(ticks), rssBytes: rssKb * 1024 };
   }
 
   /** SIGTERM, then SIGKILL if it has not ended within `graceMs`. */

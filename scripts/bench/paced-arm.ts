@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { waitFor } from '../support/wait-for.js';
 import { statementsPerRequest, waitUntilOutboxPublished } from './bench-database.js';
 import { armDatabaseName, createArmTopics, startContender, type BenchContext, type Contender } from './bench-context.js';
 import { say } from './bench-log.js';
+import { startCpuWindow } from './cpu-usage.js';
 import { prefill, sendPaced } from './bench-requests.js';
 import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
@@ -25,6 +27,12 @@ export interface PacedResult {
   statementsPerRequest?: number;
   /** The contender's CPU time (user + system) from the first paced request to the last outcome, per request: idle work included. */
   cpuMsPerRequest: number;
+  /** Over the same window: CPUs the whole machine kept busy on average (of `availableParallelism()`), and stolen by the hypervisor. */
+  machineBusyCores: number;
+  machineStealCores: number;
+  /** Over the same window, per request: the broker's CPU time, and the PostgreSQL server's (postmaster and backends). */
+  brokerCpuMsPerRequest: number;
+  postgresCpuMsPerRequest: number;
 }
 
 /**
@@ -55,9 +63,11 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
     if (database) await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS, 60_000, () => running.assertRunning());
     const statementsBefore = database ? await context.database.statementCount(databaseName) : undefined;
     const cpuBefore = running.sample().cpuMs;
+    const endCpuWindow = startCpuWindow({ broker: context.broker.pid(), postgres: context.database.serverPid() }, availableParallelism());
     const appendedAt = await sendPaced(context.broker.kafka, topics.requested, paced, pacedRate);
     await followOutcomes(running, watcher, WARM_UP_REQUESTS + paced.length);
     const cpuMsPerRequest = (running.sample().cpuMs - cpuBefore) / paced.length;
+    const around = endCpuWindow();
     let statements: ReturnType<typeof statementsPerRequest> | undefined;
     if (database && statementsBefore) {
       await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS + paced.length, 60_000, () => running.assertRunning());
@@ -81,8 +91,17 @@ export async function runPacedArm(context: BenchContext, contender: Contender): 
       stages: durations && stagePercentile(durations, 50),
       statementsPerRequest: statements?.statementsPerRequest,
       cpuMsPerRequest,
+      machineBusyCores: around.machine.busyCores,
+      machineStealCores: around.machine.stealCores,
+      brokerCpuMsPerRequest: around.brokerCpuMs / paced.length,
+      postgresCpuMsPerRequest: around.postgresCpuMs / paced.length,
     };
     say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms; ${cpuMsPerRequest.toFixed(2)} CPU ms per request`);
+    say(
+      `${arm}: the machine kept ${result.machineBusyCores.toFixed(2)} of ${availableParallelism()} CPUs busy ` +
+        `(${result.machineStealCores.toFixed(2)} stolen); CPU ms per request of the broker ${result.brokerCpuMsPerRequest.toFixed(2)}, ` +
+        `of PostgreSQL ${result.postgresCpuMsPerRequest.toFixed(2)}`,
+    );
     if (durations) {
       say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
       say(`${arm}: p99 of each stage (ms) ${JSON.stringify(stagePercentile(durations, 99))}`);

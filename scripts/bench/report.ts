@@ -61,6 +61,13 @@ export function renderReport(results: BenchResults): string {
         paced.service.cpuMsPerRequest,
         formatRatio(paced.service.cpuMsPerRequest, paced.naive.cpuMsPerRequest),
       ],
+      [`paced: CPUs of ${machine.cpus} the machine kept busy (stolen)`, machineBusy(paced.naive), machineBusy(paced.service), undefined],
+      [
+        'paced: CPU ms per request of the broker / PostgreSQL',
+        joinNumbers([paced.naive.brokerCpuMsPerRequest, paced.naive.postgresCpuMsPerRequest]),
+        joinNumbers([paced.service.brokerCpuMsPerRequest, paced.service.postgresCpuMsPerRequest]),
+        undefined,
+      ],
       [`outbox drain of ${count(drain.events)} rows: events/s`, undefined, drain.eventsPerSecond, undefined],
       [
         'failed outcomes (backlog / paced)',
@@ -111,6 +118,11 @@ function rss(result: BacklogResult): string {
 
 function latencies(result: PacedResult): string {
   return joinNumbers([result.p50, result.p95, result.p99]);
+}
+
+/** Everything running, the contender and the arm's own producer included. */
+function machineBusy(result: PacedResult): string {
+  return `${formatNumber(result.machineBusyCores)} (${formatNumber(result.machineStealCores)})`;
 }
 
 function oneLine(query: string): string {

@@ -101,6 +101,11 @@ export class PrivatePostgres {
     rmSync(join(this.dataDir, '..'), { recursive: true, force: true });
   }
 
+  /** The postmaster (its first line of postmaster.pid); the backends are its children. */
+  serverPid(): number {
+    return Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  }
+
   serverLog(): string {
     try {
       return readFileSync(join(this.dataDir, 'server.log'), 'utf8');
