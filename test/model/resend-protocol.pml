@@ -2,7 +2,11 @@
  * resend-relay: a Promela model of the request protocol, checked by spin (scripts/model-check.sh).
  *
  * What is modelled, step by step, with the name of the function or SQL statement each step stands for:
- *   Intake (IntakeService.receiveBatch, one READ COMMITTED transaction per fetched batch of one partition)
+ *   Intake (IntakeService.receiveBatch, READ COMMITTED transactions per fetched batch of one partition)
+ *     first, for a batch whose keyIds differ (freshRequests): insertNewRequests (INSERT ... ON CONFLICT DO
+ *     NOTHING: the unique indexes turn away a request recorded before and one whose keyId a live request
+ *     holds, after waiting for an uncommitted row of another intake) -> claimRecordedRequests -> COMMIT,
+ *     one transaction; a crash may follow it. Then, for what it turned away (or the whole batch):
  *     selectRecordedAndLockLive (one statement: recorded rows, and SELECT ... key_id = ANY($5) AND status IN live FOR UPDATE)
  *     -> decideIntake (pure) -> insertRequests (INSERT; a unique violation — a row a concurrent intake
  *     inserted first — rolls the whole batch back and retries it) -> claimRecordedRequests when the
@@ -156,12 +160,28 @@ inline createTask(r) {
 /* the fetched batch (offsets next .. last - 1 of partition p) holds a message for key k */
 #define inBatchAt(k, i) (next <= (i) && (i) < last && keyOf(msg(p, i)) == (k))
 #define inBatch(k) (inBatchAt(k, 0) || inBatchAt(k, 1) || inBatchAt(k, 2))
+/* freshRequests: no two messages of the batch share a keyId (nor, then, a request) */
+#define twoOfKey(k) ((inBatchAt(k, 0) && inBatchAt(k, 1)) || (inBatchAt(k, 0) && inBatchAt(k, 2)) || (inBatchAt(k, 1) && inBatchAt(k, 2)))
+#define batchKeysDistinct (!twoOfKey(0) && !twoOfKey(1))
+
+/* a new request m: claimed for the worker (in progress, marked in flight, under its lease), or pending */
+inline recordNew(m) {
+  if
+  :: claimNew ->
+    status[m] = INPROG; leaseExpired[m] = 0; leaseOwner[m] = 0; handedOff[m] = 1;
+#ifndef BUG_CLAIM_AT_INTAKE_NO_MARK
+    outcomeUnknown[m] = 1
+#endif
+  :: else -> status[m] = PENDING
+  fi
+}
 proctype Intake(byte p) {
   byte next, last, i, m, r, k, cnt, live;
   bit claimNew;        /* the worker has free call slots: the batch's new requests are claimed with it */
   bit mine[NKEY];      /* a live row of the key is locked by this transaction */
   bit insertKey[NKEY]; /* this transaction inserts a pending row for the key */
 
+nextBatch:
   do
   :: next == LEN(p) ->
     /* the timer's commit of the last offsets, or a crash before it */
@@ -175,6 +195,41 @@ proctype Intake(byte p) {
     :: last = next + 1
     :: next + 1 < LEN(p) -> last = LEN(p)
     fi;
+    /* recordNewPatiently: insertNewRequests + claimRecordedRequests + COMMIT, one transaction */
+    if
+    :: skip /* not offered, or it failed and rolled back: the full decision takes the whole batch */
+    :: batchKeysDistinct ->
+      if
+      :: claimNew = 0
+      :: claimNew = 1
+      fi;
+      atomic {
+        /* the INSERT waits for an uncommitted row of another intake in the unique index */
+        (!inBatch(0) || reservedBy[0] == 0) && (!inBatch(1) || reservedBy[1] == 0);
+        for (i : next .. last - 1) {
+          m = msg(p, i); k = keyOf(m);
+          if
+          :: status[m] != NONE -> skip /* recorded before: turned away (requestId, Kafka position) */
+          :: else ->
+            live = 0;
+            for (r : 0 .. NREQ - 1) {
+              if :: keyOf(r) == k && isLive(r) -> live = r + 1 :: else fi
+            }
+            if
+            :: live == 0 -> recordNew(m)
+            :: else -> skip /* turned away: a live request holds the keyId */
+            fi
+          fi
+        }
+        i = 0; m = 0; k = 0; r = 0; live = 0; claimNew = 0
+      };
+      /* a crash before the full decision: no offset resolved, the whole batch is read again */
+      if
+      :: skip
+      :: atomic { faults > 0 -> faults--; next = 0; last = 0 }; goto nextBatch
+      fi
+    fi;
+    /* the full decision, for what is left: messages recorded above count as recorded before */
 retry:
     /* selectRecordedAndLockLive: waits while another transaction holds a batch key's live row */
     atomic {
@@ -236,15 +291,7 @@ retry:
             if :: keyOf(r) == k && isLive(r) -> live = r + 1 :: else fi
           }
           if
-          :: live == 0 -> /* new request */
-            if
-            :: claimNew -> /* claimed for the worker: in progress, marked in flight, under its lease */
-              status[m] = INPROG; leaseExpired[m] = 0; leaseOwner[m] = 0; handedOff[m] = 1;
-#ifndef BUG_CLAIM_AT_INTAKE_NO_MARK
-              outcomeUnknown[m] = 1
-#endif
-            :: else -> status[m] = PENDING
-            fi
+          :: live == 0 -> recordNew(m) /* new request */
           :: live != 0 && payloadOf(live - 1) == payloadOf(m) ->
             status[m] = DUPLICATE; dupOf[m] = live;
             if

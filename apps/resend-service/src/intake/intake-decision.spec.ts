@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedMessage } from './consumed-message.js';
-import { decideIntake, type LiveRequest, type RecordedBefore } from './intake-decision.js';
+import { decideIntake, freshRequests, type LiveRequest, type RecordedBefore } from './intake-decision.js';
 import { readMessage, type ReceivedMessage } from './received-message.js';
 
 let offset = 0;
@@ -98,5 +98,37 @@ describe('decideIntake', () => {
       { kind: 'dead_letter' },
       { kind: 'dead_letter' },
     ]);
+  });
+});
+
+describe('freshRequests', () => {
+  it('passes a batch of valid requests with their own requestIds and keyIds, in order', () => {
+    const batch = [received(request('a', 1)), received(request('b', 2)), received(request('c', 3))];
+    expect(freshRequests(batch)).toEqual(batch);
+  });
+
+  it('turns the whole batch away when two requests share a requestId or a keyId: the later one is decided by the earlier', () => {
+    expect(freshRequests([received(request('a', 1)), received(request('a', 2))])).toBeNull();
+    expect(freshRequests([received(request('a', 1)), received(request('b', 1))])).toBeNull();
+  });
+
+  it('turns the whole batch away for an invalid request or a message that is not one', () => {
+    expect(freshRequests([received(request('a', 1)), received({ requestId: 'x', keyId: 5 })])).toBeNull();
+    expect(freshRequests([received('not json'), received(request('a', 1))])).toBeNull();
+  });
+
+  // The one-round-trip path is offered exactly the batches whose every message decideIntake would
+  // record as pending when the database holds nothing for them.
+  it('agrees with decideIntake on an empty database', () => {
+    const batches = [
+      [received(request('a', 1)), received(request('b', 2))],
+      [received(request('a', 1)), received(request('b', 1))],
+      [received(request('a', 1)), received(request('a', 1))],
+      [received(request('a', 1)), received({ requestId: 'x', keyId: 5 })],
+    ];
+    for (const batch of batches) {
+      const allPending = decideIntake(batch, nothingRecorded(), new Map()).every((decision) => decision.kind === 'pending');
+      expect(freshRequests(batch) !== null).toBe(allPending);
+    }
   });
 });

@@ -67,6 +67,28 @@ export function decideIntake(
   });
 }
 
+/**
+ * The batch's requests when every message is a valid request and no two share a requestId or a
+ * keyId; null otherwise. For such a batch the decision of each message depends on the database
+ * alone — not on the messages before it — and is `pending` unless a unique index of
+ * resend_request holds a row for its requestId, its Kafka position or its keyId (live): the
+ * insert of intake's one-round-trip path (insertNewRequests) asks the index instead.
+ */
+export function freshRequests(messages: readonly ReceivedMessage[]): ReceivedRequest[] | null {
+  const requestIds = new Set<string>();
+  const keyIds = new Set<number>();
+  const requests: ReceivedRequest[] = [];
+  for (const received of messages) {
+    if (received.kind !== 'request' || !received.parsed.ok) return null;
+    const keyId = received.parsed.body.keyId;
+    if (requestIds.has(received.requestId) || keyIds.has(keyId)) return null;
+    requestIds.add(received.requestId);
+    keyIds.add(keyId);
+    requests.push(received);
+  }
+  return requests;
+}
+
 function decideRequest(received: ReceivedRequest, holders: ReadonlyMap<number, LiveRequest>): IntakeDecision {
   const { parsed } = received;
   if (!parsed.ok) {

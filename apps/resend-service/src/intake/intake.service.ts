@@ -24,8 +24,15 @@ import { RequestClaims } from '../submission/request-claims.js';
 import { SubmissionWorker, type CallSlotReservation } from '../submission/submission.worker.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { DeadLetters, type DeadLetterEntry } from './dead-letters.js';
-import { decideIntake, recordingResultOf, type IntakeDecision, type LiveRequest, type RecordedBefore } from './intake-decision.js';
-import { insertRequests, selectRecordedAndLockLive, type NewRequestRow, type RecordedAndLiveRow } from './intake.sql.js';
+import {
+  decideIntake,
+  freshRequests,
+  recordingResultOf,
+  type IntakeDecision,
+  type LiveRequest,
+  type RecordedBefore,
+} from './intake-decision.js';
+import { insertNewRequests, insertRequests, selectRecordedAndLockLive, type NewRequestRow, type RecordedAndLiveRow } from './intake.sql.js';
 import { readMessage, type ReceivedMessage, type ReceivedRequest } from './received-message.js';
 
 /** Races between concurrent intakes resolve on the next try; a few tries are plenty. */
@@ -48,8 +55,11 @@ interface RecordedBatch {
 }
 
 /**
- * Records consumed messages before their offsets may be committed: each batch of one partition
- * in ONE transaction (requests, their early outcomes, dead letters). New requests the worker has
+ * Records consumed messages before their offsets may be committed, a batch of one partition at a
+ * time: new valid requests in one transaction of one round trip; whatever the unique indexes turn
+ * away there (a redelivery, a repeated keyId), or a batch that is not only new valid requests, in
+ * one transaction that reads first and decides (requests, their early outcomes, dead letters).
+ * New requests the worker has
  * free call slots for are claimed in that transaction too, and their calls start once it
  * commits. A database outage is waited out here with heartbeats, instead of being thrown to the
  * consumer; data the database refuses is narrowed down to the message that carries it, which is
@@ -130,6 +140,64 @@ export class IntakeService {
   }
 
   private async recordPatiently(batch: ReceivedMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const undecided = await this.recordNewPatiently(batch, heartbeat);
+    if (undecided.length > 0) await this.recordDecidingPatiently(undecided, heartbeat);
+  }
+
+  /**
+   * The common case in one round trip: a batch of valid requests with their own requestIds and
+   * keyIds (freshRequests) is inserted as new and claimed, BEGIN and COMMIT in the same write,
+   * without reading first; the unique indexes turn away what was recorded before or repeats a
+   * live keyId (insertNewRequests). Returns the messages it did not record — all of them when the
+   * batch does not qualify or the insert failed other than by an outage — for the full decision.
+   */
+  private async recordNewPatiently(batch: ReceivedMessage[], heartbeat: () => Promise<void>): Promise<ReceivedMessage[]> {
+    const requests = freshRequests(batch);
+    if (!requests) return batch;
+    for (let outages = 0; ; outages += 1) {
+      this.throwIfStopping();
+      try {
+        const recorded = await this.recordNewOnce(requests);
+        this.logDecisions(recorded.requests, recorded.decisions);
+        this.countRecorded(recorded);
+        if (recorded.unclaimed > 0) this.pendingWork.wake();
+        const inserted = new Set<ReceivedMessage>(recorded.requests);
+        return batch.filter((received) => !inserted.has(received));
+      } catch (error) {
+        this.throwIfStopping();
+        // Rolled back as a whole: the full decision finds what the data problem is, if any.
+        if (classifyDatabaseError(error) !== 'outage') return batch;
+        this.logOutage(batch, error, outages);
+        await this.waitWithHeartbeats(backoffDelayMs(outages + 1, { baseMs: 200, maxMs: 10_000 }), heartbeat);
+      }
+    }
+  }
+
+  private async recordNewOnce(requests: ReceivedRequest[]): Promise<RecordedBatch & { requests: ReceivedRequest[] }> {
+    let callSlots: CallSlotReservation | undefined;
+    try {
+      const rows = requests.map((received) => newRow(received));
+      const { inserting, claiming } = await this.sql.transaction(async (transaction) => {
+        const inserting = transaction.sendForRows<{ id: string }>(insertNewRequests, [JSON.stringify(rows)]);
+        callSlots = this.worker.reserveCallSlots(rows.length);
+        // Claims by id: a row the insert turned away is not there to be claimed.
+        const claiming = callSlots.slots > 0 ? this.claims.claimRecorded(transaction, rows.slice(0, callSlots.slots)) : Promise.resolve([]);
+        return { inserting, claiming };
+      });
+      // Committed: the claimed requests' calls may start.
+      const claimed = await claiming;
+      callSlots?.start(claimed);
+      const insertedIds = new Set((await inserting).map((row) => row.id));
+      const recorded = requests.filter((received) => insertedIds.has(received.rowId));
+      const decisions: IntakeDecision[] = recorded.map(() => ({ kind: 'pending' }));
+      return { requests: recorded, decisions, events: [], deadLettered: 0, unclaimed: recorded.length - claimed.length };
+    } finally {
+      callSlots?.release();
+    }
+  }
+
+  /** Reads what the batch meets in the database, decides every message, and writes the decisions. */
+  private async recordDecidingPatiently(batch: ReceivedMessage[], heartbeat: () => Promise<void>): Promise<void> {
     let outages = 0;
     let conflicts = 0;
     for (;;) {
@@ -154,7 +222,7 @@ export class IntakeService {
         if (kind === 'conflict' && ++conflicts <= MAX_CONFLICT_RETRIES) continue;
         // The data, or a bug, and retrying does not help: find the message(s) it comes from.
         if (batch.length > 1) {
-          for (const single of batch) await this.recordPatiently([single], heartbeat);
+          for (const single of batch) await this.recordDecidingPatiently([single], heartbeat);
           return;
         }
         await this.recordUnrecordable(batch[0]!, error, heartbeat);

@@ -4,6 +4,8 @@ import type { SqlStatement } from '#common';
  * The statements of intake, one each for a whole batch of one partition: what the batch meets in
  * the database (recorded before, and the live requests of its keyIds, locked), then the new rows.
  * Two round trips: BEGIN goes with the first, COMMIT with the second (Sql.transaction).
+ * A batch of valid requests with their own requestIds and keyIds is first offered to
+ * `insertNewRequests`, in one round trip; only what it turns away takes the two.
  */
 
 /**
@@ -108,6 +110,21 @@ export const insertDeadLetter: SqlStatement = {
   name: 'intake.insert-dead-letter',
   text: `INSERT INTO dead_letter (kafka_topic, kafka_partition, kafka_offset, message_key, message_value, headers, reason, error_message, received_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT DO NOTHING
+         RETURNING id`,
+};
+
+/**
+ * The batch's requests as new, pending rows — except those a unique index turns away: a request
+ * recorded before (its requestId, or its Kafka position) or one whose keyId a live request holds
+ * (resend_request_one_live_per_key_id). Those are exactly the requests the full decision would
+ * not record as new (decideIntake), when the batch's requestIds and keyIds are its own
+ * (freshRequests). A conflicting row another transaction has not committed yet is waited for,
+ * as by the plain insert. Answers the ids inserted; the others are left for the full decision.
+ */
+export const insertNewRequests: SqlStatement = {
+  name: 'intake.insert-new-requests',
+  text: `${insertRequests.text}
          ON CONFLICT DO NOTHING
          RETURNING id`,
 };
