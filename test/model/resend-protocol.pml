@@ -6,7 +6,8 @@
  *     first, for a batch whose keyIds differ (freshRequests): insertNewRequests (INSERT ... ON CONFLICT DO
  *     NOTHING: the unique indexes turn away a request recorded before and one whose keyId a live request
  *     holds, after waiting for an uncommitted row of another intake) -> claimRecordedRequests -> COMMIT,
- *     one transaction; a crash may follow it. Then, for what it turned away (or the whole batch):
+ *     one transaction; a crash may follow it. Then the full decision of the whole batch (what the first
+ *     transaction recorded counts as recorded before; the code sends it only what was turned away):
  *     selectRecordedAndLockLive (one statement: recorded rows, and SELECT ... key_id = ANY($5) AND status IN live FOR UPDATE)
  *     -> decideIntake (pure) -> insertRequests (INSERT; a unique violation — a row a concurrent intake
  *     inserted first — rolls the whole batch back and retries it) -> claimRecordedRequests when the

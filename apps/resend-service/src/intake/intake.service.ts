@@ -59,11 +59,11 @@ interface RecordedBatch {
  * time: new valid requests in one transaction of one round trip; whatever the unique indexes turn
  * away there (a redelivery, a repeated keyId), or a batch that is not only new valid requests, in
  * one transaction that reads first and decides (requests, their early outcomes, dead letters).
- * New requests the worker has
- * free call slots for are claimed in that transaction too, and their calls start once it
- * commits. A database outage is waited out here with heartbeats, instead of being thrown to the
- * consumer; data the database refuses is narrowed down to the message that carries it, which is
- * dead-lettered, so that no message can stall its partition or poison its batch.
+ * New requests the worker has free call slots for are claimed in the transaction that records
+ * them, and their calls start once it commits. A database outage is waited out here with
+ * heartbeats, instead of being thrown to the consumer; data the database refuses is narrowed down
+ * to the message that carries it, which is dead-lettered, so that no message can stall its
+ * partition or poison its batch.
  */
 @Injectable()
 export class IntakeService {
