@@ -1,12 +1,10 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxRowValues, type OutboxMessage } from '#outbox';
-import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
-import { Sql } from '../apps/resend-service/src/database/sql.js';
+import type { Sql } from '../apps/resend-service/src/database/sql.js';
 import { finishRequestsAndReport } from '../apps/resend-service/src/submission/submission.sql.js';
-import { IsolatedDatabase, TestDatabase } from './support/database.js';
+import { statementTestDatabase, type StatementTestDatabase, type TestDatabase } from './support/database.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -17,26 +15,18 @@ import { waitFor } from './support/wait-for.js';
  */
 const topic = `finish-and-report-${randomUUID()}`;
 let offset = 0;
-let isolated: IsolatedDatabase;
-let dataSource: DataSource;
+let database: StatementTestDatabase;
 let sql: Sql;
 let db: TestDatabase;
 
 // A database of its own: the rows these checks leave in progress or pending (without a provider
 // body) must never be claimed by a service another test file runs on the shared one.
 beforeAll(async () => {
-  isolated = await IsolatedDatabase.create('finish_report');
-  dataSource = await new DataSource(dataSourceOptions(isolated.url, 2)).initialize();
-  await dataSource.runMigrations();
-  sql = new Sql(dataSource);
-  db = new TestDatabase(isolated.url);
+  database = await statementTestDatabase('finish_report');
+  ({ sql, db } = database);
 });
 
-afterAll(async () => {
-  await dataSource?.destroy();
-  await db?.close();
-  await isolated?.drop();
-});
+afterAll(() => database?.close());
 
 interface Request {
   id: string;
@@ -143,7 +133,7 @@ describe('finishRequestsAndReport: a result and its outcome event in one round t
 
   it('sees a repeat that intake commits while the statement waits for the row lock', async () => {
     const original = await inProgress('worker-a');
-    const intake = new pg.Client({ connectionString: isolated.url });
+    const intake = new pg.Client({ connectionString: database.url });
     await intake.connect();
     try {
       // Intake records a repeat: the trigger flags the original, and holds its row lock until COMMIT.

@@ -1,11 +1,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
-import { Sql } from '../apps/resend-service/src/database/sql.js';
+import type { Sql } from '../apps/resend-service/src/database/sql.js';
 import { insertNewRequests, type NewRequestRow } from '../apps/resend-service/src/intake/intake.sql.js';
-import { IsolatedDatabase, TestDatabase } from './support/database.js';
+import { statementTestDatabase, type StatementTestDatabase, type TestDatabase } from './support/database.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -16,26 +14,18 @@ import { waitFor } from './support/wait-for.js';
  */
 const topic = `intake-new-requests-${randomUUID()}`;
 let offset = 0;
-let isolated: IsolatedDatabase;
-let dataSource: DataSource;
+let database: StatementTestDatabase;
 let sql: Sql;
 let db: TestDatabase;
 
 // A database of its own: the pending rows these checks leave must never be claimed by a service
 // another test file runs on the shared one.
 beforeAll(async () => {
-  isolated = await IsolatedDatabase.create('intake_new');
-  dataSource = await new DataSource(dataSourceOptions(isolated.url, 2)).initialize();
-  await dataSource.runMigrations();
-  sql = new Sql(dataSource);
-  db = new TestDatabase(isolated.url);
+  database = await statementTestDatabase('intake_new');
+  ({ sql, db } = database);
 });
 
-afterAll(async () => {
-  await dataSource?.destroy();
-  await db?.close();
-  await isolated?.drop();
-});
+afterAll(() => database?.close());
 
 /** A new, pending row as intake writes it, at the next offset of the topic's partition 0. */
 function newRequest(overrides: Partial<NewRequestRow> = {}): NewRequestRow {
@@ -94,6 +84,25 @@ async function insertPending(client: pg.Client, row: NewRequestRow): Promise<voi
   );
 }
 
+/**
+ * Inserts `batch` while another transaction holds an uncommitted pending row with the keyId of the
+ * batch's first request, and ends that transaction with `end` once the insert waits for it.
+ */
+async function insertNewAgainstUncommittedRival(batch: NewRequestRow[], end: 'COMMIT' | 'ROLLBACK'): Promise<string[]> {
+  const rival = new pg.Client({ connectionString: database.url });
+  await rival.connect();
+  try {
+    await rival.query('BEGIN');
+    await insertPending(rival, newRequest({ key_id: batch[0]!.key_id }));
+    const inserting = insertNew(batch);
+    await untilTheInsertWaits();
+    await rival.query(end);
+    return await inserting;
+  } finally {
+    await rival.end();
+  }
+}
+
 /** The only statement that can wait for a lock here is the insert under test (the rival's transaction is idle). */
 function untilTheInsertWaits(): Promise<unknown> {
   return waitFor(
@@ -140,39 +149,14 @@ describe('insertNewRequests: new requests in one round trip, the unique indexes 
   });
 
   it('waits for a conflicting row another transaction has not committed, then turns it away once that commits', async () => {
-    const other = new pg.Client({ connectionString: isolated.url });
-    await other.connect();
-    try {
-      const concurrent = newRequest();
-      await other.query('BEGIN');
-      await insertPending(other, concurrent);
-      const sameKeyId = newRequest({ key_id: concurrent.key_id });
-      const fresh = newRequest();
-      const inserting = insertNew([sameKeyId, fresh]);
-      await untilTheInsertWaits();
-      await other.query('COMMIT');
+    const [sameKeyId, fresh] = [newRequest(), newRequest()];
 
-      expect(await inserting).toEqual([fresh.id]);
-    } finally {
-      await other.end();
-    }
+    expect(await insertNewAgainstUncommittedRival([sameKeyId, fresh], 'COMMIT')).toEqual([fresh.id]);
   });
 
-  it('inserts a row whose conflicting rival rolls back', async () => {
-    const other = new pg.Client({ connectionString: isolated.url });
-    await other.connect();
-    try {
-      const rival = newRequest();
-      await other.query('BEGIN');
-      await insertPending(other, rival);
-      const sameKeyId = newRequest({ key_id: rival.key_id });
-      const inserting = insertNew([sameKeyId]);
-      await untilTheInsertWaits();
-      await other.query('ROLLBACK');
+  it('inserts a row whose uncommitted rival rolls back', async () => {
+    const sameKeyId = newRequest();
 
-      expect(await inserting).toEqual([sameKeyId.id]);
-    } finally {
-      await other.end();
-    }
+    expect(await insertNewAgainstUncommittedRival([sameKeyId], 'ROLLBACK')).toEqual([sameKeyId.id]);
   });
 });

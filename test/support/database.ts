@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
+import { dataSourceOptions } from '../../apps/resend-service/src/database/data-source-options.js';
+import { Sql } from '../../apps/resend-service/src/database/sql.js';
 
 /** Direct SQL on the e2e database, to check the audit record as an operator would. */
 export class TestDatabase {
@@ -53,6 +56,33 @@ export class IsolatedDatabase {
   drop(): Promise<void> {
     return serverQuery(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
   }
+}
+
+/** A migrated database of its own, for checking the service's statements on the real schema. */
+export interface StatementTestDatabase {
+  url: string;
+  /** The service's plain-SQL layer (pipelined transactions), on a pool of two. */
+  sql: Sql;
+  /** Setup and checks, as an operator would query. */
+  db: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function statementTestDatabase(label: string): Promise<StatementTestDatabase> {
+  const isolated = await IsolatedDatabase.create(label);
+  const dataSource = await new DataSource(dataSourceOptions(isolated.url, 2)).initialize();
+  await dataSource.runMigrations();
+  const db = new TestDatabase(isolated.url);
+  return {
+    url: isolated.url,
+    sql: new Sql(dataSource),
+    db,
+    close: async () => {
+      await dataSource.destroy();
+      await db.close();
+      await isolated.drop();
+    },
+  };
 }
 
 /** A statement run on the e2e server's `postgres` database (CREATE / DROP DATABASE). */
