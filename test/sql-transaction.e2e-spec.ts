@@ -134,6 +134,89 @@ describe('Sql.transaction: pipelined statements', () => {
 });
 
 /**
+ * Sql.transactionThen: publish-on-commit opens a second transaction behind the first's COMMIT, in
+ * the same write, to claim what the first wrote. The second must see the first's rows, end on its
+ * own (committed or rolled back), and never commit behind a first that failed.
+ */
+describe('Sql.transactionThen: a second transaction behind the first COMMIT', () => {
+  const table = `sql_then_probe_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    await admin.rows(`CREATE TABLE ${table} (label text PRIMARY KEY)`);
+  });
+
+  afterAll(async () => {
+    await admin?.rows(`DROP TABLE IF EXISTS ${table}`);
+  });
+
+  const labels = async (prefix: string) =>
+    (await admin.rows<{ label: string }>(`SELECT label FROM ${table} WHERE label LIKE $1 ORDER BY label`, [`${prefix}%`])).map(
+      (row) => row.label,
+    );
+  const whoAmI = `SELECT pg_backend_pid() AS pid, txid_current()::text AS txid`;
+
+  it('runs the second on the same connection, in a transaction of its own that sees the first’s rows', async () => {
+    const { result, followUp } = await sql.transactionThen(
+      async (tx) => {
+        tx.send(`INSERT INTO ${table} (label) VALUES ('g-1')`);
+        return { firstRows: tx.sendForRows<{ pid: number; txid: string }>(whoAmI) }; // its rows come with the COMMIT
+      },
+      async (tx) => {
+        const seen = await tx.query<{ label: string }>(`SELECT label FROM ${table} WHERE label LIKE 'g-%' FOR UPDATE SKIP LOCKED`);
+        tx.send(`INSERT INTO ${table} (label) VALUES ('g-2')`);
+        const [me] = await tx.query<{ pid: number; txid: string }>(whoAmI);
+        return { seen: seen.map((row) => row.label), me: me! };
+      },
+    );
+    const [first] = await result.firstRows;
+    const second = await followUp;
+
+    expect(second.seen).toEqual(['g-1']);
+    expect(second.me.pid).toBe(first!.pid);
+    expect(second.me.txid).not.toBe(first!.txid);
+    expect(await labels('g-')).toEqual(['g-1', 'g-2']);
+  });
+
+  it('fails with the first’s error when one of its statements fails, and rolls the second back', async () => {
+    await admin.rows(`INSERT INTO ${table} (label) VALUES ('h-1')`);
+    let secondSaw: string[] | undefined;
+    const attempt = sql.transactionThen(
+      async (tx) => {
+        tx.send(`INSERT INTO ${table} (label) VALUES ('h-0')`);
+        tx.send(`INSERT INTO ${table} (label) VALUES ('h-1')`); // a duplicate key: the first transaction fails
+      },
+      async (tx) => {
+        secondSaw = (await tx.query<{ label: string }>(`SELECT label FROM ${table} WHERE label LIKE 'h-%'`)).map((row) => row.label);
+        tx.send(`INSERT INTO ${table} (label) VALUES ('h-2')`);
+      },
+    );
+
+    await expect(attempt).rejects.toThrow(/duplicate key/);
+    expect(secondSaw).toEqual(['h-1']);
+    expect(await labels('h-')).toEqual(['h-1']);
+  });
+
+  it('rolls back the second alone when its work throws: the first stays committed, the connection serves on', async () => {
+    const { followUp } = await sql.transactionThen(
+      async (tx) => tx.send(`INSERT INTO ${table} (label) VALUES ('i-1')`),
+      async (tx) => {
+        await tx.query(`INSERT INTO ${table} (label) VALUES ('i-2')`);
+        throw new Error('publishing failed');
+      },
+    );
+
+    await expect(followUp).rejects.toThrow('publishing failed');
+    expect(await labels('i-')).toEqual(['i-1']);
+    // Both of the pool's connections at once (each holds one for 50 ms), the one used here among them:
+    // outside a transaction, a statement's now() is its own start; inside one left open, it is not.
+    const starts = await Promise.all(
+      [1, 2].map(() => sql.query<{ own: boolean }>('SELECT now() = statement_timestamp() AS own, pg_sleep(0.05)::text AS slept')),
+    );
+    expect(starts.map(([row]) => row!.own)).toEqual([true, true]);
+  });
+});
+
+/**
  * The hot path's transactions (Sql.transaction) hold a connection between statements. When the
  * server ends that connection — a restart, a failover, pg_terminate_backend — the transaction
  * must fail like any other database error, never end the process with an unhandled 'error'

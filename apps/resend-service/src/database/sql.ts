@@ -23,6 +23,75 @@ export class Sql implements SqlDatabase {
    * (data-source-options.ts): BEGIN goes out with the work's first statement, COMMIT with its last.
    */
   async transaction<T>(work: (transaction: SqlTransaction) => Promise<T>): Promise<T> {
+    const connection = await this.checkOut();
+    const transaction = new PipelinedTransaction(connection.client);
+    try {
+      transaction.begin();
+      const result = await work(transaction);
+      await transaction.commit();
+      return result;
+    } catch (error) {
+      await connection.rollBack(transaction);
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction, then `next` in a second one on the same connection, whose
+   * BEGIN and first statement leave in the same write as the first's COMMIT: the second reads
+   * what the first committed without a round trip of its own. Resolves once the first committed
+   * (or rejects with its error, `next` rolled back); `next` goes on meanwhile, and `followUp`
+   * settles when its transaction ended: committed if `next` resolved, rolled back if not. The
+   * connection goes back to the pool after that.
+   */
+  async transactionThen<T, U>(
+    work: (transaction: SqlTransaction) => Promise<T>,
+    next: (transaction: SqlTransaction) => Promise<U>,
+  ): Promise<{ result: T; followUp: Promise<U> }> {
+    const connection = await this.checkOut();
+    const first = new PipelinedTransaction(connection.client);
+    let result: T;
+    try {
+      first.begin();
+      result = await work(first);
+    } catch (error) {
+      await connection.rollBack(first);
+      connection.release();
+      throw error;
+    }
+    const { committed, second } = first.commitAndBegin();
+    const nextDone = next(second).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    second.flushHeld();
+    const followUp = (async () => {
+      try {
+        const done = await nextDone;
+        await committed; // the second commits only behind a first that did
+        if ('error' in done) throw done.error;
+        await second.commit();
+        return done.value;
+      } catch (error) {
+        await connection.rollBack(second);
+        throw error;
+      } finally {
+        connection.release();
+      }
+    })();
+    try {
+      await committed;
+    } catch (error) {
+      await followUp.catch(() => undefined);
+      throw error;
+    }
+    return { result, followUp };
+  }
+
+  /** A connection of the pool, with what a transaction on it needs for failures; release() once. */
+  private async checkOut() {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     // A checked-out client has no 'error' listener of the pool's: a server that ends the connection
@@ -30,23 +99,21 @@ export class Sql implements SqlDatabase {
     // The statement in progress, or the next one, fails by itself; the connection is not given back.
     const onConnectionLost = (error: Error) => (broken = error);
     client.on('error', onConnectionLost);
-    const transaction = new PipelinedTransaction(client);
-    try {
-      transaction.begin();
-      const result = await work(transaction);
-      await transaction.commit();
-      return result;
-    } catch (error) {
-      await transaction.settled();
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        // The connection itself failed: do not give it back to the pool.
-        broken = rollbackError;
-      });
-      throw error;
-    } finally {
-      client.removeListener('error', onConnectionLost);
-      client.release(broken);
-    }
+    return {
+      client,
+      /** After a failure: waits until the connection is idle, then rolls back what is open. */
+      rollBack: async (transaction: PipelinedTransaction) => {
+        await transaction.settled();
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          // The connection itself failed: do not give it back to the pool.
+          broken = rollbackError;
+        });
+      },
+      release: () => {
+        client.removeListener('error', onConnectionLost);
+        client.release(broken);
+      },
+    };
   }
 
   private get pool(): pg.Pool {
@@ -63,9 +130,11 @@ export class Sql implements SqlDatabase {
 class PipelinedTransaction implements SqlTransaction {
   private readonly sent: Promise<unknown>[] = [];
   private readonly socket: Pick<Writable, 'cork' | 'uncork'> | undefined;
-  private holding = false;
-
-  constructor(private readonly client: pg.PoolClient) {
+  constructor(
+    private readonly client: pg.PoolClient,
+    /** The socket is corked and this transaction uncorks it (for a transaction begun behind another's COMMIT). */
+    private holding = false,
+  ) {
     this.socket = (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
   }
 
@@ -93,8 +162,33 @@ class PipelinedTransaction implements SqlTransaction {
    * server answers COMMIT with ROLLBACK: the statement's error is what this throws.
    */
   async commit(): Promise<void> {
-    const committing = this.client.query('COMMIT');
+    const committed = this.sendCommit();
     this.flush();
+    await committed;
+  }
+
+  /**
+   * Sends COMMIT and, behind it, BEGIN of the next transaction on this connection; both wait in
+   * the socket for the next transaction's first statement that is waited for (or flushHeld()).
+   * `committed` settles as commit() does.
+   */
+  commitAndBegin(): { committed: Promise<void>; second: PipelinedTransaction } {
+    const committed = this.sendCommit();
+    committed.catch(() => undefined);
+    const second = new PipelinedTransaction(this.client, this.holding);
+    this.holding = false; // the second transaction's first flush sends what this one held
+    second.begin();
+    return { committed, second };
+  }
+
+  /** Sends whatever is held now. */
+  flushHeld(): void {
+    this.flush();
+  }
+
+  private async sendCommit(): Promise<void> {
+    this.hold();
+    const committing = this.client.query('COMMIT');
     const outcomes = await Promise.allSettled([...this.sent, committing]);
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
