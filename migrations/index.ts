@@ -7,6 +7,7 @@ import { OperatorApi1764400200000 } from './1764400200000-operator-api.js';
 import { TraceContext1764400300000 } from './1764400300000-trace-context.js';
 import { RepeatsFlaggedOnOriginal1764400400000 } from './1764400400000-repeats-flagged-on-original.js';
 import { OutboxClaimInOrder1764400500000 } from './1764400500000-outbox-claim-in-order.js';
+import { OutboxWriterPublishes1764400600000 } from './1764400600000-outbox-writer-publishes.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   TraceContext1764400300000,
   RepeatsFlaggedOnOriginal1764400400000,
   OutboxClaimInOrder1764400500000,
+  OutboxWriterPublishes1764400600000,
 ];

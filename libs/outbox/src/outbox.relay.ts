@@ -12,6 +12,7 @@ import {
   type SqlDatabase,
   type SqlExecutor,
   type SqlStatement,
+  type SqlTransaction,
 } from '#common';
 import type pg from 'pg';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
@@ -37,6 +38,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  * "id greater than the last one seen": transactions commit out of order, and a cursor would
  * skip a row that commits late. Several relays (one per instance) can run side by side.
  * A crash between publishing and marking republishes the row with the same id (ce_id).
+ * A writer may publish the rows it commits itself (publishWritten), one hop sooner; the relay
+ * publishes whatever it leaves.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -47,6 +50,8 @@ export class OutboxRelay {
   private consecutiveFailures = 0;
   private lastPruneAt = 0;
   private lastError: string | null = null;
+  /** A writer's publishWritten in progress (settles, never rejects); stop() waits for it. */
+  private writerPublishing: Promise<number> | null = null;
 
   constructor(
     private readonly database: SqlDatabase,
@@ -75,6 +80,7 @@ export class OutboxRelay {
   /** Stops after the batch in flight; with `flushWithinMs`, first keeps publishing until nothing is left or time is up. */
   async stop(flushWithinMs = 0): Promise<void> {
     if (!this.running) return;
+    await this.writerPublishing;
     if (flushWithinMs > 0) await this.flush(flushWithinMs);
     this.running = false;
     this.wake();
@@ -95,38 +101,81 @@ export class OutboxRelay {
    * good). Exposed for tests and flushing.
    */
   async publishBatch(): Promise<number> {
-    return this.database.transaction(async (transaction) => {
-      const records = await this.claimBatch(transaction);
-      if (records.length === 0) return 0;
-      await failpoint('before_publish');
-      let refused = new Map<string, string>();
-      const spans = startPublishSpans(records);
-      try {
-        await this.publisher.publish(records);
-      } catch (error) {
-        // Rolled back: the rows stay unpublished and unlocked for the next try (here or elsewhere).
-        if (!isTooLargeForKafka(error)) {
-          spans.forEach((span) => endSpanWithError(span, error));
-          throw new PublishError(
-            records.map((record) => record.id),
-            error,
-          );
-        }
-        // A message the broker will never accept must not hold back every row behind it.
-        try {
-          refused = await this.publishOneByOne(records);
-        } catch (failure) {
-          spans.forEach((span) => endSpanWithError(span, (failure as PublishError).cause ?? failure));
-          throw failure;
-        }
+    return this.database.transaction(async (transaction) =>
+      this.publishClaimed(transaction, await this.claim(transaction, claimUnpublished, [this.options.batchSize])),
+    );
+  }
+
+  /**
+   * Publish-on-commit: a writer that is about to commit outbox rows may publish them itself, right
+   * after its commit, instead of waking the relays (one hop and one claim fewer before Kafka). One
+   * writer at a time, and not while publishing fails: then the relay does it, with its back-off.
+   */
+  get mayPublishWritten(): boolean {
+    return this.running && this.writerPublishing === null && this.consecutiveFailures === 0;
+  }
+
+  /**
+   * Tells the database that this transaction's outbox rows are published by their writer
+   * (publishWritten): their INSERT wakes no relay. Send it before the rows are written.
+   */
+  writerPublishes(transaction: SqlTransaction): void {
+    transaction.send(setWriterPublishes);
+  }
+
+  /**
+   * Publish-on-commit, in a transaction opened right behind the writer's COMMIT on its connection
+   * (Sql.transactionThen): claims the rows by id, publishes them and marks them published, as a
+   * relay batch does. Rows a relay holds already are skipped; rows that did not commit are not
+   * found. If it fails, its caller rolls back and calls writtenNotPublished(): the relay takes over.
+   */
+  async publishWritten(transaction: SqlTransaction, ids: string[]): Promise<number> {
+    const publishing = (async () => this.publishClaimed(transaction, await this.claim(transaction, claimWritten, [ids])))();
+    this.writerPublishing = publishing.catch(() => 0);
+    try {
+      return await publishing;
+    } finally {
+      this.writerPublishing = null;
+    }
+  }
+
+  /** A writer's publishWritten failed and was rolled back: its rows wait for the relay, woken now. */
+  writtenNotPublished(error: unknown): void {
+    this.logger.debug(`publishing on commit failed, left to the relay: ${(error as Error)?.message ?? String(error)}`);
+    this.wake();
+  }
+
+  /** Publishes claimed rows, marks them (the mark goes out with the transaction's COMMIT); returns how many it settled. */
+  private async publishClaimed(transaction: SqlTransaction, records: OutboxRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
+    await failpoint('before_publish');
+    let refused = new Map<string, string>();
+    const spans = startPublishSpans(records);
+    try {
+      await this.publisher.publish(records);
+    } catch (error) {
+      // Rolled back: the rows stay unpublished and unlocked for the next try (here or elsewhere).
+      if (!isTooLargeForKafka(error)) {
+        spans.forEach((span) => endSpanWithError(span, error));
+        throw new PublishError(
+          records.map((record) => record.id),
+          error,
+        );
       }
-      endPublishSpans(spans, refused);
-      await failpoint('after_publish');
-      for (const [id, reason] of refused) await transaction.query(markRefused, [id, reason]);
-      // Sent without waiting: the COMMIT goes with it.
-      transaction.send(markPublished, [records.filter((record) => !refused.has(record.id)).map((record) => record.id)]);
-      return records.length;
-    });
+      // A message the broker will never accept must not hold back every row behind it.
+      try {
+        refused = await this.publishOneByOne(records);
+      } catch (failure) {
+        spans.forEach((span) => endSpanWithError(span, (failure as PublishError).cause ?? failure));
+        throw failure;
+      }
+    }
+    endPublishSpans(spans, refused);
+    await failpoint('after_publish');
+    for (const [id, reason] of refused) await transaction.query(markRefused, [id, reason]);
+    // Sent without waiting: the COMMIT goes with it.
+    transaction.send(markPublished, [records.filter((record) => !refused.has(record.id)).map((record) => record.id)]);
+    return records.length;
   }
 
   /** After a "too large" answer: each record on its own; returns those Kafka refuses (id → why). */
@@ -189,7 +238,7 @@ export class OutboxRelay {
     return backoffDelayMs(this.consecutiveFailures, { baseMs: 500, maxMs: 30_000 });
   }
 
-  private async claimBatch(transaction: SqlExecutor): Promise<OutboxRecord[]> {
+  private async claim(transaction: SqlExecutor, statement: SqlStatement, values: unknown[]): Promise<OutboxRecord[]> {
     const rows = await transaction.query<{
       id: string;
       topic: string;
@@ -199,7 +248,7 @@ export class OutboxRelay {
       request_id: string | null;
       trace_parent: string | null;
       trace_state: string | null;
-    }>(claimUnpublished, [this.options.batchSize]);
+    }>(statement, values);
     return rows.map((row) => ({
       id: row.id,
       topic: row.topic,
@@ -250,6 +299,20 @@ export const claimUnpublished: SqlStatement = {
           ORDER BY created_at, id
           LIMIT $1
             FOR UPDATE SKIP LOCKED`,
+};
+/** The rows a writer just committed (publishWritten), in the same order; rows a relay holds are skipped. */
+export const claimWritten: SqlStatement = {
+  name: 'outbox.claim-written',
+  text: `SELECT id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state
+           FROM outbox_event
+          WHERE id = ANY($1::uuid[]) AND published_at IS NULL AND refused_at IS NULL
+          ORDER BY created_at, id
+            FOR UPDATE SKIP LOCKED`,
+};
+/** Read by the outbox_event INSERT trigger (notify_outbox_event): this transaction's rows wake no relay. */
+const setWriterPublishes: SqlStatement = {
+  name: 'outbox.writer-publishes',
+  text: `SELECT set_config('outbox.writer_publishes', 'on', true)`,
 };
 const markPublished: SqlStatement = {
   name: 'outbox.mark-published',

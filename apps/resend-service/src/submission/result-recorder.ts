@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlTransaction, TraceContextText } from '#common';
-import { OutboxWriter, outboxRowValues, withIds, type OutboxMessage } from '#outbox';
+import { OutboxRelay, OutboxWriter, outboxRowValues, withIds, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
@@ -51,6 +51,7 @@ export class ResultRecorder {
   constructor(
     private readonly sql: Sql,
     private readonly outbox: OutboxWriter,
+    private readonly relay: OutboxRelay,
     private readonly outcomes: OutcomeEvents,
     private readonly metrics: FlowMetrics,
   ) {}
@@ -96,20 +97,34 @@ export class ResultRecorder {
   /**
    * New states, attempt rows and outcome events in one statement, sent with BEGIN and COMMIT:
    * nothing is read before it. Events are built for every call that ends; the statement writes
-   * only those whose request it changed.
+   * only those whose request it changed. When the relay lets it, the events are published from
+   * here, in a transaction opened behind the COMMIT (publish-on-commit): the relay is not woken.
    */
   private async finishAndReport(calls: FinishedCall[]): Promise<Written> {
     const now = new Date();
     const ending = calls.filter(endsRequest);
     const events = withIds(ending.map((call) => this.outcomeOf(call, now)));
-    const { finished } = await this.sql.transaction(async (transaction) => ({
-      finished: transaction.sendForRows<{ id: string }>(finishRequestsAndReport, [
-        JSON.stringify(calls.map(changeOf)),
-        ...outboxRowValues(events),
-      ]),
-    }));
+    const publishHere = events.length > 0 && this.relay.mayPublishWritten;
+    const write = async (transaction: SqlTransaction) => {
+      if (publishHere) this.relay.writerPublishes(transaction);
+      return {
+        finished: transaction.sendForRows<{ id: string }>(finishRequestsAndReport, [
+          JSON.stringify(calls.map(changeOf)),
+          ...outboxRowValues(events),
+        ]),
+      };
+    };
+    const { finished } = publishHere ? await this.writeAndPublish(write, events) : await this.sql.transaction(write);
     const changed = new Set((await finished).map((row) => row.id));
     return { changed, events: events.filter((_, index) => changed.has(ending[index]!.request.id)) };
+  }
+
+  /** `write`'s transaction, and its events published behind its COMMIT; a failed publication is left to the relay. */
+  private async writeAndPublish<T>(write: (transaction: SqlTransaction) => Promise<T>, events: { id: string }[]): Promise<T> {
+    const ids = events.map((event) => event.id);
+    const { result, followUp } = await this.sql.transactionThen(write, (transaction) => this.relay.publishWritten(transaction, ids));
+    followUp.catch((error: unknown) => this.relay.writtenNotPublished(error));
+    return result;
   }
 
   /** The long way, for requests whose repeats are answered with them: their new state is read back first. */
