@@ -244,14 +244,18 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       [positions[0]!.partition, positions[0]!.offset],
     );
     expect(row).toEqual({ reason: 'too_large', bytes: value.length });
-    // The copy can never be published: it stays in the outbox, marked, with Kafka's answer.
-    const copy = await db.one(
-      `SELECT published_at, refused_at, last_error FROM outbox_event
-        WHERE topic = $1 AND headers->>'dlq_source_partition' = $2 AND headers->>'dlq_source_offset' = $3`,
-      [DLQ, String(positions[0]!.partition), String(positions[0]!.offset)],
-    );
+    // The copy can never be published: it stays in the outbox, marked, with Kafka's answer. (The good
+    // request's outcome may come first: its writer publishes it, while the relay handles the copy.)
+    const copy = await waitFor('the dead-letter copy to be refused', async () => {
+      const found = await db.one(
+        `SELECT published_at, refused_at, last_error FROM outbox_event
+          WHERE topic = $1 AND headers->>'dlq_source_partition' = $2 AND headers->>'dlq_source_offset' = $3`,
+        [DLQ, String(positions[0]!.partition), String(positions[0]!.offset)],
+      );
+      return found?.refused_at || found?.published_at ? found : undefined;
+    });
     expect(copy).toMatchObject({ published_at: null, refused_at: expect.any(Date) });
-    expect(copy!.last_error).toMatch(/refused by Kafka, not published: .*larger than the max message size/);
+    expect(copy.last_error).toMatch(/refused by Kafka, not published: .*larger than the max message size/);
     expect(service.log).toMatch(/outbox row .* refused by Kafka/);
     await expectHealthy();
   }, 120_000);
