@@ -32,6 +32,13 @@ interface Waiting {
 /** More than this many results wait for the next transaction: one statement's JSON stays small. */
 const MAX_GROUP = 256;
 /**
+ * Publish-on-commit for a group of up to this many outcome events. Calls that finish one by one
+ * (no backlog) get their events to Kafka one hop sooner; bigger groups mean a backlog, and the
+ * relay's batches publish them with less work per event (publishing every group from here cost
+ * 12-18% more CPU per request and 17% of the throughput with a backlog; docs/performance.md).
+ */
+const MAX_EVENTS_PUBLISHED_ON_COMMIT = 4;
+/**
  * A deadlock with an intake transaction (which locks live requests in keyId order while this
  * updates them in another) or a serialization failure: written again at once, a few times.
  */
@@ -97,14 +104,14 @@ export class ResultRecorder {
   /**
    * New states, attempt rows and outcome events in one statement, sent with BEGIN and COMMIT:
    * nothing is read before it. Events are built for every call that ends; the statement writes
-   * only those whose request it changed. When the relay lets it, the events are published from
+   * only those whose request it changed. A few events, when the relay lets it, are published from
    * here, in a transaction opened behind the COMMIT (publish-on-commit): the relay is not woken.
    */
   private async finishAndReport(calls: FinishedCall[]): Promise<Written> {
     const now = new Date();
     const ending = calls.filter(endsRequest);
     const events = withIds(ending.map((call) => this.outcomeOf(call, now)));
-    const publishHere = events.length > 0 && this.relay.mayPublishWritten;
+    const publishHere = events.length > 0 && events.length <= MAX_EVENTS_PUBLISHED_ON_COMMIT && this.relay.mayPublishWritten;
     const write = async (transaction: SqlTransaction) => {
       if (publishHere) this.relay.writerPublishes(transaction);
       return {
