@@ -53,8 +53,8 @@ describe('publish-on-commit (OutboxRelay.publishWritten)', () => {
       retentionDays: 0,
     });
     await relay.start();
-    // The relay's first batch, at start, finds nothing: from then on only a wake-up makes it look.
-    await waitFor('the relay to be idle', async () => relay!.mayPublishWritten, 10_000, 20);
+    // Its batches at start find nothing: once it sleeps, only a wake-up makes it look again.
+    await waitFor('the relay to sleep', async () => relay!.isSleeping, 10_000, 10);
     return relay;
   };
   const outcomeRow = (label: string) => ({

@@ -19,6 +19,20 @@ describe('WakeSignal', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('says it is sleeping only while a wait is not over, and not when a remembered wake ends it at once', async () => {
+    const signal = new WakeSignal();
+    expect(signal.sleeping).toBe(false);
+    const waiting = signal.wait(10_000);
+    expect(signal.sleeping).toBe(true);
+    signal.wake();
+    await waiting;
+    expect(signal.sleeping).toBe(false);
+    signal.wake();
+    const atOnce = signal.wait(10_000);
+    expect(signal.sleeping).toBe(false);
+    await atOnce;
+  });
+
   it('times out when nobody wakes it', async () => {
     const signal = new WakeSignal();
     await expect(signal.wait(5)).resolves.toBeUndefined();

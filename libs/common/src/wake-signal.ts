@@ -7,6 +7,11 @@ export class WakeSignal {
   private pendingWake = false;
   private release: (() => void) | null = null;
 
+  /** Someone sleeps in wait() now: nothing happens until a wake() or the timeout. */
+  get sleeping(): boolean {
+    return this.release !== null;
+  }
+
   wake(): void {
     if (this.release) {
       this.release();

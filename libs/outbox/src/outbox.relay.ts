@@ -65,6 +65,11 @@ export class OutboxRelay {
     return this.running;
   }
 
+  /** Between batches: waiting for a wake-up or its next poll, it claims nothing until then. */
+  get isSleeping(): boolean {
+    return this.wakeSignal.sleeping;
+  }
+
   /** The last publishing error, or null once a batch went through again. */
   get failure(): string | null {
     return this.lastError;
