@@ -16,11 +16,13 @@ const INSTANCES = 3;
  * The issue's numbers by default: 2,000 requests, a provider limit of 50 calls per clock second
  * (then -15), a configured rate of 80% of it (40/s) and an adaptive ceiling of twice it (100/s,
  * the default). On a machine too loaded to drive 50 calls/s, scale them down to see the limits
- * bind, e.g. RATE_LIMIT_E2E_PROVIDER_PER_SECOND=10 RATE_LIMIT_E2E_REQUESTS=500.
+ * bind, e.g. RATE_LIMIT_E2E_PROVIDER_PER_SECOND=10 RATE_LIMIT_E2E_REQUESTS=500. On a machine
+ * whose scheduling stalls bunch calls (a third more in one second than the rate), give the
+ * configured rate more room below the provider's limit: RATE_LIMIT_E2E_CONFIGURED_SHARE=0.6.
  */
 const REQUESTS = Number(process.env.RATE_LIMIT_E2E_REQUESTS ?? 2_000);
 const PROVIDER_LIMIT_PER_SECOND = Number(process.env.RATE_LIMIT_E2E_PROVIDER_PER_SECOND ?? 50);
-const CONFIGURED_RATE = PROVIDER_LIMIT_PER_SECOND * 0.8;
+const CONFIGURED_RATE = PROVIDER_LIMIT_PER_SECOND * Number(process.env.RATE_LIMIT_E2E_CONFIGURED_SHARE ?? 0.8);
 
 /**
  * The provider call budget shared by three instances, against a simulator that answers -15
