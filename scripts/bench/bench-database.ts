@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { buildCloudEventHeaders, DEFAULT_CLOUD_EVENT_SOURCE, type ResendCompletedEvent } from '#contracts';
 import pg from 'pg';
 import { PrivatePostgres } from '../support/private-postgres.js';
@@ -59,8 +60,10 @@ export class BenchDatabase {
     return this.server.serverPid();
   }
 
-  async stop(): Promise<void> {
+  /** Stops the server and deletes its data; its log (checkpoints, autovacuum, errors) is kept at `keepLogAt`. */
+  async stop(keepLogAt: string): Promise<void> {
     await this.stats.end().catch(() => undefined);
+    writeFileSync(keepLogAt, this.server.serverLog());
     await this.server.destroy();
   }
 

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
 
   say('starting PostgreSQL (settings as installed, plus pg_stat_statements)');
   const database = await BenchDatabase.start();
-  teardown.add('PostgreSQL', () => database.stop());
+  teardown.add('PostgreSQL', () => database.stop(`${logDir}/postgres.log`));
 
   const simulator = { url: '', apiKey: 'bench-api-key', apiSecret: randomBytes(16).toString('hex') };
   const simulatorPort = await freePort(18490);
