@@ -7,6 +7,7 @@ describe('readBenchSettings', () => {
       requests: 20_000,
       pacedRate: 100,
       pacedSeconds: 20,
+      pacedSliceSeconds: 2,
       serviceEnv: {},
       serviceNodeArgs: [],
       warmUpRequests: 5_000,

@@ -28,7 +28,7 @@ import { readBenchSettings, type BenchArm } from './bench-settings.js';
 import { readImageNodeOptions } from './image-node-options.js';
 import { runDrainArm } from './drain-arm.js';
 import { currentLoad, describeMachine } from './machine.js';
-import { runPacedArm } from './paced-arm.js';
+import { runPacedArms } from './paced-arm.js';
 import { renderReport } from './report.js';
 import { Teardown } from './teardown.js';
 
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   const backlog = runs('backlog')
     ? { naive: await runBacklogArm(context, 'naive'), service: await runBacklogArm(context, 'service') }
     : null;
-  const paced = runs('paced') ? { naive: await runPacedArm(context, 'naive'), service: await runPacedArm(context, 'service') } : null;
+  const paced = runs('paced') ? await runPacedArms(context) : null;
   const drain = runs('drain') ? await runDrainArm(context) : null;
   if (!backlog || !paced || !drain) {
     say(`partial run (BENCH_ARMS=${settings.arms.join(',')}): no report written`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { machineBusy, parseMachineTicks, parseProcessStat } from './cpu-usage.js';
+import { machineBusy, parseMachineTicks, parseProcessStat, ticksBetween } from './cpu-usage.js';
 
 describe('parseMachineTicks', () => {
   it('sums the busy fields of the aggregate line, with steal apart and idle and iowait only in the total', () => {
@@ -30,5 +30,21 @@ describe('parseProcessStat', () => {
   it('reads the parent pid and utime + stime after a command name with spaces and parentheses', () => {
     const fields = ['S', '4242', '1', '1', '0', '-1', '4194560', '100', '0', '0', '0', '321', '79', '0', '0'];
     expect(parseProcessStat(`1234 (postgres: a (b) c) ${fields.join(' ')}`)).toEqual({ parentPid: 4242, ticks: 400 });
+  });
+});
+
+describe('ticksBetween', () => {
+  it('sums what the processes alive at both readings used, leaving out one that ended or started in between', () => {
+    const before = new Map([
+      [10, 100], // the postmaster
+      [11, 40], // a backend that lives on
+      [12, 500], // a backend that ends in between
+    ]);
+    const after = new Map([
+      [10, 103],
+      [11, 50],
+      [13, 7], // a backend that started in between
+    ]);
+    expect(ticksBetween(before, after)).toBe(13);
   });
 });

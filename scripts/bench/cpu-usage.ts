@@ -64,12 +64,9 @@ export function readMachineTicks(): MachineTicks {
   return parseMachineTicks(readFileSync('/proc/stat', 'utf8'));
 }
 
-/**
- * CPU ticks of a process and its children alive right now (a PostgreSQL server: the postmaster and
- * its backends). A child that ended in between is missed: readings of long-lived processes only.
- */
-export function readProcessTreeTicks(rootPid: number): number {
-  let ticks = 0;
+/** CPU ticks of a process and of each of its children alive right now (a PostgreSQL server: the postmaster and its backends), by pid. */
+export function readProcessTreeTicks(rootPid: number): Map<number, number> {
+  const ticks = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: { parentPid: number; ticks: number };
@@ -78,7 +75,21 @@ export function readProcessTreeTicks(rootPid: number): number {
     } catch {
       continue; // ended while we looked
     }
-    if (Number(entry) === rootPid || stat.parentPid === rootPid) ticks += stat.ticks;
+    if (Number(entry) === rootPid || stat.parentPid === rootPid) ticks.set(Number(entry), stat.ticks);
+  }
+  return ticks;
+}
+
+/**
+ * Ticks the processes alive at both readings used in between. One that started or ended in
+ * between is left out (its total would count what it used before the window, or drop out and
+ * make the sum negative — a backend closed while the other contender took its turn did).
+ */
+export function ticksBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ticks = 0;
+  for (const [pid, then] of before) {
+    const now = after.get(pid);
+    if (now !== undefined && now >= then) ticks += now - then;
   }
   return ticks;
 }
@@ -97,7 +108,7 @@ export function startCpuWindow(pids: { broker: number; postgres: number }, cpus:
   const postgres = readProcessTreeTicks(pids.postgres);
   return () => ({
     machine: machineBusy(machine, readMachineTicks(), cpus),
-    brokerCpuMs: ticksToMs(readProcessTreeTicks(pids.broker) - broker),
-    postgresCpuMs: ticksToMs(readProcessTreeTicks(pids.postgres) - postgres),
+    brokerCpuMs: ticksToMs(ticksBetween(broker, readProcessTreeTicks(pids.broker))),
+    postgresCpuMs: ticksToMs(ticksBetween(postgres, readProcessTreeTicks(pids.postgres))),
   });
 }

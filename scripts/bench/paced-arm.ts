@@ -1,14 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { waitFor } from '../support/wait-for.js';
 import { statementsPerRequest, waitUntilOutboxPublished } from './bench-database.js';
-import { armDatabaseName, createArmTopics, startContender, type BenchContext, type Contender } from './bench-context.js';
+import type pg from 'pg';
+import { armDatabaseName, createArmTopics, startContender, type ArmTopics, type BenchContext, type Contender } from './bench-context.js';
+import type { BenchDatabase } from './bench-database.js';
+import type { BenchProcess } from './bench-process.js';
 import { say } from './bench-log.js';
 import { startCpuWindow } from './cpu-usage.js';
-import { prefill, sendPaced } from './bench-requests.js';
+import { prefill, sendPaced, type BenchRequest } from './bench-requests.js';
 import { followOutcomes } from './outcome-progress.js';
 import { OutcomeWatcher } from './outcome-watcher.js';
 import { latencyRecords, writeLatencyDump } from './latency-dump.js';
 import { stageDurations, stagePercentile, stageTimes, type LatencyStages } from './latency-stages.js';
+import { pacedSlices, type PacedSlice } from './paced-slices.js';
 import { percentile } from './statistics.js';
 
 /** Requests sent before the paced ones, to wait until the contender consumes (not measured). */
@@ -25,97 +29,160 @@ export interface PacedResult {
   stages?: LatencyStages;
   /** The service only: statements per paced request (pg_stat_statements), at a load where little is batched. */
   statementsPerRequest?: number;
-  /** The contender's CPU time (user + system) from the first paced request to the last outcome, per request: idle work included. */
+  /** The contender's CPU time (user + system) during its turns (first request to last outcome of each), per request: idle work included. */
   cpuMsPerRequest: number;
-  /** Over the same window: CPUs the whole machine kept busy on average (of `availableParallelism()`), and stolen by the hypervisor. */
+  /** During its turns: CPUs the whole machine kept busy on average (of `availableParallelism()`), and stolen by the hypervisor. */
   machineBusyCores: number;
   machineStealCores: number;
-  /** Over the same window, per request: the broker's CPU time, and the PostgreSQL server's (postmaster and backends). */
+  /** During its turns, per request: the broker's CPU time, and the PostgreSQL server's (postmaster and backends). */
   brokerCpuMsPerRequest: number;
   postgresCpuMsPerRequest: number;
 }
 
+/** One contender of the paced arms, running from the first slice to the last. */
+interface PacedContender {
+  contender: Contender;
+  arm: string;
+  topics: ArmTopics;
+  database: { url: string; observer: pg.Client } | undefined;
+  watcher: OutcomeWatcher;
+  running: BenchProcess;
+  requests: BenchRequest[];
+  appendedAt: Map<string, number>;
+  statementsBefore: Awaited<ReturnType<BenchDatabase['statementCount']>> | undefined;
+  /** Summed over this contender's own slices. */
+  measured: { wallMs: number; cpuMs: number; busyCoreMs: number; stealCoreMs: number; brokerCpuMs: number; postgresCpuMs: number };
+}
+
 /**
- * A steady load below capacity: `rate` requests/s for `seconds`, one produce call each.
- * Latency of a request = its outcome's LogAppendTime − its own LogAppendTime (one broker clock).
+ * A steady load below capacity: `rate` requests/s for `seconds` to each contender, one produce
+ * call per request. Both contenders run side by side and take turns (`pacedSlices`), so that
+ * their latencies are measured over the same stretch of the machine's time; the one not
+ * taking its turn idles. Latency of a request = its outcome's LogAppendTime − its own
+ * LogAppendTime (one broker clock).
  */
-export async function runPacedArm(context: BenchContext, contender: Contender): Promise<PacedResult> {
-  const { pacedRate, pacedSeconds } = context.settings;
+export async function runPacedArms(context: BenchContext): Promise<Record<Contender, PacedResult>> {
+  const { pacedRate, pacedSeconds, pacedSliceSeconds } = context.settings;
+  say(`paced: ${pacedRate} requests/s for ${pacedSeconds} s to each contender, taking turns every ${pacedSliceSeconds} s`);
+  const contenders: PacedContender[] = [];
+  try {
+    for (const contender of ['naive', 'service'] as const) contenders.push(await startPacedContender(context, contender));
+    const [naive, service] = contenders as [PacedContender, PacedContender];
+    for (const slice of pacedSlices(pacedRate, pacedSeconds, pacedSliceSeconds)) {
+      await runSlice(context, slice.contender === 'naive' ? naive : service, slice);
+    }
+    return { naive: await pacedResult(context, naive), service: await pacedResult(context, service) };
+  } finally {
+    for (const { running, watcher, database } of contenders) {
+      await running.stop();
+      await watcher.stop();
+      await database?.observer.end();
+    }
+  }
+}
+
+/** Starts the contender on its own topics (and database) and waits until it answers a few requests. */
+async function startPacedContender(context: BenchContext, contender: Contender): Promise<PacedContender> {
   const arm = `${contender}-paced`;
-  say(`${arm}: ${pacedRate} requests/s for ${pacedSeconds} s`);
   const topics = await createArmTopics(context, arm);
   const databaseName = armDatabaseName(arm);
   const database = contender === 'service' ? await context.database.createArmDatabase(databaseName) : undefined;
   const watcher = await OutcomeWatcher.start(context.broker.kafka, `bench-${context.runId}-${arm}-watch`, topics.completed, topics.failed);
   const running = startContender(context, contender, arm, topics, database?.url);
-  try {
-    await prefill(context.broker.kafka, topics.requested, context.requests.createMany(arm, WARM_UP_REQUESTS));
-    await waitFor(
-      `${arm} to answer the warm-up requests`,
-      () => {
-        running.assertRunning();
-        return watcher.count >= WARM_UP_REQUESTS;
-      },
-      120_000,
-    );
-
-    const paced = context.requests.createMany(arm, pacedRate * pacedSeconds);
-    if (database) await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS, 60_000, () => running.assertRunning());
-    const statementsBefore = database ? await context.database.statementCount(databaseName) : undefined;
-    const cpuBefore = running.sample().cpuMs;
-    const endCpuWindow = startCpuWindow({ broker: context.broker.pid(), postgres: context.database.serverPid() }, availableParallelism());
-    const appendedAt = await sendPaced(context.broker.kafka, topics.requested, paced, pacedRate);
-    await followOutcomes(running, watcher, WARM_UP_REQUESTS + paced.length);
-    const cpuMsPerRequest = (running.sample().cpuMs - cpuBefore) / paced.length;
-    const around = endCpuWindow();
-    let statements: ReturnType<typeof statementsPerRequest> | undefined;
-    if (database && statementsBefore) {
-      await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS + paced.length, 60_000, () => running.assertRunning());
-      statements = statementsPerRequest(statementsBefore, await context.database.statementCount(databaseName), paced.length);
-    }
-
-    const stages = database ? await stageTimes(database.observer, [...appendedAt.keys()]) : undefined;
-    const durations = stages && stageDurations(stages, appendedAt);
-    const latencies = paced.map((request) => watcher.outcomeTimeOf(request.requestId)! - appendedAt.get(request.requestId)!);
-    if (context.settings.latencyDumpDir) {
-      const records = latencyRecords(appendedAt, (requestId) => watcher.outcomeTimeOf(requestId)!, stages);
-      say(`${arm}: each request's moments in ${writeLatencyDump(context.settings.latencyDumpDir, arm, records)}`);
-    }
-    const result = {
-      requests: paced.length,
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
-      max: Math.max(...latencies),
-      failedOutcomes: watcher.failedCount,
-      stages: durations && stagePercentile(durations, 50),
-      statementsPerRequest: statements?.statementsPerRequest,
-      cpuMsPerRequest,
-      machineBusyCores: around.machine.busyCores,
-      machineStealCores: around.machine.stealCores,
-      brokerCpuMsPerRequest: around.brokerCpuMs / paced.length,
-      postgresCpuMsPerRequest: around.postgresCpuMs / paced.length,
-    };
-    say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms; ${cpuMsPerRequest.toFixed(2)} CPU ms per request`);
-    say(
-      `${arm}: the machine kept ${result.machineBusyCores.toFixed(2)} of ${availableParallelism()} CPUs busy ` +
-        `(${result.machineStealCores.toFixed(2)} stolen); CPU ms per request of the broker ${result.brokerCpuMsPerRequest.toFixed(2)}, ` +
-        `of PostgreSQL ${result.postgresCpuMsPerRequest.toFixed(2)}`,
-    );
-    if (durations) {
-      say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
-      say(`${arm}: p99 of each stage (ms) ${JSON.stringify(stagePercentile(durations, 99))}`);
-    }
-    if (statements) {
-      const top = statements.statementBreakdown
-        .slice(0, 12)
-        .map(([query, perRequest]) => `${perRequest.toFixed(2)} ${query.replace(/\s+/g, ' ').slice(0, 90)}`);
-      say(`${arm}: ${statements.statementsPerRequest.toFixed(1)} statements per request:\n  ${top.join('\n  ')}`);
-    }
-    return result;
-  } finally {
-    await running.stop();
-    await watcher.stop();
-    await database?.observer.end();
+  const paced: PacedContender = {
+    contender,
+    arm,
+    topics,
+    database,
+    watcher,
+    running,
+    requests: context.requests.createMany(arm, context.settings.pacedRate * context.settings.pacedSeconds),
+    appendedAt: new Map(),
+    statementsBefore: undefined,
+    measured: { wallMs: 0, cpuMs: 0, busyCoreMs: 0, stealCoreMs: 0, brokerCpuMs: 0, postgresCpuMs: 0 },
+  };
+  await prefill(context.broker.kafka, topics.requested, context.requests.createMany(arm, WARM_UP_REQUESTS));
+  await waitFor(
+    `${arm} to answer the warm-up requests`,
+    () => {
+      running.assertRunning();
+      return watcher.count >= WARM_UP_REQUESTS;
+    },
+    120_000,
+  );
+  if (database) {
+    await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS, 60_000, () => running.assertRunning());
+    paced.statementsBefore = await context.database.statementCount(databaseName);
   }
+  return paced;
+}
+
+/** The contender's turn: its requests of the slice, paced, then until all their outcomes are in. */
+async function runSlice(context: BenchContext, paced: PacedContender, slice: PacedSlice): Promise<void> {
+  const startedAt = performance.now();
+  const cpuBefore = paced.running.sample().cpuMs;
+  const endCpuWindow = startCpuWindow({ broker: context.broker.pid(), postgres: context.database.serverPid() }, availableParallelism());
+  const requests = paced.requests.slice(slice.from, slice.to);
+  const appendedAt = await sendPaced(context.broker.kafka, paced.topics.requested, requests, context.settings.pacedRate);
+  for (const [requestId, time] of appendedAt) paced.appendedAt.set(requestId, time);
+  await followOutcomes(paced.running, paced.watcher, WARM_UP_REQUESTS + slice.to);
+  const around = endCpuWindow();
+  const wallMs = performance.now() - startedAt;
+  const measured = paced.measured;
+  measured.wallMs += wallMs;
+  measured.cpuMs += paced.running.sample().cpuMs - cpuBefore;
+  measured.busyCoreMs += around.machine.busyCores * wallMs;
+  measured.stealCoreMs += around.machine.stealCores * wallMs;
+  measured.brokerCpuMs += around.brokerCpuMs;
+  measured.postgresCpuMs += around.postgresCpuMs;
+}
+
+async function pacedResult(context: BenchContext, paced: PacedContender): Promise<PacedResult> {
+  const { arm, database, watcher, running, requests, appendedAt, measured } = paced;
+  let statements: ReturnType<typeof statementsPerRequest> | undefined;
+  if (database && paced.statementsBefore) {
+    await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS + requests.length, 60_000, () => running.assertRunning());
+    const after = await context.database.statementCount(armDatabaseName(arm));
+    statements = statementsPerRequest(paced.statementsBefore, after, requests.length);
+  }
+
+  const stages = database ? await stageTimes(database.observer, [...appendedAt.keys()]) : undefined;
+  const durations = stages && stageDurations(stages, appendedAt);
+  const latencies = requests.map((request) => watcher.outcomeTimeOf(request.requestId)! - appendedAt.get(request.requestId)!);
+  if (context.settings.latencyDumpDir) {
+    const records = latencyRecords(appendedAt, (requestId) => watcher.outcomeTimeOf(requestId)!, stages);
+    say(`${arm}: each request's moments in ${writeLatencyDump(context.settings.latencyDumpDir, arm, records)}`);
+  }
+  const result: PacedResult = {
+    requests: requests.length,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    max: Math.max(...latencies),
+    failedOutcomes: watcher.failedCount,
+    stages: durations && stagePercentile(durations, 50),
+    statementsPerRequest: statements?.statementsPerRequest,
+    cpuMsPerRequest: measured.cpuMs / requests.length,
+    machineBusyCores: measured.busyCoreMs / measured.wallMs,
+    machineStealCores: measured.stealCoreMs / measured.wallMs,
+    brokerCpuMsPerRequest: measured.brokerCpuMs / requests.length,
+    postgresCpuMsPerRequest: measured.postgresCpuMs / requests.length,
+  };
+  say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms; ${result.cpuMsPerRequest.toFixed(2)} CPU ms per request`);
+  say(
+    `${arm}: during its turns the machine kept ${result.machineBusyCores.toFixed(2)} of ${availableParallelism()} CPUs busy ` +
+      `(${result.machineStealCores.toFixed(2)} stolen); CPU ms per request of the broker ${result.brokerCpuMsPerRequest.toFixed(2)}, ` +
+      `of PostgreSQL ${result.postgresCpuMsPerRequest.toFixed(2)}`,
+  );
+  if (durations) {
+    say(`${arm}: median stages (ms) ${JSON.stringify(result.stages)}`);
+    say(`${arm}: p99 of each stage (ms) ${JSON.stringify(stagePercentile(durations, 99))}`);
+  }
+  if (statements) {
+    const top = statements.statementBreakdown
+      .slice(0, 12)
+      .map(([query, perRequest]) => `${perRequest.toFixed(2)} ${query.replace(/\s+/g, ' ').slice(0, 90)}`);
+    say(`${arm}: ${statements.statementsPerRequest.toFixed(1)} statements per request:\n  ${top.join('\n  ')}`);
+  }
+  return result;
 }

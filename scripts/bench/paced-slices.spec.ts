@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { pacedSlices } from './paced-slices.js';
+
+describe('pacedSlices', () => {
+  it('alternates the contenders in ABBA order, slice by slice', () => {
+    expect(pacedSlices(100, 6, 2)).toEqual([
+      { contender: 'naive', from: 0, to: 200 },
+      { contender: 'service', from: 0, to: 200 },
+      { contender: 'service', from: 200, to: 400 },
+      { contender: 'naive', from: 200, to: 400 },
+      { contender: 'naive', from: 400, to: 600 },
+      { contender: 'service', from: 400, to: 600 },
+    ]);
+  });
+
+  it('gives each contender every one of its requests once, the last slice shorter when the time does not divide', () => {
+    const slices = pacedSlices(100, 5, 2);
+    for (const contender of ['naive', 'service'] as const) {
+      const mine = slices.filter((slice) => slice.contender === contender);
+      expect(mine.map(({ from, to }) => [from, to])).toEqual([
+        [0, 200],
+        [200, 400],
+        [400, 500],
+      ]);
+    }
+  });
+
+  it('runs the arms one after the other when a slice is as long as the arm', () => {
+    expect(pacedSlices(10, 3, 600)).toEqual([
+      { contender: 'naive', from: 0, to: 30 },
+      { contender: 'service', from: 0, to: 30 },
+    ]);
+  });
+});
