@@ -21,26 +21,29 @@ afterAll(async () => {
   await admin?.close();
 });
 
+/** A table of labels for the describe block that calls this (created before it, dropped after), and a reader of its labels. */
+function useProbeTable(name: string): { table: string; labels: (prefix: string) => Promise<string[]> } {
+  const table = `${name}_${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    await admin.rows(`CREATE TABLE ${table} (label text PRIMARY KEY)`);
+  });
+  afterAll(async () => {
+    await admin?.rows(`DROP TABLE IF EXISTS ${table}`);
+  });
+  const labels = async (prefix: string) =>
+    (await admin.rows<{ label: string }>(`SELECT label FROM ${table} WHERE label LIKE $1 ORDER BY label`, [`${prefix}%`])).map(
+      (row) => row.label,
+    );
+  return { table, labels };
+}
+
 /**
  * Sql.transaction pipelines: statements go out without waiting for each other, and `send` leaves
  * a statement's answer to the COMMIT behind it. Whatever goes out that way must still be all or
  * nothing: committed together, or rolled back together with the error that caused it.
  */
 describe('Sql.transaction: pipelined statements', () => {
-  const table = `sql_pipeline_probe_${randomBytes(4).toString('hex')}`;
-
-  beforeAll(async () => {
-    await admin.rows(`CREATE TABLE ${table} (label text PRIMARY KEY)`);
-  });
-
-  afterAll(async () => {
-    await admin?.rows(`DROP TABLE IF EXISTS ${table}`);
-  });
-
-  const labels = async (prefix: string) =>
-    (await admin.rows<{ label: string }>(`SELECT label FROM ${table} WHERE label LIKE $1 ORDER BY label`, [`${prefix}%`])).map(
-      (row) => row.label,
-    );
+  const { table, labels } = useProbeTable('sql_pipeline_probe');
   const insertLabel = { name: 'probe.insert-label', text: `INSERT INTO ${table} (label) VALUES ($1)` };
 
   it('commits statements that were sent and never awaited, with the ones that were', async () => {
@@ -139,20 +142,7 @@ describe('Sql.transaction: pipelined statements', () => {
  * own (committed or rolled back), and never commit behind a first that failed.
  */
 describe('Sql.transactionThen: a second transaction behind the first COMMIT', () => {
-  const table = `sql_then_probe_${randomBytes(4).toString('hex')}`;
-
-  beforeAll(async () => {
-    await admin.rows(`CREATE TABLE ${table} (label text PRIMARY KEY)`);
-  });
-
-  afterAll(async () => {
-    await admin?.rows(`DROP TABLE IF EXISTS ${table}`);
-  });
-
-  const labels = async (prefix: string) =>
-    (await admin.rows<{ label: string }>(`SELECT label FROM ${table} WHERE label LIKE $1 ORDER BY label`, [`${prefix}%`])).map(
-      (row) => row.label,
-    );
+  const { table, labels } = useProbeTable('sql_then_probe');
   const whoAmI = `SELECT pg_backend_pid() AS pid, txid_current()::text AS txid`;
 
   it('runs the second on the same connection, in a transaction of its own that sees the first’s rows', async () => {
