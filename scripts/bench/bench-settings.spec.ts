@@ -8,6 +8,7 @@ describe('readBenchSettings', () => {
       pacedRate: 100,
       pacedSeconds: 20,
       pacedSliceSeconds: 2,
+      pacedWarmUpSeconds: 5,
       serviceEnv: {},
       serviceNodeArgs: [],
       warmUpRequests: 5_000,

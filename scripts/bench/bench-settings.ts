@@ -6,6 +6,8 @@ export interface BenchSettings {
   pacedSeconds: number;
   /** The paced arms take turns in slices of this many seconds, so that both meet the same moments of the machine. */
   pacedSliceSeconds: number;
+  /** Paced requests each contender answers, unmeasured, before its first turn. */
+  pacedWarmUpSeconds: number;
   /** Extra environment for every service process, e.g. `SUBMISSION_CONCURRENCY=32`. */
   serviceEnv: Record<string, string>;
   /** Node flags for every service process, e.g. `--trace-gc` (flags NODE_OPTIONS does not take). */
@@ -36,6 +38,7 @@ export function readBenchSettings(env: Environment): BenchSettings {
     pacedRate: readInteger(env, 'BENCH_PACED_RATE', 100, 1, 5_000),
     pacedSeconds: readInteger(env, 'BENCH_PACED_SECONDS', 20, 1, 600),
     pacedSliceSeconds: readInteger(env, 'BENCH_PACED_SLICE_SECONDS', 2, 1, 600),
+    pacedWarmUpSeconds: readInteger(env, 'BENCH_PACED_WARM_UP_SECONDS', 5, 0, 600),
     serviceEnv: readAssignments(env, 'BENCH_SERVICE_ENV'),
     serviceNodeArgs: readNodeFlags(env, 'BENCH_SERVICE_NODE_ARGS'),
     warmUpRequests: readInteger(env, 'BENCH_WARM_UP_REQUESTS', 5_000, 0),

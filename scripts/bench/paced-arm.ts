@@ -15,8 +15,8 @@ import { stageDurations, stagePercentile, stageTimes, type LatencyStages } from 
 import { pacedSlices, type PacedSlice } from './paced-slices.js';
 import { percentile } from './statistics.js';
 
-/** Requests sent before the paced ones, to wait until the contender consumes (not measured). */
-const WARM_UP_REQUESTS = 20;
+/** Requests sent at once before the paced ones, to wait until the contender consumes (not measured). */
+const FIRST_REQUESTS = 20;
 
 export interface PacedResult {
   requests: number;
@@ -48,6 +48,8 @@ interface PacedContender {
   watcher: OutcomeWatcher;
   running: BenchProcess;
   requests: BenchRequest[];
+  /** Requests it answered before the measured ones: the first few and the paced warm-up. */
+  warmUpCount: number;
   appendedAt: Map<string, number>;
   statementsBefore: Awaited<ReturnType<BenchDatabase['statementCount']>> | undefined;
   /** Summed over this contender's own slices. */
@@ -97,21 +99,32 @@ async function startPacedContender(context: BenchContext, contender: Contender):
     watcher,
     running,
     requests: context.requests.createMany(arm, context.settings.pacedRate * context.settings.pacedSeconds),
+    warmUpCount: 0,
     appendedAt: new Map(),
     statementsBefore: undefined,
     measured: { wallMs: 0, cpuMs: 0, busyCoreMs: 0, stealCoreMs: 0, brokerCpuMs: 0, postgresCpuMs: 0 },
   };
-  await prefill(context.broker.kafka, topics.requested, context.requests.createMany(arm, WARM_UP_REQUESTS));
+  await prefill(context.broker.kafka, topics.requested, context.requests.createMany(arm, FIRST_REQUESTS));
   await waitFor(
-    `${arm} to answer the warm-up requests`,
+    `${arm} to answer the first requests`,
     () => {
       running.assertRunning();
-      return watcher.count >= WARM_UP_REQUESTS;
+      return watcher.count >= FIRST_REQUESTS;
     },
     120_000,
   );
+  // A fresh process answers its first few hundred requests slower while V8 compiles its hot code:
+  // that is start-up (the backlog arm's first outcome measures it), not the steady load measured here.
+  const { pacedRate, pacedWarmUpSeconds } = context.settings;
+  const warmUp = context.requests.createMany(arm, pacedRate * pacedWarmUpSeconds);
+  if (warmUp.length > 0) {
+    say(`${arm}: warm-up (not measured), ${pacedRate} requests/s for ${pacedWarmUpSeconds} s`);
+    await sendPaced(context.broker.kafka, topics.requested, warmUp, pacedRate);
+  }
+  paced.warmUpCount = FIRST_REQUESTS + warmUp.length;
+  await followOutcomes(running, watcher, paced.warmUpCount);
   if (database) {
-    await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS, 60_000, () => running.assertRunning());
+    await waitUntilOutboxPublished(database.observer, paced.warmUpCount, 60_000, () => running.assertRunning());
     paced.statementsBefore = await context.database.statementCount(databaseName);
   }
   return paced;
@@ -125,7 +138,7 @@ async function runSlice(context: BenchContext, paced: PacedContender, slice: Pac
   const requests = paced.requests.slice(slice.from, slice.to);
   const appendedAt = await sendPaced(context.broker.kafka, paced.topics.requested, requests, context.settings.pacedRate);
   for (const [requestId, time] of appendedAt) paced.appendedAt.set(requestId, time);
-  await followOutcomes(paced.running, paced.watcher, WARM_UP_REQUESTS + slice.to);
+  await followOutcomes(paced.running, paced.watcher, paced.warmUpCount + slice.to);
   const around = endCpuWindow();
   const wallMs = performance.now() - startedAt;
   const measured = paced.measured;
@@ -138,10 +151,10 @@ async function runSlice(context: BenchContext, paced: PacedContender, slice: Pac
 }
 
 async function pacedResult(context: BenchContext, paced: PacedContender): Promise<PacedResult> {
-  const { arm, database, watcher, running, requests, appendedAt, measured } = paced;
+  const { arm, database, watcher, running, requests, appendedAt, measured, warmUpCount } = paced;
   let statements: ReturnType<typeof statementsPerRequest> | undefined;
   if (database && paced.statementsBefore) {
-    await waitUntilOutboxPublished(database.observer, WARM_UP_REQUESTS + requests.length, 60_000, () => running.assertRunning());
+    await waitUntilOutboxPublished(database.observer, warmUpCount + requests.length, 60_000, () => running.assertRunning());
     const after = await context.database.statementCount(armDatabaseName(arm));
     statements = statementsPerRequest(paced.statementsBefore, after, requests.length);
   }

@@ -84,7 +84,7 @@ export function renderReport(results: BenchResults): string {
     `${formatNumber(results.loadAtEnd)} at end`;
   const setup =
     `${n} requests on ${settings.partitions} partitions; service: ${serviceEnv}, ${serviceNode}; naive relay: ` +
-    `partitionsConsumedConcurrently ${settings.naiveConcurrency}; paced arms taking turns every ${settings.pacedSliceSeconds} s; latencies from LogAppendTime.`;
+    `partitionsConsumedConcurrently ${settings.naiveConcurrency}; paced arms taking turns every ${settings.pacedSliceSeconds} s after ${settings.pacedWarmUpSeconds} s of warm-up each; latencies from LogAppendTime.`;
   return [
     `### Benchmark run ${machine.date}`,
     '',
