@@ -68,7 +68,11 @@ export async function runPacedArms(context: BenchContext): Promise<Record<Conten
   say(`paced: ${pacedRate} requests/s for ${pacedSeconds} s to each contender, taking turns every ${pacedSliceSeconds} s`);
   const contenders: PacedContender[] = [];
   try {
-    for (const contender of ['naive', 'service'] as const) contenders.push(await startPacedContender(context, contender));
+    for (const contender of ['naive', 'service'] as const) {
+      const paced = await startPacedContender(context, contender);
+      contenders.push(paced); // stopped in `finally` from here on, also when its warm-up fails
+      await warmUp(context, paced);
+    }
     const [naive, service] = contenders as [PacedContender, PacedContender];
     for (const slice of pacedSlices(pacedRate, pacedSeconds, pacedSliceSeconds)) {
       await runSlice(context, slice.contender === 'naive' ? naive : service, slice);
@@ -83,7 +87,7 @@ export async function runPacedArms(context: BenchContext): Promise<Record<Conten
   }
 }
 
-/** Starts the contender on its own topics (and database) and waits until it answers a few requests. */
+/** Starts the contender on its own topics (and database). */
 async function startPacedContender(context: BenchContext, contender: Contender): Promise<PacedContender> {
   const arm = `${contender}-paced`;
   const topics = await createArmTopics(context, arm);
@@ -91,7 +95,7 @@ async function startPacedContender(context: BenchContext, contender: Contender):
   const database = contender === 'service' ? await context.database.createArmDatabase(databaseName) : undefined;
   const watcher = await OutcomeWatcher.start(context.broker.kafka, `bench-${context.runId}-${arm}-watch`, topics.completed, topics.failed);
   const running = startContender(context, contender, arm, topics, database?.url);
-  const paced: PacedContender = {
+  return {
     contender,
     arm,
     topics,
@@ -104,6 +108,11 @@ async function startPacedContender(context: BenchContext, contender: Contender):
     statementsBefore: undefined,
     measured: { wallMs: 0, cpuMs: 0, busyCoreMs: 0, stealCoreMs: 0, brokerCpuMs: 0, postgresCpuMs: 0 },
   };
+}
+
+/** Waits until the contender answers a few requests, then gives it the paced warm-up; counts its statements from there. */
+async function warmUp(context: BenchContext, paced: PacedContender): Promise<void> {
+  const { arm, topics, database, watcher, running } = paced;
   await prefill(context.broker.kafka, topics.requested, context.requests.createMany(arm, FIRST_REQUESTS));
   await waitFor(
     `${arm} to answer the first requests`,
@@ -116,18 +125,17 @@ async function startPacedContender(context: BenchContext, contender: Contender):
   // A fresh process answers its first few hundred requests slower while V8 compiles its hot code:
   // that is start-up (the backlog arm's first outcome measures it), not the steady load measured here.
   const { pacedRate, pacedWarmUpSeconds } = context.settings;
-  const warmUp = context.requests.createMany(arm, pacedRate * pacedWarmUpSeconds);
-  if (warmUp.length > 0) {
+  const warmUpRequests = context.requests.createMany(arm, pacedRate * pacedWarmUpSeconds);
+  if (warmUpRequests.length > 0) {
     say(`${arm}: warm-up (not measured), ${pacedRate} requests/s for ${pacedWarmUpSeconds} s`);
-    await sendPaced(context.broker.kafka, topics.requested, warmUp, pacedRate);
+    await sendPaced(context.broker.kafka, topics.requested, warmUpRequests, pacedRate);
   }
-  paced.warmUpCount = FIRST_REQUESTS + warmUp.length;
+  paced.warmUpCount = FIRST_REQUESTS + warmUpRequests.length;
   await followOutcomes(running, watcher, paced.warmUpCount);
   if (database) {
     await waitUntilOutboxPublished(database.observer, paced.warmUpCount, 60_000, () => running.assertRunning());
-    paced.statementsBefore = await context.database.statementCount(databaseName);
+    paced.statementsBefore = await context.database.statementCount(armDatabaseName(arm));
   }
-  return paced;
 }
 
 /** The contender's turn: its requests of the slice, paced, then until all their outcomes are in. */
