@@ -17,6 +17,8 @@ export class BenchProcess {
   /** Every process started and not yet stopped, for the teardown after a failure or Ctrl-C. */
   private static readonly live = new Set<BenchProcess>();
   private readonly exited: Promise<number | null>;
+  /** Epoch ms just after the spawn: V8's `--trace-gc` times count from about here. */
+  readonly startedAt = Date.now();
 
   private constructor(
     readonly name: string,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { waitFor } from '../support/wait-for.js';
 import { statementsPerRequest, waitUntilOutboxPublished } from './bench-database.js';
@@ -13,6 +14,7 @@ import { OutcomeWatcher } from './outcome-watcher.js';
 import { latencyRecords, writeLatencyDump } from './latency-dump.js';
 import { stageDurations, stagePercentile, stageTimes, type LatencyStages } from './latency-stages.js';
 import { pacedSlices, type PacedSlice } from './paced-slices.js';
+import { fullCollectionTimes, summariseSlowClusters, type SlowClusterSummary } from './slow-clusters.js';
 import { percentile } from './statistics.js';
 
 /** Requests sent at once before the paced ones, to wait until the contender consumes (not measured). */
@@ -37,6 +39,8 @@ export interface PacedResult {
   /** During its turns, per request: the broker's CPU time, and the PostgreSQL server's (postmaster and backends). */
   brokerCpuMsPerRequest: number;
   postgresCpuMsPerRequest: number;
+  /** The service run with `--trace-gc` (BENCH_SERVICE_NODE_ARGS) only: its slow requests against its full collections. */
+  slowClusters?: SlowClusterSummary;
 }
 
 /** One contender of the paced arms, running from the first slice to the last. */
@@ -189,7 +193,17 @@ async function pacedResult(context: BenchContext, paced: PacedContender): Promis
     brokerCpuMsPerRequest: measured.brokerCpuMs / requests.length,
     postgresCpuMsPerRequest: measured.postgresCpuMs / requests.length,
   };
+  if (database && context.settings.serviceNodeArgs.includes('--trace-gc')) {
+    result.slowClusters = slowClustersAgainstCollections(paced, latencies);
+  }
   say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms; ${result.cpuMsPerRequest.toFixed(2)} CPU ms per request`);
+  if (result.slowClusters) {
+    const { slowRequests, clusters, nearFullCollection, fullCollections } = result.slowClusters;
+    say(
+      `${arm}: ${slowRequests} requests of 20 ms or more, in ${clusters} clusters; ${nearFullCollection} of these next to ` +
+        `one of its ${fullCollections} full garbage collections (--trace-gc)`,
+    );
+  }
   say(
     `${arm}: during its turns the machine kept ${result.machineBusyCores.toFixed(2)} of ${availableParallelism()} CPUs busy ` +
       `(${result.machineStealCores.toFixed(2)} stolen); CPU ms per request of the broker ${result.brokerCpuMsPerRequest.toFixed(2)}, ` +
@@ -206,4 +220,14 @@ async function pacedResult(context: BenchContext, paced: PacedContender): Promis
     say(`${arm}: ${statements.statementsPerRequest.toFixed(1)} statements per request:\n  ${top.join('\n  ')}`);
   }
   return result;
+}
+
+/** Its mark-compacts from the `--trace-gc` lines of its log, against its paced requests' latencies. */
+function slowClustersAgainstCollections(paced: PacedContender, latencies: number[]): SlowClusterSummary {
+  const collectionsAt = fullCollectionTimes(readFileSync(paced.running.logFile, 'utf8')).map((ms) => paced.running.startedAt + ms);
+  const requests = paced.requests.map((request, index) => ({
+    appendedAt: paced.appendedAt.get(request.requestId)!,
+    latencyMs: latencies[index]!,
+  }));
+  return summariseSlowClusters(requests, collectionsAt);
 }
