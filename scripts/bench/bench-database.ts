@@ -63,8 +63,11 @@ export class BenchDatabase {
   /** Stops the server and deletes its data; its log (checkpoints, autovacuum, errors) is kept at `keepLogAt`. */
   async stop(keepLogAt: string): Promise<void> {
     await this.stats.end().catch(() => undefined);
-    writeFileSync(keepLogAt, this.server.serverLog());
-    await this.server.destroy();
+    try {
+      writeFileSync(keepLogAt, this.server.serverLog());
+    } finally {
+      await this.server.destroy();
+    }
   }
 
   async version(): Promise<string> {
