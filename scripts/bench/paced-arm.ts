@@ -196,6 +196,17 @@ async function pacedResult(context: BenchContext, paced: PacedContender): Promis
   if (database && context.settings.serviceNodeArgs.includes('--trace-gc')) {
     result.slowClusters = slowClustersAgainstCollections(paced, latencies);
   }
+  sayPacedResult(arm, result, durations, statements);
+  return result;
+}
+
+/** The arm's result on the progress output, with what the table leaves out (stage p99s, statements by kind). */
+function sayPacedResult(
+  arm: string,
+  result: PacedResult,
+  durations: ReturnType<typeof stageDurations> | undefined,
+  statements: ReturnType<typeof statementsPerRequest> | undefined,
+): void {
   say(`${arm}: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms; ${result.cpuMsPerRequest.toFixed(2)} CPU ms per request`);
   if (result.slowClusters) {
     const { slowRequests, clusters, nearFullCollection, fullCollections } = result.slowClusters;
@@ -219,7 +230,6 @@ async function pacedResult(context: BenchContext, paced: PacedContender): Promis
       .map(([query, perRequest]) => `${perRequest.toFixed(2)} ${query.replace(/\s+/g, ' ').slice(0, 90)}`);
     say(`${arm}: ${statements.statementsPerRequest.toFixed(1)} statements per request:\n  ${top.join('\n  ')}`);
   }
-  return result;
 }
 
 /** Its mark-compacts from the `--trace-gc` lines of its log, against its paced requests' latencies. */
