@@ -8,7 +8,7 @@ import { sampleRequest } from './support/requests.js';
 import { publishRequests, scenarioTopic, stableMembers, type Request } from './support/scenario-kit.js';
 import { seededRandom } from './support/seeded-random.js';
 import { ServiceProcess } from './support/service-process.js';
-import { RunningSimulator } from './support/simulator-harness.js';
+import { SimulatorProcess } from './support/simulator-process.js';
 import { waitFor } from './support/wait-for.js';
 
 const INSTANCES = 3;
@@ -23,14 +23,18 @@ type Expected = 'completed' | 'duplicate' | 'failed';
  */
 describe('scale: three instances share the work', () => {
   const brokers = inject('kafkaBrokers');
-  let simulator: RunningSimulator;
+  let simulator: SimulatorProcess;
   let db: TestDatabase;
   let watcher: KafkaTestClient;
   let producer: KafkaTestClient;
   const instances: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    simulator = await RunningSimulator.start();
+    // A process of its own: in the test runner's, the runner's busy moments (publishing 10,000
+    // requests, watching every outcome) held the simulator's accept queue full, so calls on new
+    // connections timed out, and an instance whose sockets were closed by one timeout kept
+    // timing out: the work ended up with whichever instance still had its connections.
+    simulator = await SimulatorProcess.start();
     db = new TestDatabase();
     watcher = new KafkaTestClient(brokers);
     await watcher.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
@@ -138,9 +142,12 @@ describe('scale: three instances share the work', () => {
       const tasks = (await simulator.ledger()).tasks.filter((task) => keyIds.has(task.keyId));
       expect(tasks).toHaveLength(distinctKeyIds);
       expect(new Set(tasks.map((task) => task.keyId)).size).toBe(distinctKeyIds);
-      // The work was shared: more than one instance recorded requests and more than one called the provider.
-      expect(perInstance.filter((entry) => entry.recorded > 0).length).toBeGreaterThan(1);
-      expect(perInstance.filter((entry) => entry.submitted > 0).length).toBeGreaterThan(1);
+      // The work was shared: each instance recorded requests and made at least a quarter of an even
+      // share of the provider tasks (each consumes a third of the partitions and calls for most of
+      // what it records). Once, one instance made 19 of 7,005, its calls timing out.
+      const quarterShare = Math.floor(distinctKeyIds / INSTANCES / 4);
+      expect(perInstance.filter((entry) => entry.recorded === 0)).toEqual([]);
+      expect(perInstance.filter((entry) => entry.submitted < quarterShare)).toEqual([]);
       expect(perInstance.reduce((sum, entry) => sum + entry.submitted, 0)).toBe(distinctKeyIds);
     },
     LONG_RUN ? 3_600_000 : 300_000,
