@@ -8,6 +8,7 @@ import { TraceContext1764400300000 } from './1764400300000-trace-context.js';
 import { RepeatsFlaggedOnOriginal1764400400000 } from './1764400400000-repeats-flagged-on-original.js';
 import { OutboxClaimInOrder1764400500000 } from './1764400500000-outbox-claim-in-order.js';
 import { OutboxWriterPublishes1764400600000 } from './1764400600000-outbox-writer-publishes.js';
+import { ClaimableRequestsHaveProviderBody1764400700000 } from './1764400700000-claimable-requests-have-provider-body.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   RepeatsFlaggedOnOriginal1764400400000,
   OutboxClaimInOrder1764400500000,
   OutboxWriterPublishes1764400600000,
+  ClaimableRequestsHaveProviderBody1764400700000,
 ];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
@@ -49,12 +50,56 @@ describe('claim order: lookups after unknown outcomes before new submissions', (
     if (first?.id !== unknown) console.log(`claim-order: claimed a leftover request ${first?.requestId} with an unknown outcome`);
   });
 
+  it('the database refuses a claimable request without its provider body: one such row, edited by hand, failed every claim that reached it', async () => {
+    const client = new pg.Client({ connectionString: inject('databaseUrl') });
+    await client.connect();
+    const statement = async (text: string, values: unknown[]) => {
+      await client.query('SAVEPOINT attempt');
+      const outcome = await client.query(text, values).then(
+        () => 'accepted',
+        (error: { code?: string; constraint?: string }) => `${error.code} ${error.constraint}`,
+      );
+      await client.query('ROLLBACK TO SAVEPOINT attempt');
+      return outcome;
+    };
+    const insert = (status: string, providerBody: string | null) =>
+      statement(
+        `INSERT INTO resend_request (request_id, status, payload, provider_body, kafka_topic, kafka_partition, kafka_offset)
+         VALUES ($1, $2, '{}', $3, 'claim-order-test', 0, (random() * 1e12)::bigint)`,
+        [`claim-order-${randomUUID()}`, status, providerBody],
+      );
+    const refused = '23514 resend_request_claimable_has_provider_body';
+    try {
+      await client.query('BEGIN');
+      expect(await insert('pending', null)).toBe(refused);
+      expect(await insert('in_progress', null)).toBe(refused);
+      expect(await insert('pending', '{}')).toBe('accepted');
+      // A request that failed validation has no body to send, and needs none.
+      expect(await insert('failed', null)).toBe('accepted');
+
+      const [failed] = (
+        await client.query<{ id: string }>(
+          `INSERT INTO resend_request (request_id, status, payload, kafka_topic, kafka_partition, kafka_offset)
+           VALUES ($1, 'failed', '{}', 'claim-order-test', 0, (random() * 1e12)::bigint) RETURNING id`,
+          [`claim-order-${randomUUID()}`],
+        )
+      ).rows;
+      expect(await statement(`UPDATE resend_request SET status = 'pending' WHERE id = $1`, [failed!.id])).toBe(refused);
+      expect(await statement(`UPDATE resend_request SET status = 'pending', provider_body = '{}' WHERE id = $1`, [failed!.id])).toBe(
+        'accepted',
+      );
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+    }
+  });
+
   async function insertPending(outcomeUnknown: boolean, nextAttemptAt: Date): Promise<string> {
     const id = randomUUID();
     ids.push(id);
     await db.rows(
-      `INSERT INTO resend_request (id, request_id, status, payload, outcome_unknown, next_attempt_at, kafka_topic, kafka_partition, kafka_offset)
-       VALUES ($1, $2, 'pending', '{}', $3, $4, 'claim-order-test', 0, (random() * 1e12)::bigint)`,
+      `INSERT INTO resend_request (id, request_id, status, payload, provider_body, outcome_unknown, next_attempt_at, kafka_topic, kafka_partition, kafka_offset)
+       VALUES ($1, $2, 'pending', '{}', '{}', $3, $4, 'claim-order-test', 0, (random() * 1e12)::bigint)`,
       [id, `claim-order-${id}`, outcomeUnknown, nextAttemptAt],
     );
     return id;

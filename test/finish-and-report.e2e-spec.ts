@@ -39,9 +39,9 @@ interface Request {
 async function inProgress(leaseOwner: string): Promise<Request> {
   const request = { id: randomUUID(), requestId: `finish-and-report-${randomUUID()}`, keyId: randomInt(1, 2 ** 47) };
   await db.rows(
-    `INSERT INTO resend_request (id, request_id, key_id, status, payload, lease_owner, lease_expires_at, attempts,
+    `INSERT INTO resend_request (id, request_id, key_id, status, payload, provider_body, lease_owner, lease_expires_at, attempts,
                                  kafka_topic, kafka_partition, kafka_offset)
-     VALUES ($1, $2, $3, 'in_progress', '{}', $4, now() + interval '1 minute', 1, $5, 0, $6)`,
+     VALUES ($1, $2, $3, 'in_progress', '{}', '{}', $4, now() + interval '1 minute', 1, $5, 0, $6)`,
     [request.id, request.requestId, request.keyId, leaseOwner, topic, offset++],
   );
   const attempt = await db.one<{ id: string }>(

@@ -321,8 +321,8 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     await client.connect();
     const insert = (status: string, suffix: string) =>
       client.query(
-        `INSERT INTO resend_request (request_id, key_id, status, payload, kafka_topic, kafka_partition, kafka_offset)
-         VALUES ($1, $2, $3, '{}', 'sql-test', 0, $4)`,
+        `INSERT INTO resend_request (request_id, key_id, status, payload, provider_body, kafka_topic, kafka_partition, kafka_offset)
+         VALUES ($1, $2, $3, '{}', '{}', 'sql-test', 0, $4)`,
         [`sql-${suffix}-${randomUUID()}`, keyId, status, Math.floor(Math.random() * 1e12)],
       );
     try {

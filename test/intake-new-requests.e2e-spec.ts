@@ -78,8 +78,8 @@ async function setStatus(row: NewRequestRow, status: string): Promise<void> {
 /** A pending row inserted on `client`, in its open transaction. */
 async function insertPending(client: pg.Client, row: NewRequestRow): Promise<void> {
   await client.query(
-    `INSERT INTO resend_request (id, request_id, key_id, status, payload, kafka_topic, kafka_partition, kafka_offset, next_attempt_at)
-     VALUES ($1, $2, $3, 'pending', '{}', $4, $5, $6, now())`,
+    `INSERT INTO resend_request (id, request_id, key_id, status, payload, provider_body, kafka_topic, kafka_partition, kafka_offset, next_attempt_at)
+     VALUES ($1, $2, $3, 'pending', '{}', '{}', $4, $5, $6, now())`,
     [row.id, row.request_id, row.key_id, row.kafka_topic, row.kafka_partition, row.kafka_offset],
   );
 }

@@ -185,8 +185,8 @@ describe('provider call budget (shared by all instances)', () => {
     const id = randomUUID();
     inFlightRows.push(id);
     await db.rows(
-      `INSERT INTO resend_request (id, request_id, status, payload, next_attempt_at, lease_expires_at, kafka_topic, kafka_partition, kafka_offset)
-       VALUES ($1, $2, $3, '{}', now() + interval '1 hour', ${leaseExpiresAt}, 'budget-test', 0, (random() * 1e12)::bigint)`,
+      `INSERT INTO resend_request (id, request_id, status, payload, provider_body, next_attempt_at, lease_expires_at, kafka_topic, kafka_partition, kafka_offset)
+       VALUES ($1, $2, $3, '{}', '{}', now() + interval '1 hour', ${leaseExpiresAt}, 'budget-test', 0, (random() * 1e12)::bigint)`,
       [id, `budget-${id}`, status],
     );
   }

@@ -20,9 +20,9 @@ function insertRow(
   row: { status: string; keyId: number; duplicateOf?: string; finished?: boolean },
 ): Promise<{ id: string; has_repeats: boolean } | undefined> {
   return db.one(
-    `INSERT INTO resend_request (id, request_id, key_id, status, payload, duplicate_of, finished_at,
+    `INSERT INTO resend_request (id, request_id, key_id, status, payload, provider_body, duplicate_of, finished_at,
                                  kafka_topic, kafka_partition, kafka_offset)
-     VALUES ($1, $2, $3, $4, '{}', $5, CASE WHEN $6 THEN now() END, $7, 0, $8)
+     VALUES ($1, $2, $3, $4, '{}', '{}', $5, CASE WHEN $6 THEN now() END, $7, 0, $8)
      RETURNING id, has_repeats`,
     [randomUUID(), `repeat-flag-${randomUUID()}`, row.keyId, row.status, row.duplicateOf ?? null, row.finished ?? false, topic, offset++],
   );
@@ -88,13 +88,13 @@ describe('has_repeats migration', () => {
     db = new TestDatabase(isolated.url);
     const keyId = newKeyId();
     const waitedFor = (await db.one<{ id: string }>(
-      `INSERT INTO resend_request (id, request_id, key_id, status, payload, kafka_topic, kafka_partition, kafka_offset)
-       VALUES ($1, 'waited-for', $2, 'pending', '{}', $3, 0, 0) RETURNING id`,
+      `INSERT INTO resend_request (id, request_id, key_id, status, payload, provider_body, kafka_topic, kafka_partition, kafka_offset)
+       VALUES ($1, 'waited-for', $2, 'pending', '{}', '{}', $3, 0, 0) RETURNING id`,
       [randomUUID(), keyId, topic],
     ))!.id;
     const alone = (await db.one<{ id: string }>(
-      `INSERT INTO resend_request (id, request_id, key_id, status, payload, kafka_topic, kafka_partition, kafka_offset)
-       VALUES ($1, 'alone', $2, 'pending', '{}', $3, 0, 1) RETURNING id`,
+      `INSERT INTO resend_request (id, request_id, key_id, status, payload, provider_body, kafka_topic, kafka_partition, kafka_offset)
+       VALUES ($1, 'alone', $2, 'pending', '{}', '{}', $3, 0, 1) RETURNING id`,
       [randomUUID(), newKeyId(), topic],
     ))!.id;
     await db.rows(
