@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloudEvent } from 'cloudevents';
+import { CloudEvent, Kafka } from 'cloudevents';
 import { buildCloudEventHeaders, readCloudEvent, REQUIRED_CLOUD_EVENT_HEADERS, validateCloudEventHeaders } from './cloud-event-headers.js';
 
 const attributes = {
@@ -50,6 +50,18 @@ describe('buildCloudEventHeaders', () => {
     expect(Object.keys(buildCloudEventHeaders({ ...attributes, traceParent: null, traceState: 'vendor=abc' }))).not.toContain('tracestate');
   });
 
+  it.each([
+    [
+      'every attribute',
+      { ...attributes, traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', traceState: 'vendor=abc' },
+    ],
+    ['a trace context without state', { ...attributes, traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }],
+    ['no subject, correlation id, source or trace', { ...attributes, subject: null, correlationId: '', source: undefined }],
+    ['a subject given as text', { ...attributes, subject: '77' }],
+  ])('writes the ce_ headers the CloudEvents SDK Kafka binding writes, with %s', (_, given) => {
+    expect(withoutTraceContext(buildCloudEventHeaders(given))).toEqual(headersOfTheSdk(given));
+  });
+
   it('describes an event that the CloudEvents SDK reads back and finds valid', () => {
     const traceParent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const headers = buildCloudEventHeaders({ ...attributes, traceParent });
@@ -88,3 +100,35 @@ describe('validateCloudEventHeaders', () => {
     ]);
   });
 });
+
+/**
+ * What the SDK's binding writes for the same attributes (binary mode), less what we leave out on
+ * purpose: attributes without a value, and ce_datacontenttype (the spec maps it to content-type).
+ */
+function headersOfTheSdk(given: Parameters<typeof buildCloudEventHeaders>[0]): Record<string, string> {
+  const { subject, correlationId, traceParent, traceState } = given;
+  const event = new CloudEvent(
+    {
+      specversion: '1.0',
+      id: given.id,
+      type: given.type,
+      source: given.source || '/resend-relay',
+      time: given.time,
+      datacontenttype: 'application/json',
+      ...(subject !== undefined && subject !== null && subject !== '' ? { subject: String(subject) } : {}),
+      ...(correlationId ? { correlationid: correlationId } : {}),
+      ...(traceParent ? { traceparent: traceParent, ...(traceState ? { tracestate: traceState } : {}) } : {}),
+    },
+    false,
+  );
+  const written = Object.entries(Kafka.binary(event).headers).filter(
+    ([name, value]) => value !== undefined && value !== null && name !== 'ce_datacontenttype',
+  );
+  return Object.fromEntries(written.map(([name, value]) => [name, String(value)]));
+}
+
+/** The W3C headers are ours, not the binding's. */
+function withoutTraceContext(headers: Record<string, string>): Record<string, string> {
+  const { traceparent: _parent, tracestate: _state, ...rest } = headers;
+  return rest;
+}
