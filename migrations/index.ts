@@ -9,6 +9,7 @@ import { RepeatsFlaggedOnOriginal1764400400000 } from './1764400400000-repeats-f
 import { OutboxClaimInOrder1764400500000 } from './1764400500000-outbox-claim-in-order.js';
 import { OutboxWriterPublishes1764400600000 } from './1764400600000-outbox-writer-publishes.js';
 import { ClaimableRequestsHaveProviderBody1764400700000 } from './1764400700000-claimable-requests-have-provider-body.js';
+import { OutboxWriterHoldsRows1764400800000 } from './1764400800000-outbox-writer-holds-rows.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   OutboxClaimInOrder1764400500000,
   OutboxWriterPublishes1764400600000,
   ClaimableRequestsHaveProviderBody1764400700000,
+  OutboxWriterHoldsRows1764400800000,
 ];

@@ -34,6 +34,7 @@ ci_checks=(
   "bug-snapshot-no-outcome|EVERY_REQUEST_ENDS|-DBUG_SNAPSHOT -DNO_DUPLICATES_ANSWERED_ASSERT -DMAX_FAULTS=0|safety"
   "bug-no-repeat-flag|DUPLICATES_ANSWERED|-DBUG_NO_REPEAT_FLAG -DMAX_FAULTS=0|safety"
   "bug-claim-at-intake-no-mark|LOOKUP_BEFORE_NEW_CALL|-DBUG_CLAIM_AT_INTAKE_NO_MARK -DMAX_FAULTS=1|safety"
+  "bug-publish-unwritten|NO_OUTCOME_FOR_ROLLED_BACK_STATE|-DBUG_PUBLISH_UNWRITTEN -DMAX_FAULTS=1|safety"
 )
 full_checks=(
   "large-bitstate|holds|-DCONFIG_LARGE -DMAX_FAULTS=1|bitstate"

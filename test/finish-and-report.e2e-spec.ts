@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxRowValues, type OutboxMessage } from '#outbox';
+import { outboxRowValues, toOutboxRecord, type OutboxMessage } from '#outbox';
 import type { Sql } from '../apps/resend-service/src/database/sql.js';
 import { finishRequestsAndReport } from '../apps/resend-service/src/submission/submission.sql.js';
 import { statementTestDatabase, type StatementTestDatabase, type TestDatabase } from './support/database.js';
@@ -91,7 +91,11 @@ function outcomeEvent(request: Request): OutboxMessage & { id: string } {
 /** Sends the statement as ResultRecorder does: BEGIN, it and COMMIT in one write; the ids of the requests it changed. */
 async function finishAndReport(changes: ReturnType<typeof change>[], events: (OutboxMessage & { id: string })[]): Promise<string[]> {
   const { finished } = await sql.transaction(async (transaction) => ({
-    finished: transaction.sendForRows<{ id: string }>(finishRequestsAndReport, [JSON.stringify(changes), ...outboxRowValues(events)]),
+    finished: transaction.sendForRows<{ id: string }>(finishRequestsAndReport, [
+      JSON.stringify(changes),
+      ...outboxRowValues(events.map(toOutboxRecord)),
+      null, // not held for a writer
+    ]),
   }));
   return (await finished).map((row) => row.id).sort();
 }

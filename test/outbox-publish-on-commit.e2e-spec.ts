@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_TOPICS } from '#contracts';
-import { KafkaOutboxPublisher, OUTBOX_CHANNEL, OutboxRelay, OutboxWriter } from '#outbox';
+import {
+  KafkaOutboxPublisher,
+  OUTBOX_CHANNEL,
+  OUTBOX_ROW_COLUMNS,
+  OutboxRelay,
+  OutboxWriter,
+  outboxRowValues,
+  outboxRows,
+  toOutboxRecord,
+  type OutboxRecord,
+} from '#outbox';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IsolatedDatabase, statementTestDatabase, TestDatabase, type StatementTestDatabase } from './support/database.js';
@@ -14,11 +24,12 @@ import { waitFor } from './support/wait-for.js';
 const POLL_RARELY_MS = 60_000;
 
 /**
- * Publish-on-commit: the result's transaction marks its outbox rows as published by their writer,
- * which publishes them from a second transaction opened behind its COMMIT (Sql.transactionThen).
- * Such rows wake no relay; rows the writer fails to publish are left to the relay, woken in-process.
+ * Publish-on-commit: the result's transaction writes its outbox rows held for their writer
+ * (`held_until`), which publishes them from memory after its COMMIT and marks them published.
+ * Such rows wake no relay, and relays leave them alone until the hold ends; rows the writer fails
+ * to publish are released to the relay at once, woken in-process.
  */
-describe('publish-on-commit (OutboxRelay.publishWritten)', () => {
+describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
   let statements: StatementTestDatabase;
   let notifications: Notifications;
   let kafka: KafkaTestClient;
@@ -57,19 +68,21 @@ describe('publish-on-commit (OutboxRelay.publishWritten)', () => {
     await waitFor('the relay to sleep', async () => relay!.isSleeping, 10_000, 10);
     return relay;
   };
-  const outcomeRow = (label: string) => ({
-    id: randomUUID(),
-    topic: DEFAULT_TOPICS.completed,
-    key: label,
-    value: { label },
-  });
-  const publishedAt = async (id: string) =>
-    (await statements.db.one<{ published_at: Date | null; publish_attempts: number }>(
-      `SELECT published_at, publish_attempts FROM outbox_event WHERE id = $1`,
+  const outcomeRecord = (label: string) =>
+    toOutboxRecord({ id: randomUUID(), topic: DEFAULT_TOPICS.completed, key: label, value: { label } });
+  /** Commits the record held for `hold` (an interval), as finishRequestsAndReport writes it. */
+  const commitHeld = (record: OutboxRecord, hold: string, holding: OutboxRelay) =>
+    statements.sql.transaction(async (tx) => {
+      holding.holdForWriter(tx);
+      tx.send(insertHeld, [...outboxRowValues([record]), hold]);
+    });
+  const rowOf = async (id: string) =>
+    (await statements.db.one<{ published_at: Date | null; held_until: Date | null; publish_attempts: number; last_error: string | null }>(
+      `SELECT published_at, held_until, publish_attempts, last_error FROM outbox_event WHERE id = $1`,
       [id],
     ))!;
 
-  it('an INSERT in a transaction that says its writer publishes wakes no relay; any other INSERT does', async () => {
+  it('an INSERT in a transaction that holds its rows for their writer wakes no relay; any other INSERT does', async () => {
     // Not started: nothing publishes these rows (their topic does not exist).
     const quiet = new OutboxRelay(statements.sql, new KafkaOutboxPublisher({ brokers: ['127.0.0.1:1'] }), {
       databaseUrl: statements.url,
@@ -78,7 +91,7 @@ describe('publish-on-commit (OutboxRelay.publishWritten)', () => {
       retentionDays: 0,
     });
     await statements.sql.transaction(async (tx) => {
-      quiet.writerPublishes(tx);
+      quiet.holdForWriter(tx);
       writer.add(tx, [outboxRowOn('outbox-trigger-probe')]);
     });
     await statements.sql.transaction(async (tx) => {
@@ -90,47 +103,55 @@ describe('publish-on-commit (OutboxRelay.publishWritten)', () => {
     await statements.db.rows(`DELETE FROM outbox_event WHERE topic = 'outbox-trigger-probe'`);
   });
 
-  it('publishes the rows it just committed from the transaction behind its COMMIT, and marks them published', async () => {
+  it('publishes the rows it held after their COMMIT, from memory, and marks them published', async () => {
     const publishing = await startRelay(inject('kafkaBrokers'));
-    const row = outcomeRow(`written-${randomUUID()}`);
+    const record = outcomeRecord(`written-${randomUUID()}`);
+    await commitHeld(record, '1 hour', publishing);
 
-    const { followUp } = await statements.sql.transactionThen(
-      async (tx) => {
-        publishing.writerPublishes(tx);
-        writer.add(tx, [row]);
-      },
-      (tx) => publishing.publishWritten(tx, [row.id]),
-    );
+    await publishing.publishHeld([record]);
 
-    expect(await followUp).toBe(1);
-    const [message] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.key === row.key);
-    expect(message!.json).toEqual(row.value);
-    expect((await publishedAt(row.id)).published_at).not.toBeNull();
+    const [message] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.key === record.messageKey!.toString());
+    expect(message!.json).toEqual(JSON.parse(record.messageValue.toString()));
+    expect((await rowOf(record.id)).published_at).not.toBeNull();
     expect(await notifications.untilMarker(statements.db)).toEqual([]);
   });
 
-  it('leaves the rows to the relay when publishing fails: rolled back, unlocked, and the relay woken at once', async () => {
+  it('a relay leaves a held row alone until its hold ends, then publishes it (its writer crashed)', async () => {
+    const publishing = await startRelay(inject('kafkaBrokers'));
+    const record = outcomeRecord(`orphaned-${randomUUID()}`);
+    await commitHeld(record, '1 hour', publishing);
+
+    expect(await publishing.publishBatch()).toBe(0);
+    expect((await rowOf(record.id)).published_at).toBeNull();
+
+    // The hour has passed, as far as the row is concerned.
+    await statements.db.rows(`UPDATE outbox_event SET held_until = now() - interval '1 second' WHERE id = $1`, [record.id]);
+    expect(await publishing.publishBatch()).toBe(1);
+    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.key === record.messageKey!.toString());
+    expect((await rowOf(record.id)).published_at).not.toBeNull();
+  });
+
+  it('releases the rows to the relay when publishing fails: the error noted, the hold ended, the relay woken at once', async () => {
     // A broker address nothing listens on: the publication fails as in a Kafka outage.
     const failing = await startRelay('127.0.0.1:1');
-    const row = outcomeRow(`not-published-${randomUUID()}`);
+    const record = outcomeRecord(`not-published-${randomUUID()}`);
+    await commitHeld(record, '1 hour', failing);
 
-    const { followUp } = await statements.sql.transactionThen(
-      async (tx) => {
-        failing.writerPublishes(tx);
-        writer.add(tx, [row]);
-      },
-      (tx) => failing.publishWritten(tx, [row.id]),
-    );
-    await expect(followUp).rejects.toThrow();
-    failing.writtenNotPublished(new Error('as the result recorder reports it'));
+    await failing.publishHeld([record]); // never rejects
+    const released = await rowOf(record.id);
+    expect(released).toMatchObject({ published_at: null, held_until: null, last_error: expect.any(String) });
+    expect(released.publish_attempts).toBeGreaterThanOrEqual(1);
 
-    // Only the relay counts failed attempts on the row; it polls once a minute, so the wake-up made it try.
-    await waitFor('the relay to try the row itself', async () => (await publishedAt(row.id)).publish_attempts >= 1, 30_000, 50);
-    expect((await publishedAt(row.id)).published_at).toBeNull();
+    // The relay polls once a minute, so only the wake-up makes it try the row itself (and count that).
+    await waitFor('the relay to try the row itself', async () => (await rowOf(record.id)).publish_attempts >= 2, 30_000, 50);
+    expect((await rowOf(record.id)).published_at).toBeNull();
     expect(failing.mayPublishWritten).toBe(false);
-    await statements.db.rows(`DELETE FROM outbox_event WHERE id = $1`, [row.id]);
+    await statements.db.rows(`DELETE FROM outbox_event WHERE id = $1`, [record.id]);
   });
 });
+
+/** As finishRequestsAndReport writes its events: held for their writer for the interval $9. */
+const insertHeld = `INSERT INTO outbox_event (${OUTBOX_ROW_COLUMNS}, held_until) SELECT outbox_row.*, now() + $9::interval FROM ${outboxRows(1)}`;
 
 describe('publish-on-commit in the flow: a request’s outcome is published by the transaction that decided it', () => {
   let database: IsolatedDatabase;
@@ -165,11 +186,18 @@ describe('publish-on-commit in the flow: a request’s outcome is published by t
       await flow.kafka.waitForMessages(topic, (m) => m.json?.requestId === sent.requestId);
     }
 
-    const rows = await db.rows<{ published: boolean }>(
-      `SELECT published_at IS NOT NULL AS published FROM outbox_event WHERE request_id = ANY($1)`,
-      [requests.map((sent) => sent.requestId)],
-    );
-    expect(rows).toEqual([{ published: true }, { published: true }]);
+    // Marked published by the writer right after Kafka's acknowledgement.
+    await waitFor('both outcome rows to be marked published', async () => {
+      const rows = await db.rows<{ published: boolean }>(
+        `SELECT published_at IS NOT NULL AS published FROM outbox_event WHERE request_id = ANY($1)`,
+        [requests.map((sent) => sent.requestId)],
+      );
+      return rows.length === 2 && rows.every((row) => row.published);
+    });
+    const held = await db.rows(`SELECT 1 FROM outbox_event WHERE request_id = ANY($1) AND held_until IS NOT NULL`, [
+      requests.map((sent) => sent.requestId),
+    ]);
+    expect(held).toHaveLength(2);
     expect(await notifications.untilMarker(db)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './support/wait-for.js';
 import type { TestDatabase } from './support/database.js';
 import type { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
@@ -68,8 +69,11 @@ describe('campaign.resend.requested → provider → outcome event (real Kafka, 
     expect(attempts[0]).toMatchObject({ kind: 'submit', outcome: 'accepted', http_status: 200, provider_status: '0' });
     expect(attempts[0]!.request_body).toEqual(providerFields);
     expect(JSON.stringify(attempts[0])).not.toContain(service.config.provider.apiSecret);
-    const outbox = await db.one(`SELECT * FROM outbox_event WHERE id = $1`, [completed!.headers.ce_id]);
-    expect(outbox?.published_at).not.toBeNull();
+    // Marked published once Kafka acknowledged it: the row may lag the message by a moment.
+    await waitFor(
+      'the outbox row to be marked published',
+      async () => (await db.one(`SELECT published_at FROM outbox_event WHERE id = $1`, [completed!.headers.ce_id]))?.published_at != null,
+    );
     expect(kafka.messagesOn(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId)).toHaveLength(1);
   });
 

@@ -60,6 +60,8 @@ const violated: Array<{ check: string; property: string }> = [
   { check: 'bug-no-repeat-flag', property: 'DUPLICATES_ANSWERED' },
   // Bug 5: intake claims a new request for its worker without the in-flight mark: after a crash, a second call without a lookup.
   { check: 'bug-claim-at-intake-no-mark', property: 'LOOKUP_BEFORE_NEW_CALL' },
+  // Bug 6: publish-on-commit publishes every event it built, also one whose request's lease was lost (not written).
+  { check: 'bug-publish-unwritten', property: 'NO_OUTCOME_FOR_ROLLED_BACK_STATE' },
 ];
 
 describe('protocol model (spin)', () => {

@@ -22,6 +22,9 @@
  *     it is) -> for such a request, finishRequests (the same fenced UPDATE and event, then answerRepeats
  *     as a separate statement of the same transaction). has_repeats is set by a trigger in the
  *     transaction that records a repeat.
+ *   Publish-on-commit (ResultRecorder -> OutboxRelay.publishHeld): after finishRequestsAndReport commits,
+ *     the worker may publish the outcome event it wrote (held for it: relays leave the row alone for a
+ *     while) from memory, then mark it published; what it publishes is checked, its effects are the relay's.
  *   Outbox relay (OutboxRelay.publishBatch): claim unpublished rows, publish, mark published, COMMIT.
  *   Provider: one task per accepted call; lookups by task name.
  *
@@ -43,6 +46,8 @@
  *                       in the same statement)
  *   BUG_NO_REPEAT_FLAG  bug variant 4: a repeat recorded without setting its original's has_repeats
  *   BUG_CLAIM_AT_INTAKE_NO_MARK  bug variant 5: claimRecordedRequests without the in-flight mark
+ *   BUG_PUBLISH_UNWRITTEN  bug variant 6: publish-on-commit publishes every event it built, also those
+ *                       the fenced statement did not write (a lease lost)
  *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
  *   NO_DUPLICATES_ANSWERED_ASSERT  leaves out the "a final request leaves no duplicate unanswered" assertion
  *                       (to see what bug 3 leads to: a duplicate that never gets an outcome)
@@ -148,6 +153,21 @@ inline writeOutcomeEvent(r, kind) {
   evCount[r]++;
   assert(evCount[r] == 1); /* ONE_OUTCOME_PER_REQUEST */
   ev[r] = kind
+}
+
+/*
+ * Publish-on-commit (OutboxRelay.publishHeld), after the COMMIT of finishRequestsAndReport: the worker
+ * publishes the event it wrote from memory (no claim), then marks it published — or leaves it to the
+ * relays (busy; its publication failed and released the row; a crash before or after publishing; a
+ * failed mark), which take it once the hold has passed and publish the same id. What it may publish is
+ * checked here, at the commit. Its effects are left to the model's relay: they touch only the row's
+ * published_at and the copies of its id in Kafka, which nothing but the relay reads, and "published
+ * and marked by its writer" ends in the state "published and marked by a relay" does (a second copy,
+ * a writer's publication without its mark, only adds to the multiset the relay's own crash path adds
+ * to). So the state space stays that of the relay alone (a reduction by hand, like the relay's).
+ */
+inline publishOnCommit(r, kind) {
+  assert(ev[r] == kind) /* NO_OUTCOME_FOR_ROLLED_BACK_STATE: it publishes only what its statement wrote */
 }
 
 /* ---------------- provider ---------------- */
@@ -504,6 +524,7 @@ finish:
           :: else ->
             outcomeUnknown[r] = 0; unresolved[r] = 0;
             writeOutcomeEvent(r, target);
+            if :: !longWay -> publishOnCommit(r, target) :: else fi; /* finishRequestsAndReport's events only */
             /* answerRepeats: a separate statement, so it sees duplicates committed while we waited;
                only when has_repeats, which the fenced UPDATE reads as committed (it waited for the lock) */
             for (d : 0 .. NREQ - 1) {
@@ -523,7 +544,12 @@ finish:
             }
 #endif
           fi
-        :: else -> skip /* LeaseLostError: 0 rows, nothing written */
+        :: else -> /* LeaseLostError: 0 rows, nothing written */
+#ifdef BUG_PUBLISH_UNWRITTEN
+          if :: !longWay && target != PENDING -> publishOnCommit(r, target) :: else fi
+#else
+          skip
+#endif
         fi;
 #ifdef BUG_SNAPSHOT
         snapshot = 0; snapshotRepeats = 0;
@@ -543,8 +569,9 @@ finish:
 #define committedOutcome(r) (status[r] == DUPLICATE -> status[dupOf[r] - 1] : status[r])
 
 /*
- * The relay's steps commute with every other step: only the relay reads or writes published_at, and an
- * outbox row never changes once committed. So, to keep the state space small, the relay runs once the
+ * The relay's steps commute with every other step: only the relay reads or writes published_at (and
+ * publish-on-commit, which the relay stands for here: see publishOnCommit), and an outbox row never
+ * changes once committed. So, to keep the state space small, the relay runs once the
  * other processes have nothing left to do (a partial-order reduction by hand); -DRELAY_INTERLEAVED
  * interleaves it with everything else instead.
  */

@@ -16,11 +16,13 @@ export class OutboxEvent {
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true }) publishedAt!: Date | null;
   @Column({ name: 'publish_attempts', type: 'integer', default: 0 }) publishAttempts!: number;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
-  /** Set when Kafka refused the message for good (too large): never published, kept for operators. */
   /** The request an outcome event reports on, so operators find its events by index; NULL for other messages. */
   @Column({ name: 'request_id', type: 'text', nullable: true }) requestId!: string | null;
+  /** Set when Kafka refused the message for good (too large): never published, kept for operators. */
   @Column({ name: 'refused_at', type: 'timestamptz', nullable: true }) refusedAt!: Date | null;
   /** W3C traceparent the publication continues (the relay's publish span is its child); NULL: not traced. */
   @Column({ name: 'trace_parent', type: 'text', nullable: true }) traceParent!: string | null;
   @Column({ name: 'trace_state', type: 'text', nullable: true }) traceState!: string | null;
+  /** Its writer publishes it itself (publish-on-commit): relays leave it alone until then. */
+  @Column({ name: 'held_until', type: 'timestamptz', nullable: true }) heldUntil!: Date | null;
 }

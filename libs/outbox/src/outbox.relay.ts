@@ -10,7 +10,6 @@ import {
   serviceTracer,
   WakeSignal,
   type SqlDatabase,
-  type SqlExecutor,
   type SqlStatement,
   type SqlTransaction,
 } from '#common';
@@ -38,8 +37,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  * "id greater than the last one seen": transactions commit out of order, and a cursor would
  * skip a row that commits late. Several relays (one per instance) can run side by side.
  * A crash between publishing and marking republishes the row with the same id (ce_id).
- * A writer may publish the rows it commits itself (publishWritten), one hop sooner; the relay
- * publishes whatever it leaves.
+ * A writer may publish the rows it commits itself (holdForWriter, publishHeld), one hop sooner;
+ * the relay publishes whatever it leaves.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -50,8 +49,8 @@ export class OutboxRelay {
   private consecutiveFailures = 0;
   private lastPruneAt = 0;
   private lastError: string | null = null;
-  /** A writer's publishWritten in progress (settles, never rejects); stop() waits for it. */
-  private writerPublishing: Promise<number> | null = null;
+  /** A writer's publishHeld in progress (settles, never rejects); stop() waits for it. */
+  private writerPublishing: Promise<void> | null = null;
 
   constructor(
     private readonly database: SqlDatabase,
@@ -106,48 +105,70 @@ export class OutboxRelay {
    * good). Exposed for tests and flushing.
    */
   async publishBatch(): Promise<number> {
-    return this.database.transaction(async (transaction) =>
-      this.publishClaimed(transaction, await this.claim(transaction, claimUnpublished, [this.options.batchSize])),
-    );
+    return this.database.transaction(async (transaction) => this.publishClaimed(transaction, await this.claim(transaction)));
   }
 
   /**
    * Publish-on-commit: a writer that is about to commit outbox rows may publish them itself, right
-   * after its commit, instead of waking the relays (one hop and one claim fewer before Kafka). One
-   * writer at a time, and not while publishing fails: then the relay does it, with its back-off.
+   * after its commit, instead of waking the relays (one hop, one claim and one transaction fewer
+   * before Kafka). One writer at a time, and not while publishing fails: then the relay does it,
+   * with its back-off.
    */
   get mayPublishWritten(): boolean {
     return this.running && this.writerPublishing === null && this.consecutiveFailures === 0;
   }
 
   /**
-   * Tells the database that this transaction's outbox rows are published by their writer
-   * (publishWritten): their INSERT wakes no relay. Send it before the rows are written.
+   * Publish-on-commit, in the writer's transaction, before its rows are written: their INSERT wakes
+   * no relay, and they must be written with `held_until = now() + ` the interval this returns.
+   * Relays leave them alone until then (claimUnpublished); the writer publishes them after its
+   * COMMIT (publishHeld), and whatever it leaves — a crash, a publication slower than the hold —
+   * the relays publish after it, with the same ids.
    */
-  writerPublishes(transaction: SqlTransaction): void {
+  holdForWriter(transaction: SqlTransaction): string {
     transaction.send(setWriterPublishes);
+    return WRITER_HOLD;
   }
 
   /**
-   * Publish-on-commit, in a transaction opened right behind the writer's COMMIT on its connection
-   * (Sql.transactionThen): claims the rows by id, publishes them and marks them published, as a
-   * relay batch does. Rows a relay holds already are skipped; rows that did not commit are not
-   * found. If it fails, its caller rolls back and calls writtenNotPublished(): the relay takes over.
+   * Publish-on-commit, after the writer's COMMIT: publishes the rows it held (holdForWriter) from
+   * memory, then marks them published — no claim, no transaction of its own. Never rejects: rows it
+   * could not publish are released to the relay at once, which is woken.
    */
-  async publishWritten(transaction: SqlTransaction, ids: string[]): Promise<number> {
-    const publishing = (async () => this.publishClaimed(transaction, await this.claim(transaction, claimWritten, [ids])))();
-    this.writerPublishing = publishing.catch(() => 0);
+  async publishHeld(records: OutboxRecord[]): Promise<void> {
+    const publishing = this.publishAndMarkHeld(records).catch((error: unknown) => {
+      // Not expected (its failures are handled inside): the rows are the relays' once the hold ends.
+      this.logger.warn(`publishing on commit failed unexpectedly: ${(error as Error)?.message ?? String(error)}`);
+    });
+    this.writerPublishing = publishing;
     try {
-      return await publishing;
+      await publishing;
     } finally {
       this.writerPublishing = null;
     }
   }
 
-  /** A writer's publishWritten failed and was rolled back: its rows wait for the relay, woken now. */
-  writtenNotPublished(error: unknown): void {
-    this.logger.debug(`publishing on commit failed, left to the relay: ${(error as Error)?.message ?? String(error)}`);
-    this.wake();
+  private async publishAndMarkHeld(records: OutboxRecord[]): Promise<void> {
+    const ids = records.map((record) => record.id);
+    await failpoint('before_publish');
+    const spans = startPublishSpans(records);
+    try {
+      await this.publisher.publish(records);
+    } catch (error) {
+      spans.forEach((span) => endSpanWithError(span, error));
+      const reason = ((error as Error)?.message ?? String(error)).slice(0, 1000);
+      this.logger.debug(`publishing on commit failed, left to the relay: ${reason}`);
+      // Too large for Kafka, or an outage: the relay knows what to do with either.
+      await this.database.query(releaseHeld, [ids, reason]).catch(() => undefined);
+      this.wake();
+      return;
+    }
+    endPublishSpans(spans, new Map());
+    await failpoint('after_publish');
+    // Not marked (the database is failing): a relay publishes them again once the hold ends, same ids.
+    await this.database.query(markPublished, [ids]).catch((error: unknown) => {
+      this.logger.debug(`marking published on commit failed: ${(error as Error)?.message ?? String(error)}`);
+    });
   }
 
   /** Publishes claimed rows, marks them (the mark goes out with the transaction's COMMIT); returns how many it settled. */
@@ -243,7 +264,7 @@ export class OutboxRelay {
     return backoffDelayMs(this.consecutiveFailures, { baseMs: 500, maxMs: 30_000 });
   }
 
-  private async claim(transaction: SqlExecutor, statement: SqlStatement, values: unknown[]): Promise<OutboxRecord[]> {
+  private async claim(transaction: SqlTransaction): Promise<OutboxRecord[]> {
     const rows = await transaction.query<{
       id: string;
       topic: string;
@@ -253,7 +274,7 @@ export class OutboxRelay {
       request_id: string | null;
       trace_parent: string | null;
       trace_state: string | null;
-    }>(statement, values);
+    }>(claimUnpublished, [this.options.batchSize]);
     return rows.map((row) => ({
       id: row.id,
       topic: row.topic,
@@ -300,20 +321,16 @@ export const claimUnpublished: SqlStatement = {
   name: 'outbox.claim-unpublished',
   text: `SELECT id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state
            FROM outbox_event
-          WHERE published_at IS NULL AND refused_at IS NULL
+          WHERE published_at IS NULL AND refused_at IS NULL AND (held_until IS NULL OR held_until < now())
           ORDER BY created_at, id
           LIMIT $1
             FOR UPDATE SKIP LOCKED`,
 };
-/** The rows a writer just committed (publishWritten), in the same order; rows a relay holds are skipped. */
-export const claimWritten: SqlStatement = {
-  name: 'outbox.claim-written',
-  text: `SELECT id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state
-           FROM outbox_event
-          WHERE id = ANY($1::uuid[]) AND published_at IS NULL AND refused_at IS NULL
-          ORDER BY created_at, id
-            FOR UPDATE SKIP LOCKED`,
-};
+/**
+ * How long relays leave a writer's rows to it (holdForWriter): far longer than a publication takes,
+ * short enough that its rows are published soon after it crashed.
+ */
+const WRITER_HOLD = '10 seconds';
 /** Read by the outbox_event INSERT trigger (notify_outbox_event): this transaction's rows wake no relay. */
 const setWriterPublishes: SqlStatement = {
   name: 'outbox.writer-publishes',
@@ -322,6 +339,11 @@ const setWriterPublishes: SqlStatement = {
 const markPublished: SqlStatement = {
   name: 'outbox.mark-published',
   text: `UPDATE outbox_event SET published_at = now() WHERE id = ANY($1::uuid[])`,
+};
+/** A writer could not publish the rows it held: they are the relays' now, with the error noted. */
+const releaseHeld: SqlStatement = {
+  name: 'outbox.release-held',
+  text: `UPDATE outbox_event SET held_until = NULL, publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
 };
 const markRefused: SqlStatement = {
   name: 'outbox.mark-refused',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { SqlStatement, SqlTransaction, TraceContextText } from '#common';
+import type { OutboxRecord } from './outbox-publisher.js';
 
 export interface OutboxMessage {
   /** Defaults to a new UUID; pass one when the headers must already carry it (CloudEvents ce_id). */
@@ -32,18 +33,32 @@ export function outboxRows(firstParameter: number): string {
   return `unnest(${arrays.join(', ')}) AS outbox_row(${OUTBOX_ROW_COLUMNS})`;
 }
 
-/** The parameters of `outboxRows`; every message must have its id (`withIds`). */
-export function outboxRowValues(messages: (OutboxMessage & { id: string })[]): unknown[][] {
+/** The parameters of `outboxRows`. */
+export function outboxRowValues(records: OutboxRecord[]): unknown[][] {
   return [
-    messages.map((message) => message.id),
-    messages.map((message) => message.topic),
-    messages.map((message) => (message.key === null ? null : Buffer.from(message.key))),
-    messages.map((message) => (Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)))),
-    messages.map((message) => JSON.stringify(message.headers ?? {})),
-    messages.map((message) => message.requestId ?? null),
-    messages.map((message) => message.trace?.traceParent ?? null),
-    messages.map((message) => message.trace?.traceState ?? null),
+    records.map((record) => record.id),
+    records.map((record) => record.topic),
+    records.map((record) => record.messageKey),
+    records.map((record) => record.messageValue),
+    records.map((record) => JSON.stringify(record.headers)),
+    records.map((record) => record.requestId ?? null),
+    records.map((record) => record.traceParent ?? null),
+    records.map((record) => record.traceState ?? null),
   ];
+}
+
+/** A message as its outbox row holds it (and a publisher sends it); it must have its id (`withIds`). */
+export function toOutboxRecord(message: OutboxMessage & { id: string }): OutboxRecord {
+  return {
+    id: message.id,
+    topic: message.topic,
+    messageKey: message.key === null ? null : Buffer.from(message.key),
+    messageValue: Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)),
+    headers: message.headers ?? {},
+    requestId: message.requestId ?? null,
+    traceParent: message.trace?.traceParent ?? null,
+    traceState: message.trace?.traceState ?? null,
+  };
 }
 
 const insertOutboxEvents: SqlStatement = {
@@ -61,9 +76,9 @@ export class OutboxWriter {
   /** Returns the messages' ids. */
   add(transaction: SqlTransaction, messages: OutboxMessage[]): string[] {
     if (messages.length === 0) return [];
-    const identified = withIds(messages);
-    transaction.send(insertOutboxEvents, outboxRowValues(identified));
-    return identified.map((message) => message.id);
+    const records = withIds(messages).map(toOutboxRecord);
+    transaction.send(insertOutboxEvents, outboxRowValues(records));
+    return records.map((record) => record.id);
   }
 }
 

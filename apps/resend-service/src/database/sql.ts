@@ -38,58 +38,6 @@ export class Sql implements SqlDatabase {
     }
   }
 
-  /**
-   * Runs `work` in one transaction, then `next` in a second one on the same connection, whose
-   * BEGIN and first statement leave in the same write as the first's COMMIT: the second reads
-   * what the first committed without a round trip of its own. Resolves once the first committed
-   * (or rejects with its error, `next` rolled back); `next` goes on meanwhile, and `followUp`
-   * settles when its transaction ended: committed if `next` resolved, rolled back if not. The
-   * connection goes back to the pool after that.
-   */
-  async transactionThen<T, U>(
-    work: (transaction: SqlTransaction) => Promise<T>,
-    next: (transaction: SqlTransaction) => Promise<U>,
-  ): Promise<{ result: T; followUp: Promise<U> }> {
-    const connection = await this.checkOut();
-    const first = new PipelinedTransaction(connection.client);
-    let result: T;
-    try {
-      first.begin();
-      result = await work(first);
-    } catch (error) {
-      await connection.rollBack(first);
-      connection.release();
-      throw error;
-    }
-    const { committed, second } = first.commitAndBegin();
-    const nextDone = next(second).then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
-    second.flushHeld();
-    const followUp = (async () => {
-      try {
-        const done = await nextDone;
-        await committed; // the second commits only behind a first that did
-        if ('error' in done) throw done.error;
-        await second.commit();
-        return done.value;
-      } catch (error) {
-        await connection.rollBack(second);
-        throw error;
-      } finally {
-        connection.release();
-      }
-    })();
-    try {
-      await committed;
-    } catch (error) {
-      await followUp.catch(() => undefined);
-      throw error;
-    }
-    return { result, followUp };
-  }
-
   /** A connection of the pool, with what a transaction on it needs for failures; release() once. */
   private async checkOut() {
     const client = await this.pool.connect();
@@ -130,11 +78,8 @@ export class Sql implements SqlDatabase {
 class PipelinedTransaction implements SqlTransaction {
   private readonly sent: Promise<unknown>[] = [];
   private readonly socket: Pick<Writable, 'cork' | 'uncork'> | undefined;
-  constructor(
-    private readonly client: pg.PoolClient,
-    /** The socket is corked and this transaction uncorks it (for a transaction begun behind another's COMMIT). */
-    private holding = false,
-  ) {
+  private holding = false;
+  constructor(private readonly client: pg.PoolClient) {
     this.socket = (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
   }
 
@@ -165,25 +110,6 @@ class PipelinedTransaction implements SqlTransaction {
     const committed = this.sendCommit();
     this.flush();
     await committed;
-  }
-
-  /**
-   * Sends COMMIT and, behind it, BEGIN of the next transaction on this connection; both wait in
-   * the socket for the next transaction's first statement that is waited for (or flushHeld()).
-   * `committed` settles as commit() does.
-   */
-  commitAndBegin(): { committed: Promise<void>; second: PipelinedTransaction } {
-    const committed = this.sendCommit();
-    committed.catch(() => undefined);
-    const second = new PipelinedTransaction(this.client, this.holding);
-    this.holding = false; // the second transaction's first flush sends what this one held
-    second.begin();
-    return { committed, second };
-  }
-
-  /** Sends whatever is held now. */
-  flushHeld(): void {
-    this.flush();
   }
 
   private async sendCommit(): Promise<void> {
@@ -224,7 +150,7 @@ class PipelinedTransaction implements SqlTransaction {
 
 async function run<Row>(target: pg.Pool | pg.PoolClient, statement: SqlStatement | string, values: unknown[]): Promise<Row[]> {
   // Spelled out, not `{ ...statement, values }`: on Node 20, keys added after a spread give each
-  // object a hidden class of its own, a garbage the old generation fills with (docs/performance.md).
+  // object a hidden class of its own, garbage that fills the old generation (docs/performance.md).
   const query = typeof statement === 'string' ? { text: statement, values } : { name: statement.name, text: statement.text, values };
   const result = await target.query(query);
   return result.rows as Row[];

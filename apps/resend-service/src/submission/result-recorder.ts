@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlTransaction, TraceContextText } from '#common';
-import { OutboxRelay, OutboxWriter, outboxRowValues, withIds, type OutboxMessage } from '#outbox';
+import { OutboxRelay, OutboxWriter, outboxRowValues, toOutboxRecord, withIds, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
@@ -105,33 +105,32 @@ export class ResultRecorder {
    * New states, attempt rows and outcome events in one statement, sent with BEGIN and COMMIT:
    * nothing is read before it. Events are built for every call that ends; the statement writes
    * only those whose request it changed. A few events, when the relay lets it, are published from
-   * here, in a transaction opened behind the COMMIT (publish-on-commit): the relay is not woken.
+   * here after the COMMIT (publish-on-commit): written held for this writer, they wake no relay.
    */
   private async finishAndReport(calls: FinishedCall[]): Promise<Written> {
     const now = new Date();
     const ending = calls.filter(endsRequest);
     const events = withIds(ending.map((call) => this.outcomeOf(call, now)));
+    const records = events.map(toOutboxRecord);
     const publishHere = events.length > 0 && events.length <= MAX_EVENTS_PUBLISHED_ON_COMMIT && this.relay.mayPublishWritten;
-    const write = async (transaction: SqlTransaction) => {
-      if (publishHere) this.relay.writerPublishes(transaction);
+    // Wrapped: the rows come with the COMMIT's answer, which must not be awaited inside the transaction.
+    const { finished } = await this.sql.transaction(async (transaction) => {
+      const hold = publishHere ? this.relay.holdForWriter(transaction) : null;
       return {
         finished: transaction.sendForRows<{ id: string }>(finishRequestsAndReport, [
           JSON.stringify(calls.map(changeOf)),
-          ...outboxRowValues(events),
+          ...outboxRowValues(records),
+          hold,
         ]),
       };
-    };
-    const { finished } = publishHere ? await this.writeAndPublish(write, events) : await this.sql.transaction(write);
+    });
     const changed = new Set((await finished).map((row) => row.id));
-    return { changed, events: events.filter((_, index) => changed.has(ending[index]!.request.id)) };
-  }
-
-  /** `write`'s transaction, and its events published behind its COMMIT; a failed publication is left to the relay. */
-  private async writeAndPublish<T>(write: (transaction: SqlTransaction) => Promise<T>, events: { id: string }[]): Promise<T> {
-    const ids = events.map((event) => event.id);
-    const { result, followUp } = await this.sql.transactionThen(write, (transaction) => this.relay.publishWritten(transaction, ids));
-    followUp.catch((error: unknown) => this.relay.writtenNotPublished(error));
-    return result;
+    const written = ending.map((call) => changed.has(call.request.id));
+    if (publishHere) {
+      const held = records.filter((_, index) => written[index]);
+      if (held.length > 0) void this.relay.publishHeld(held);
+    }
+    return { changed, events: events.filter((_, index) => written[index]) };
   }
 
   /** The long way, for requests whose repeats are answered with them: their new state is read back first. */

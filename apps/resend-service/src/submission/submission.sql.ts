@@ -213,7 +213,8 @@ export const finishRequests: SqlStatement = {
 /**
  * finishRequests and the outcome events in one statement, for the usual group: sent with BEGIN and
  * COMMIT in one round trip, as nothing has to be read first. An event ($2..$9, outboxRows) is
- * written only if its request was changed. A request that would end while repeats wait for it is
+ * written only if its request was changed; $10 is how long its writer holds them (OutboxRelay.holdForWriter;
+ * NULL: not held). A request that would end while repeats wait for it is
  * left as it is (not returned): its repeats must be answered in the same transaction, by a
  * statement of their own (answerRepeats), so ResultRecorder writes it again with finishRequests.
  * `has_repeats` is read after any wait for the row's lock (READ COMMITTED rechecks the updated
@@ -223,8 +224,9 @@ export const finishRequestsAndReport: SqlStatement = {
   name: 'submission.finish-requests-and-report',
   text: `WITH ${changes}, ${finishedWhere(`NOT (r.has_repeats AND c.status IN ('completed', 'failed'))`)}, ${attemptsLogged},
          reported AS (
-           INSERT INTO outbox_event (${OUTBOX_ROW_COLUMNS})
-           SELECT * FROM ${outboxRows(2)} WHERE outbox_row.request_id IN (SELECT request_id FROM finished)
+           INSERT INTO outbox_event (${OUTBOX_ROW_COLUMNS}, held_until)
+           SELECT outbox_row.*, now() + $10::interval
+             FROM ${outboxRows(2)} WHERE outbox_row.request_id IN (SELECT request_id FROM finished)
          )
          SELECT id FROM finished`,
 };
