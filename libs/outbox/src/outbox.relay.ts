@@ -159,7 +159,7 @@ export class OutboxRelay {
       const reason = ((error as Error)?.message ?? String(error)).slice(0, 1000);
       this.logger.debug(`publishing on commit failed, left to the relay: ${reason}`);
       // Too large for Kafka, or an outage: the relay knows what to do with either.
-      await this.database.query(releaseHeld, [ids, reason]).catch(() => undefined);
+      await this.database.query(notePublishFailure, [ids, reason]).catch(() => undefined);
       this.wake();
       return;
     }
@@ -340,18 +340,17 @@ const markPublished: SqlStatement = {
   name: 'outbox.mark-published',
   text: `UPDATE outbox_event SET published_at = now() WHERE id = ANY($1::uuid[])`,
 };
-/** A writer could not publish the rows it held: they are the relays' now, with the error noted. */
-const releaseHeld: SqlStatement = {
-  name: 'outbox.release-held',
-  text: `UPDATE outbox_event SET held_until = NULL, publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
-};
 const markRefused: SqlStatement = {
   name: 'outbox.mark-refused',
   text: `UPDATE outbox_event SET refused_at = now(), publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = $1`,
 };
+/**
+ * A publication failed: the error noted on its rows, which are the relays' from now on (a writer's
+ * held rows are released; for rows a relay claimed, held_until is past or NULL already).
+ */
 const notePublishFailure: SqlStatement = {
   name: 'outbox.note-publish-failure',
-  text: `UPDATE outbox_event SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
+  text: `UPDATE outbox_event SET held_until = NULL, publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
 };
 const prunePublished: SqlStatement = {
   name: 'outbox.prune-published',
