@@ -40,7 +40,7 @@ interface ProgressPoint extends ProcessSample {
  */
 export async function runBacklogArm(
   context: BenchContext,
-  contender: Contender,
+  contender: Exclude<Contender, 'floor'>,
   { arm = `${contender}-backlog`, n = context.settings.requests }: { arm?: string; n?: number } = {},
 ): Promise<BacklogResult> {
   say(`${arm}: ${n.toLocaleString('en-US')} requests on ${context.settings.partitions} partitions`);

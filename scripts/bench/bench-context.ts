@@ -18,8 +18,11 @@ export interface BenchContext {
   serviceNodeOptions: string;
 }
 
-/** The two things compared: the hand-rolled relay and the service. */
-export type Contender = 'naive' | 'service';
+/**
+ * The things compared: the hand-rolled relay, the service, and (paced arm only) the durable floor —
+ * the hand-rolled relay plus the two commits the service's guarantees require.
+ */
+export type Contender = 'naive' | 'floor' | 'service';
 
 export interface ArmTopics {
   requested: string;
@@ -41,7 +44,7 @@ export async function createArmTopics(context: BenchContext, arm: string): Promi
   return topics;
 }
 
-/** Starts the naive relay or the service (the built dist/ programs) on the arm's topics. */
+/** Starts the naive relay, the durable floor or the service (the built dist/ programs) on the arm's topics. */
 export function startContender(
   context: BenchContext,
   contender: Contender,
@@ -53,11 +56,13 @@ export function startContender(
 ): BenchProcess {
   const groupId = `bench-${context.runId}-${arm}`;
   const logFile = `${context.logDir}/${arm}.log`;
-  if (contender === 'naive') {
+  if (contender === 'naive' || contender === 'floor') {
+    if (contender === 'floor' && !databaseUrl) throw new Error('the durable floor needs a database');
     return BenchProcess.start(
       arm,
-      'dist/scripts/bench/naive-relay.js',
+      contender === 'naive' ? 'dist/scripts/bench/naive-relay.js' : 'dist/scripts/bench/durable-floor-relay.js',
       {
+        DATABASE_URL: databaseUrl ?? '',
         KAFKA_BROKERS: context.broker.address,
         RELAY_GROUP_ID: groupId,
         RELAY_TOPIC_REQUESTED: topics.requested,

@@ -75,6 +75,12 @@ export class BenchDatabase {
     return rows[0]!.server_version;
   }
 
+  /** A new, empty database (the durable floor creates its own two tables); returns its URL. */
+  async createEmptyDatabase(name: string): Promise<string> {
+    await this.stats.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    return this.server.url(name);
+  }
+
   /** A new database with the service's schema; returns the service's URL and an observer connection. */
   async createArmDatabase(name: string): Promise<{ url: string; observer: pg.Client }> {
     const url = await this.server.createMigratedDatabase(name);

@@ -17,6 +17,9 @@ import { pacedSlices, type PacedSlice } from './paced-slices.js';
 import { fullCollectionTimes, summariseSlowClusters, type SlowClusterSummary } from './slow-clusters.js';
 import { percentile } from './statistics.js';
 
+/** Who takes turns in the paced arm: the durable floor shows what the guarantees alone cost. */
+const PACED_CONTENDERS: readonly Contender[] = ['naive', 'floor', 'service'];
+
 /** Requests sent at once before the paced ones, to wait until the contender consumes (not measured). */
 const FIRST_REQUESTS = 20;
 
@@ -43,7 +46,7 @@ export interface PacedResult {
   slowClusters?: SlowClusterSummary;
 }
 
-/** One contender of the paced arms, running from the first slice to the last. */
+/** One contender of the paced arm, running from the first slice to the last. */
 interface PacedContender {
   contender: Contender;
   arm: string;
@@ -62,9 +65,9 @@ interface PacedContender {
 
 /**
  * A steady load below capacity: `rate` requests/s for `seconds` to each contender, one produce
- * call per request. Both contenders run side by side and take turns (`pacedSlices`), so that
- * their latencies are measured over the same stretch of the machine's time; the one not
- * taking its turn idles. Latency of a request = its outcome's LogAppendTime − its own
+ * call per request. The contenders run side by side and take turns (`pacedSlices`), so that
+ * their latencies are measured over the same stretch of the machine's time; those not taking
+ * their turn idle. Latency of a request = its outcome's LogAppendTime − its own
  * LogAppendTime (one broker clock).
  */
 export async function runPacedArms(context: BenchContext): Promise<Record<Contender, PacedResult>> {
@@ -72,16 +75,20 @@ export async function runPacedArms(context: BenchContext): Promise<Record<Conten
   say(`paced: ${pacedRate} requests/s for ${pacedSeconds} s to each contender, taking turns every ${pacedSliceSeconds} s`);
   const contenders: PacedContender[] = [];
   try {
-    for (const contender of ['naive', 'service'] as const) {
+    for (const contender of PACED_CONTENDERS) {
       const paced = await startPacedContender(context, contender);
       contenders.push(paced); // stopped in `finally` from here on, also when its warm-up fails
       await warmUp(context, paced);
     }
-    const [naive, service] = contenders as [PacedContender, PacedContender];
-    for (const slice of pacedSlices(pacedRate, pacedSeconds, pacedSliceSeconds)) {
-      await runSlice(context, slice.contender === 'naive' ? naive : service, slice);
+    const byName = (name: Contender) => contenders.find((paced) => paced.contender === name)!;
+    for (const slice of pacedSlices(pacedRate, pacedSeconds, pacedSliceSeconds, PACED_CONTENDERS)) {
+      await runSlice(context, byName(slice.contender), slice);
     }
-    return { naive: await pacedResult(context, naive), service: await pacedResult(context, service) };
+    return {
+      naive: await pacedResult(context, byName('naive')),
+      floor: await pacedResult(context, byName('floor')),
+      service: await pacedResult(context, byName('service')),
+    };
   } finally {
     for (const { running, watcher, database } of contenders) {
       await running.stop();
@@ -96,9 +103,11 @@ async function startPacedContender(context: BenchContext, contender: Contender):
   const arm = `${contender}-paced`;
   const topics = await createArmTopics(context, arm);
   const databaseName = armDatabaseName(arm);
+  // Only the service's database is observed (stage times, statements); the floor's is its own business.
   const database = contender === 'service' ? await context.database.createArmDatabase(databaseName) : undefined;
+  const floorDatabaseUrl = contender === 'floor' ? await context.database.createEmptyDatabase(databaseName) : undefined;
   const watcher = await OutcomeWatcher.start(context.broker.kafka, `bench-${context.runId}-${arm}-watch`, topics.completed, topics.failed);
-  const running = startContender(context, contender, arm, topics, database?.url);
+  const running = startContender(context, contender, arm, topics, database?.url ?? floorDatabaseUrl);
   return {
     contender,
     arm,

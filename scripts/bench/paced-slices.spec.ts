@@ -25,6 +25,24 @@ describe('pacedSlices', () => {
     }
   });
 
+  it('reverses the order every round for three contenders (ABCCBA)', () => {
+    const order = pacedSlices(100, 4, 1, ['naive', 'floor', 'service']).map((slice) => `${slice.contender}@${slice.from}`);
+    expect(order).toEqual([
+      'naive@0',
+      'floor@0',
+      'service@0',
+      'service@100',
+      'floor@100',
+      'naive@100',
+      'naive@200',
+      'floor@200',
+      'service@200',
+      'service@300',
+      'floor@300',
+      'naive@300',
+    ]);
+  });
+
   it('runs the arms one after the other when a slice is as long as the arm', () => {
     expect(pacedSlices(10, 3, 600)).toEqual([
       { contender: 'naive', from: 0, to: 30 },

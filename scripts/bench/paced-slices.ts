@@ -8,19 +8,25 @@ export interface PacedSlice {
 }
 
 /**
- * The order in which the two paced arms take turns: slices of `sliceSeconds`, alternating in
- * ABBA order (naive, service, service, naive, …) so that neither always goes first after the
- * other, until each has sent `rate × seconds` requests. Both then meet the same moments of the
- * machine — a broker flush, a checkpoint, a neighbour's burst — where arms run one after the
- * other met different ones, and the naive relay's p99 alone varied several-fold between runs.
+ * The order in which the paced arms take turns: slices of `sliceSeconds`, the order reversed
+ * every round (ABBA for two: naive, service, service, naive, …; ABCCBA for three) so that none
+ * always goes first after another, until each has sent `rate × seconds` requests. All then meet
+ * the same moments of the machine — a broker flush, a checkpoint, a neighbour's burst — where arms
+ * run one after the other met different ones, and the naive relay's p99 alone varied several-fold
+ * between runs.
  */
-export function pacedSlices(rate: number, seconds: number, sliceSeconds: number): PacedSlice[] {
+export function pacedSlices(
+  rate: number,
+  seconds: number,
+  sliceSeconds: number,
+  contenders: readonly Contender[] = ['naive', 'service'],
+): PacedSlice[] {
   const total = rate * seconds;
   const perSlice = rate * Math.min(sliceSeconds, seconds);
   const slices: PacedSlice[] = [];
   for (let round = 0, from = 0; from < total; round++, from += perSlice) {
     const to = Math.min(total, from + perSlice);
-    const order: Contender[] = round % 2 === 0 ? ['naive', 'service'] : ['service', 'naive'];
+    const order = round % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) slices.push({ contender, from, to });
   }
   return slices;

@@ -15,7 +15,7 @@ export interface BenchResults {
   /** The NODE_OPTIONS every service process ran with (the image's). */
   serviceNodeOptions: string;
   backlog: { naive: BacklogResult; service: BacklogResult };
-  paced: { naive: PacedResult; service: PacedResult };
+  paced: { naive: PacedResult; floor: PacedResult; service: PacedResult };
   drain: DrainResult;
 }
 
@@ -94,6 +94,10 @@ export function renderReport(results: BenchResults): string {
     '',
     table,
     '',
+    `The paced arm with the durable floor (scripts/bench/durable-floor-relay.ts: the naive relay plus the two commits the guarantees require — the request before the call, the outcome with the state it reports — and the mark after publishing), taking turns with the other two:`,
+    '',
+    pacedTable(paced, machine.cpus),
+    '',
     '<details><summary>Service statements per request, by statement (pg_stat_statements)</summary>',
     '',
     markdownTable(
@@ -105,6 +109,28 @@ export function renderReport(results: BenchResults): string {
     '',
     ...profileSection(service),
   ].join('\n');
+}
+
+/** The three paced contenders side by side: how much of the service's distance from the naive relay the guarantees alone explain. */
+function pacedTable(paced: BenchResults['paced'], cpus: number): string {
+  const { naive, floor, service } = paced;
+  const againstNaive = (result: PacedResult) => formatRatio(result.p99, naive.p99);
+  return markdownTable(
+    ['paced', 'naive relay', 'durable floor', 'resend-service'],
+    [
+      ['p50 / p95 / p99 ms', latencies(naive), latencies(floor), latencies(service)],
+      ["p99 / the naive relay's", undefined, againstNaive(floor), againstNaive(service)],
+      ['max ms', naive.max, floor.max, service.max],
+      ['CPU ms per request', naive.cpuMsPerRequest, floor.cpuMsPerRequest, service.cpuMsPerRequest],
+      [`CPUs of ${cpus} the machine kept busy (stolen)`, machineBusy(naive), machineBusy(floor), machineBusy(service)],
+      [
+        'CPU ms per request of the broker / PostgreSQL',
+        joinNumbers([naive.brokerCpuMsPerRequest, naive.postgresCpuMsPerRequest]),
+        joinNumbers([floor.brokerCpuMsPerRequest, floor.postgresCpuMsPerRequest]),
+        joinNumbers([service.brokerCpuMsPerRequest, service.postgresCpuMsPerRequest]),
+      ],
+    ],
+  );
 }
 
 function stages(result: BacklogResult): string | undefined {
