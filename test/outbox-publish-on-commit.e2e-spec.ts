@@ -116,6 +116,25 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
     expect(await notifications.untilMarker(statements.db)).toEqual([]);
   });
 
+  it('lets writers publish side by side, up to a bound beyond which their rows are left to the relay', async () => {
+    const publishing = await startRelay(inject('kafkaBrokers'));
+    const records = Array.from({ length: 16 }, (_, index) => outcomeRecord(`side-by-side-${index}-${randomUUID()}`));
+    for (const record of records) await commitHeld(record, '1 hour', publishing);
+
+    // Nothing is awaited in between: every publication is still waiting for Kafka when the next starts.
+    const publications = records.map((record) => {
+      expect(publishing.mayPublishWritten).toBe(true);
+      return publishing.publishHeld([record]);
+    });
+    expect(publishing.mayPublishWritten).toBe(false);
+    await Promise.all(publications);
+
+    expect(publishing.mayPublishWritten).toBe(true);
+    for (const record of records) expect((await rowOf(record.id)).published_at).not.toBeNull();
+    const keys = new Set(records.map((record) => record.messageKey!.toString()));
+    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => keys.has(m.key ?? ''), 16);
+  });
+
   it('a relay leaves a held row alone until its hold ends, then publishes it (its writer crashed)', async () => {
     const publishing = await startRelay(inject('kafkaBrokers'));
     const record = outcomeRecord(`orphaned-${randomUUID()}`);

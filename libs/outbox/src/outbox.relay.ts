@@ -49,8 +49,8 @@ export class OutboxRelay {
   private consecutiveFailures = 0;
   private lastPruneAt = 0;
   private lastError: string | null = null;
-  /** A writer's publishHeld in progress (settles, never rejects); stop() waits for it. */
-  private writerPublishing: Promise<void> | null = null;
+  /** Writers' publishHeld in progress (each settles, never rejects); stop() waits for them. */
+  private readonly writerPublications = new Set<Promise<void>>();
 
   constructor(
     private readonly database: SqlDatabase,
@@ -84,7 +84,7 @@ export class OutboxRelay {
   /** Stops after the batch in flight; with `flushWithinMs`, first keeps publishing until nothing is left or time is up. */
   async stop(flushWithinMs = 0): Promise<void> {
     if (!this.running) return;
-    await this.writerPublishing;
+    await Promise.all(this.writerPublications);
     if (flushWithinMs > 0) await this.flush(flushWithinMs);
     this.running = false;
     this.wake();
@@ -111,11 +111,11 @@ export class OutboxRelay {
   /**
    * Publish-on-commit: a writer that is about to commit outbox rows may publish them itself, right
    * after its commit, instead of waking the relays (one hop, one claim and one transaction fewer
-   * before Kafka). One writer at a time, and not while publishing fails: then the relay does it,
-   * with its back-off.
+   * before Kafka). Not while publishing fails, nor beyond a few publications at once (Kafka
+   * answering slowly): then the relay does it, with its back-off and its batches.
    */
   get mayPublishWritten(): boolean {
-    return this.running && this.writerPublishing === null && this.consecutiveFailures === 0;
+    return this.running && this.writerPublications.size < MAX_WRITER_PUBLICATIONS && this.consecutiveFailures === 0;
   }
 
   /**
@@ -140,11 +140,11 @@ export class OutboxRelay {
       // Not expected (its failures are handled inside): the rows are the relays' once the hold ends.
       this.logger.warn(`publishing on commit failed unexpectedly: ${(error as Error)?.message ?? String(error)}`);
     });
-    this.writerPublishing = publishing;
+    this.writerPublications.add(publishing);
     try {
       await publishing;
     } finally {
-      this.writerPublishing = null;
+      this.writerPublications.delete(publishing);
     }
   }
 
@@ -331,6 +331,13 @@ export const claimUnpublished: SqlStatement = {
  * short enough that its rows are published soon after it crashed.
  */
 const WRITER_HOLD = '10 seconds';
+/**
+ * Writers' publications at once (publishHeld). Results that finish one by one overlap a little (a
+ * request's publication is often still waiting for Kafka when the next one's result commits; with
+ * one at a time, a quarter of the paced requests went the longer way through NOTIFY and a relay's
+ * claim). More than this means Kafka is slow: the relay's batches take over.
+ */
+const MAX_WRITER_PUBLICATIONS = 16;
 /** Read by the outbox_event INSERT trigger (notify_outbox_event): this transaction's rows wake no relay. */
 const setWriterPublishes: SqlStatement = {
   name: 'outbox.writer-publishes',
