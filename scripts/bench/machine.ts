@@ -5,6 +5,8 @@ export interface MachineDescription {
   date: string;
   cpus: number;
   cpuModel: string;
+  /** As the kernel reports it: "AMD EPYC" alone names machines of different speeds. */
+  cpuMHz: number;
   memoryGiB: number;
   node: string;
   commit: string;
@@ -17,6 +19,7 @@ export function describeMachine(): MachineDescription {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    cpuMHz: cpus()[0]?.speed ?? 0,
     memoryGiB: totalmem() / 2 ** 30,
     node: process.version,
     commit: gitCommit(),

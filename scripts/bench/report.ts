@@ -78,7 +78,7 @@ export function renderReport(results: BenchResults): string {
     ],
   );
   const machineLine =
-    `${machine.date} · ${machine.cpus} CPUs (${machine.cpuModel}) · ${formatNumber(machine.memoryGiB)} GiB · ` +
+    `${machine.date} · ${machine.cpus} CPUs (${machine.cpuModel}, ${formatNumber(machine.cpuMHz)} MHz) · ${formatNumber(machine.memoryGiB)} GiB · ` +
     `PostgreSQL ${results.postgresVersion} (settings as installed + pg_stat_statements) · Kafka ${results.kafkaVersion} (1 broker) · ` +
     `Node ${machine.node} · commit ${machine.commit} · load average ${formatNumber(machine.loadAtStart)} at start, ` +
     `${formatNumber(results.loadAtEnd)} at end`;
@@ -120,6 +120,7 @@ function pacedTable(paced: BenchResults['paced'], cpus: number): string {
     [
       ['p50 / p95 / p99 ms', latencies(naive), latencies(floor), latencies(service)],
       ["p99 / the naive relay's", undefined, againstNaive(floor), againstNaive(service)],
+      ["p99 / the durable floor's", undefined, undefined, formatRatio(service.p99, floor.p99)],
       ['max ms', naive.max, floor.max, service.max],
       ['CPU ms per request', naive.cpuMsPerRequest, floor.cpuMsPerRequest, service.cpuMsPerRequest],
       [`CPUs of ${cpus} the machine kept busy (stolen)`, machineBusy(naive), machineBusy(floor), machineBusy(service)],
