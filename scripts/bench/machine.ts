@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 
 export interface MachineDescription {
@@ -19,12 +20,23 @@ export function describeMachine(): MachineDescription {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    cpuMHz: cpus()[0]?.speed ?? 0,
+    cpuMHz: cpuMHz(),
     memoryGiB: totalmem() / 2 ** 30,
     node: process.version,
     commit: gitCommit(),
     loadAtStart: loadavg()[0]!,
   };
+}
+
+/** Node's `cpus()[0].speed` reads cpufreq, which a VM often lacks (0): /proc/cpuinfo has the clock. */
+function cpuMHz(): number {
+  try {
+    const line = /^cpu MHz\s*:\s*([\d.]+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (line) return Math.round(Number(line[1]));
+  } catch {
+    // Not Linux: fall through.
+  }
+  return cpus()[0]?.speed ?? 0;
 }
 
 export function currentLoad(): number {
