@@ -157,6 +157,9 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
     await commitHeld(record, '1 hour', failing);
 
     await failing.publishHeld([record]); // never rejects
+    // The relay's state says so before the row does: /health turns red, no more publish-on-commit.
+    expect(failing.failure).toEqual(expect.any(String));
+    expect(failing.mayPublishWritten).toBe(false);
     const released = await rowOf(record.id);
     expect(released).toMatchObject({ published_at: null, held_until: null, last_error: expect.any(String) });
     expect(released.publish_attempts).toBeGreaterThanOrEqual(1);

@@ -158,6 +158,7 @@ export class OutboxRelay {
       spans.forEach((span) => endSpanWithError(span, error));
       const reason = ((error as Error)?.message ?? String(error)).slice(0, 1000);
       this.logger.debug(`publishing on commit failed, left to the relay: ${reason}`);
+      this.noteWriterFailure(reason);
       // Too large for Kafka, or an outage: the relay knows what to do with either.
       await this.database.query(notePublishFailure, [ids, reason]).catch(() => undefined);
       this.wake();
@@ -257,6 +258,19 @@ export class OutboxRelay {
     if (error instanceof PublishError) {
       await this.database.query(notePublishFailure, [error.ids, this.lastError.slice(0, 1000)]).catch(() => undefined);
     }
+  }
+
+  /**
+   * A writer's publication failed: the relay's state says so before the rows do (/health, and no
+   * more publish-on-commit until a batch goes through), as if the relay had failed once itself.
+   * Not counted again while failing: writers failing side by side must not lengthen the relay's
+   * back-off, which its own tries set.
+   */
+  private noteWriterFailure(reason: string): void {
+    if (this.consecutiveFailures > 0) return;
+    this.consecutiveFailures = 1;
+    this.lastError = reason;
+    this.logger.warn(`outbox publish failed (on commit): ${reason}`);
   }
 
   private nextDelayMs(): number {
