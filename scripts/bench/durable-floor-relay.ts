@@ -12,29 +12,17 @@
  *   node dist/scripts/bench/durable-floor-relay.js
  * Environment: as the naive relay's (scripts/bench/naive-relay.ts), plus DATABASE_URL (an empty database).
  */
-import { buildSignedHeaders, toUnixSeconds } from '#itniotech';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { consumeRequests, relaySettings, required, resendAndDescribe, type Request } from './hand-rolled.js';
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-}
-
-const topics = {
-  requested: required('RELAY_TOPIC_REQUESTED'),
-  completed: required('RELAY_TOPIC_COMPLETED'),
-  failed: required('RELAY_TOPIC_FAILED'),
-};
-const credentials = { apiKey: required('PROVIDER_API_KEY'), apiSecret: required('PROVIDER_API_SECRET') };
-const resendUrl = `${required('PROVIDER_URL')}/voice/group/call/resend/ai`;
-const partitionsConcurrently = Number(process.env.RELAY_PARTITIONS_CONCURRENTLY || 1);
-
-const kafka = new Kafka({ clientId: 'durable-floor', brokers: required('KAFKA_BROKERS').split(','), logLevel: logLevel.ERROR });
-const consumer = kafka.consumer({ groupId: required('RELAY_GROUP_ID') });
+const kafka = new Kafka({ clientId: 'durable-floor', brokers: relaySettings.brokers, logLevel: logLevel.ERROR });
+const consumer = kafka.consumer({ groupId: relaySettings.groupId });
 const producer = kafka.producer({ allowAutoTopicCreation: false });
-const database = new pg.Pool({ connectionString: required('DATABASE_URL'), max: partitionsConcurrently });
+const database = new pg.Pool({
+  connectionString: required('DATABASE_URL'),
+  max: relaySettings.partitionsConcurrently,
+});
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS floor_request (
@@ -74,56 +62,15 @@ function run<Row extends pg.QueryResultRow>(statement: { name: string; text: str
   return database.query<Row>({ name: statement.name, text: statement.text, values });
 }
 
-interface Request {
-  requestId: string;
-  correlationId: string | null;
-  keyId: number;
-  taskName: string;
-  [field: string]: unknown;
-}
-
 async function relay(request: Request): Promise<void> {
-  const { requestId, correlationId, keyId, taskName } = request;
-  const recorded = await run(RECORD_IN_FLIGHT, [keyId, requestId]);
+  const recorded = await run(RECORD_IN_FLIGHT, [request.keyId, request.requestId]);
   if (recorded.rowCount === 0) return;
 
-  const body = {
-    keyId,
-    taskName,
-    resendType: request['resendType'],
-    scriptId: request['scriptId'],
-    displayNum: request['displayNum'],
-    sendTime: request['sendTime'],
-    maxCalls: request['maxCalls'],
-    allowSendTime: request['allowSendTime'],
-    maxRingingTime: request['maxRingingTime'],
-    enableRecording: request['enableRecording'],
-  };
-  const response = await fetch(resendUrl, {
-    method: 'POST',
-    headers: { ...buildSignedHeaders(credentials, toUnixSeconds(Date.now())) },
-    body: JSON.stringify(body),
-  });
-  const answer = (await response.json()) as { status?: unknown; reason?: unknown; data?: unknown };
-  const accepted = String(answer.status) === '0';
-  const now = new Date().toISOString();
-  const event = accepted
-    ? { requestId, keyId, taskName, newKeyId: Number(answer.data), attempts: 1, submittedAt: now, correlationId, resolvedByLookup: false }
-    : {
-        requestId,
-        keyId,
-        taskName,
-        error: { code: String(answer.status), message: String(answer.reason), category: 'provider' },
-        attempts: 1,
-        failedAt: now,
-        correlationId,
-      };
-  const topic = accepted ? topics.completed : topics.failed;
-  const message = { key: String(keyId), value: JSON.stringify(event) };
+  const { accepted, newKeyId, topic, message } = await resendAndDescribe(request);
   const written = await run<{ id: string }>(FINISH_AND_WRITE_OUTCOME, [
-    keyId,
+    request.keyId,
     accepted ? 'completed' : 'failed',
-    accepted ? Number(answer.data) : null,
+    newKeyId,
     topic,
     message.key,
     message.value,
@@ -135,16 +82,4 @@ async function relay(request: Request): Promise<void> {
 
 await database.query(SCHEMA);
 await producer.connect();
-await consumer.connect();
-await consumer.subscribe({ topic: topics.requested, fromBeginning: true });
-await consumer.run({
-  partitionsConsumedConcurrently: partitionsConcurrently,
-  eachMessage: async ({ message }) => relay(JSON.parse(message.value!.toString()) as Request),
-});
-console.log(`durable floor relay consuming ${topics.requested}`);
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    void Promise.allSettled([consumer.disconnect(), producer.disconnect(), database.end()]).then(() => process.exit(0));
-  });
-}
+await consumeRequests('durable floor relay', consumer, relay, () => [producer.disconnect(), database.end()]);

@@ -82,7 +82,11 @@ export class OutboxWriter {
   }
 }
 
-/** The messages with their ids: their own, or a new UUID. */
+/** The messages with their ids: their own (the message itself), or a new UUID. */
 export function withIds(messages: OutboxMessage[]): (OutboxMessage & { id: string })[] {
-  return messages.map((message) => ({ ...message, id: message.id ?? randomUUID() }));
+  // A message with its id (every outcome event) is used as it is, not copied as `{ ...message, id }`:
+  // on Node 20 a key added after a spread gives each object a hidden class of its own (docs/performance.md).
+  return messages.map((message) =>
+    message.id !== undefined ? (message as OutboxMessage & { id: string }) : { ...message, id: randomUUID() },
+  );
 }
