@@ -35,6 +35,7 @@ ci_checks=(
   "bug-no-repeat-flag|DUPLICATES_ANSWERED|-DBUG_NO_REPEAT_FLAG -DMAX_FAULTS=0|safety"
   "bug-claim-at-intake-no-mark|LOOKUP_BEFORE_NEW_CALL|-DBUG_CLAIM_AT_INTAKE_NO_MARK -DMAX_FAULTS=1|safety"
   "bug-publish-unwritten|NO_OUTCOME_FOR_ROLLED_BACK_STATE|-DBUG_PUBLISH_UNWRITTEN -DMAX_FAULTS=1|safety"
+  "bug-unknown-from-committed-finish|NO_FAILURE_WITH_TASK|-DBUG_UNKNOWN_FROM_COMMITTED_FINISH -DEXPIRE_ANYWHERE -DNAME_GUARD -DNO_LOOKUP_ORDER_ASSERT -DMAX_FAULTS=1|safety"
 )
 full_checks=(
   "large-bitstate|holds|-DCONFIG_LARGE -DMAX_FAULTS=1|bitstate"
@@ -50,6 +51,7 @@ property_of_violation() {
     *'dupOf[d]==(r+1)'*) echo DUPLICATES_ANSWERED ;;
     *'intakeDone'*) echo EVERY_REQUEST_ENDS ;;
     *'ev[r]=='*) echo NO_OUTCOME_FOR_ROLLED_BACK_STATE ;;
+    *'onExists'*) echo NO_FAILURE_WITH_TASK ;;
     *'acceptance cycle'*) echo EVERY_REQUEST_ENDS ;;
     *'invalid end state'*) echo NO_DEADLOCK ;;
     *) echo UNKNOWN ;;

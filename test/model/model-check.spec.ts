@@ -62,6 +62,9 @@ const violated: Array<{ check: string; property: string }> = [
   { check: 'bug-claim-at-intake-no-mark', property: 'LOOKUP_BEFORE_NEW_CALL' },
   // Bug 6: publish-on-commit publishes every event it built, also one whose request's lease was lost (not written).
   { check: 'bug-publish-unwritten', property: 'NO_OUTCOME_FOR_ROLLED_BACK_STATE' },
+  // Bug 7: -41 after a lookup that found nothing read as "ours" only when a committed finish recorded an
+  // unknown outcome: after a lost lease mid-call (the claim saw the in-flight mark) the request fails although its task exists.
+  { check: 'bug-unknown-from-committed-finish', property: 'NO_FAILURE_WITH_TASK' },
 ];
 
 describe('protocol model (spin)', () => {

@@ -48,6 +48,10 @@
  *   BUG_CLAIM_AT_INTAKE_NO_MARK  bug variant 5: claimRecordedRequests without the in-flight mark
  *   BUG_PUBLISH_UNWRITTEN  bug variant 6: publish-on-commit publishes every event it built, also those
  *                       the fenced statement did not write (a lease lost)
+ *   BUG_UNKNOWN_FROM_COMMITTED_FINISH  bug variant 7: -41/-20 after a lookup that found nothing is read as
+ *                       "ours, look again" only if a committed finish recorded an unknown outcome
+ *                       (had_unknown_outcome), not when the claim found the in-flight mark set (was_unknown):
+ *                       after a crash or a lost lease mid-call the request fails although its task exists
  *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
  *   NO_DUPLICATES_ANSWERED_ASSERT  leaves out the "a final request leaves no duplicate unanswered" assertion
  *                       (to see what bug 3 leads to: a duplicate that never gets an outcome)
@@ -115,6 +119,9 @@ bit  nameHasTask[NKEY * 2]; /* the provider holds a task with this name (what fi
 bit  unresolved[NREQ];      /* ghost: a call was made whose result is neither recorded nor looked up */
 bit  intakeDone[NPART];     /* every message of the partition recorded and its offset committed */
 bit  handedOff[NREQ];       /* claimed by intake's transaction for a worker, whose call has not started yet */
+#ifdef BUG_UNKNOWN_FROM_COMMITTED_FINISH
+bit  hadUnknown[NREQ];      /* had_unknown_outcome: set only by a committed finish that recorded an unknown outcome */
+#endif
 byte faults = MAX_FAULTS;
 
 #define rowLocked(r) (lockedRow[keyOf(r)] == (r) + 1)
@@ -147,6 +154,13 @@ inline assertOneTaskPerKey(k) {
   }
   assert(cnt <= 1) /* ONE_TASK_PER_KEY */
 }
+
+/*
+ * NO_FAILURE_WITH_TASK (asserted where finishRequests writes a final state): a -41/-20 answer is never
+ * recorded as the request's failure while the task holding the name was made by a call of this very
+ * request. Any other failure may still meet a task of its own made later by a stalled worker's call
+ * (EXPIRE_ANYWHERE): that is the timing assumption, not a decision of ours.
+ */
 
 /* An outcome event is written once per request: one final state, one event id. */
 inline writeOutcomeEvent(r, kind) {
@@ -359,7 +373,7 @@ retry:
 /* A crash: local state is lost; the lease it held expires later (nobody can use it before that). */
 #define CRASH atomic { faults > 0 -> faults--; if :: holdsLease -> leaseExpired[r] = 1 :: else fi; forget }; goto end
 /* local state is dropped between requests (and on a crash), so that it does not multiply states */
-#define forget r = 0; target = 0; wasUnknown = 0; newUnknown = 0; i = 0; cnt = 0; d = 0; longWay = 0
+#define forget r = 0; target = 0; wasUnknown = 0; newUnknown = 0; i = 0; cnt = 0; d = 0; longWay = 0; onExists = 0
 /* The worker stalls past its lease (a GC pause, a slow network): another worker may claim the request. */
 #define STALL atomic { faults > 0 && holdsLease && !leaseExpired[r] -> faults--; leaseExpired[r] = 1 }
 
@@ -377,6 +391,7 @@ proctype Worker() {
   byte r, target, i, cnt, d;
   bit wasUnknown, newUnknown;
   bit longWay; /* finishRequestsAndReport left the request: finishRequests + answerRepeats next */
+  bit onExists; /* the call was answered -41/-20: the name is taken (checked: by a task of this request's own?) */
 #ifdef BUG_SNAPSHOT
   byte snapshot; /* bit d: duplicate d of r was committed and unanswered when the statement started */
   bit snapshotRepeats; /* has_repeats as committed when the statement started */
@@ -477,13 +492,20 @@ call:
       fi;
 #endif
       /* the pure decision of what to record */
+      onExists = (target == EXISTS);
       if
       :: target == ACCEPTED -> target = COMPLETED
       :: target == REJECTED -> target = FAILED
       :: target == NO_TASK -> target = PENDING; newUnknown = 0
       :: target == LOST_ANSWER -> target = PENDING; newUnknown = 1
+#ifdef BUG_UNKNOWN_FROM_COMMITTED_FINISH
+      :: target == EXISTS && hadUnknown[r] -> target = PENDING; newUnknown = 1
+      :: target == EXISTS && !hadUnknown[r] -> target = FAILED
+#else
+      /* next-step.ts: mayHaveCreatedTaskBefore, decided by the claim's was_unknown */
       :: target == EXISTS && wasUnknown -> target = PENDING; newUnknown = 1 /* look up again */
       :: target == EXISTS && !wasUnknown -> target = FAILED /* provider_rejected */
+#endif
       fi;
       i = 0; cnt = 0
     }
@@ -516,10 +538,14 @@ finish:
         if
         :: fenced ->
           assert(!isFinal(r)); /* ONE_FINAL_STATE */
+          assert(!(target == FAILED && onExists && tasks[r] > 0)); /* NO_FAILURE_WITH_TASK */
           status[r] = target; leaseExpired[r] = 0; leaseOwner[r] = 0;
           if
           :: target == PENDING -> /* reschedule */
             outcomeUnknown[r] = newUnknown;
+#ifdef BUG_UNKNOWN_FROM_COMMITTED_FINISH
+            hadUnknown[r] = hadUnknown[r] | newUnknown;
+#endif
             if :: !newUnknown -> unresolved[r] = 0 :: else fi
           :: else ->
             outcomeUnknown[r] = 0; unresolved[r] = 0;

@@ -11,10 +11,15 @@ export interface ClaimedRequest {
   providerBody: ResendAiRequest;
   /** Provider calls made for it so far, counting the one the claim marked in flight. */
   attempts: number;
-  /** The last call's outcome is unknown: look the task up before anything else. */
+  /**
+   * The request's in-flight mark (outcome_unknown) was set when it was claimed (`was_unknown`):
+   * a call of unknown outcome — a timeout, or a worker that died or lost its lease mid-call
+   * without recording anything. Look the task up before anything else.
+   */
   lastOutcomeUnknown: boolean;
   /** Out of attempts or too old: not sent again. */
   exhausted: boolean;
+  /** A finish once recorded an unknown outcome (had_unknown_outcome): set only by a committed finish, never by a crash. */
   hadUnknownOutcome: boolean;
   lookupFailures: number;
   errorCode: string | null;

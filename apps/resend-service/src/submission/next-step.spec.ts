@@ -91,6 +91,21 @@ describe('stepAfterSubmit', () => {
     expect(step).toMatchObject({ kind: 'retry', nextAttemptAt: now, outcomeUnknown: true, errorCode: '-41' });
   });
 
+  it('looks the task up after -41/-20 when this claim found the outcome unknown, though no finish recorded it (a crash or lost lease mid-call)', () => {
+    const afterCrash = claimed({ lastOutcomeUnknown: true, hadUnknownOutcome: false });
+    for (const code of ['-41', '-20']) {
+      const step = stepAfterSubmit(afterCrash, rejected(code), verdict({ errorCode: code }), policy, now);
+      expect(step).toMatchObject({ kind: 'retry', outcomeUnknown: true, errorCode: code });
+    }
+  });
+
+  it('fails on -41 when no call of the request had an unknown outcome (someone else holds the name)', () => {
+    expect(stepAfterSubmit(claimed(), rejected('-41'), verdict({ errorCode: '-41' }), policy, now)).toMatchObject({
+      kind: 'fail',
+      failure: { code: '-41', category: 'provider_rejected' },
+    });
+  });
+
   it('keeps a final answer that may have created the task for a lookup before failing', () => {
     const step = stepAfterSubmit(claimed(), rejected('0'), verdict({ errorCode: 'BAD_RESPONSE', outcomeUnknown: true }), policy, now);
     expect(step).toMatchObject({ kind: 'look_up_before_failing', failure: { code: 'BAD_RESPONSE', category: 'provider_rejected' } });

@@ -36,7 +36,7 @@ export function stepAfterSubmit(
 ): NextStep {
   if (result.kind === 'accepted') return { kind: 'complete', taskId: result.taskId, resolvedByLookup: false };
   if (verdict.decision === 'final') {
-    if (request.hadUnknownOutcome && TASK_ALREADY_EXISTS_CODES.has(verdict.errorCode)) {
+    if (mayHaveCreatedTaskBefore(request) && TASK_ALREADY_EXISTS_CODES.has(verdict.errorCode)) {
       return {
         kind: 'retry',
         nextAttemptAt: now,
@@ -103,6 +103,17 @@ export function stepAfterLookup(
     errorMessage: `task lookup failed: ${result.message}`,
     lookupFailed: true,
   };
+}
+
+/**
+ * An earlier call of this request may have created its task. Decided first by the claim
+ * (`lastOutcomeUnknown`: the in-flight mark was still set, as after a crash or a lost lease
+ * mid-call, which no finish recorded) — the model's `wasUnknown`; `hadUnknownOutcome` adds the
+ * unknown outcomes that a finish did record in an earlier turn. Wrongly true costs a lookup;
+ * wrongly false reports a task that exists as failed.
+ */
+function mayHaveCreatedTaskBefore(request: ClaimedRequest): boolean {
+  return request.lastOutcomeUnknown || request.hadUnknownOutcome;
 }
 
 function exhaustedBeforeSending(request: ClaimedRequest): NextStep {
