@@ -11,7 +11,7 @@ import type { ResendAiRequest } from './resend-ai-request.js';
 import { maskSecrets, maskSecretsInResult } from './secret-masking.js';
 import { buildSignedHeaders, toUnixSeconds } from './signing.js';
 import type { LookupFailure, ProviderTask, TaskDetailResult, TaskLookupResult } from './task-lookup-result.js';
-import { readTask, readTaskPage } from './task-records.js';
+import { lookupProgress, readTask, readTaskPage } from './task-records.js';
 
 export interface ItniotechClientOptions {
   /** For example `https://api.itniotech.com` (no `/v3`). */
@@ -81,17 +81,19 @@ export class ItniotechClient {
    */
   async findTasksByName(taskName: string, range: TimeRange): Promise<TaskLookupResult> {
     const matches: ProviderTask[] = [];
-    for (let page = 1; page <= QUERY_MAX_PAGES; page += 1) {
+    for (let page = 1; ; page += 1) {
       const attempt = await this.#send('POST', QUERY_PATH, 'lookup', this.#queryBody(taskName, range, page));
       const answer = this.#readAnswer(attempt);
+      // -24 on a later page: the pages before it held every record (and no match, or it would have stopped).
       if (answer.kind === 'failed') return answer.errorCode === DATA_UNEXISTING ? { kind: 'not_found' } : answer;
       const taskPage = readTaskPage(answer.data);
       if (taskPage === undefined) return badResponse('The query answer has no readable records');
       matches.push(...taskPage.tasks.filter((task) => task.taskName === taskName));
-      const seenAll = page * QUERY_PAGE_SIZE >= taskPage.total || taskPage.tasks.length < QUERY_PAGE_SIZE;
-      if (matches.length > 0 || seenAll) break;
+      const progress = lookupProgress(taskPage, page, matches.length, { pageSize: QUERY_PAGE_SIZE, maxPages: QUERY_MAX_PAGES });
+      if (progress === 'found') return { kind: 'found', tasks: matches };
+      if (progress === 'seen_all') return { kind: 'not_found' };
+      if (progress === 'incomplete') return lookupIncomplete(taskName, taskPage.total);
     }
-    return matches.length > 0 ? { kind: 'found', tasks: matches } : { kind: 'not_found' };
   }
 
   /** `GET /voice/group/call/detail/{id}`: one task and its status. */
@@ -183,6 +185,15 @@ function failure(errorCode: string, message: string): LookupFailure {
 
 function badResponse(message: string): LookupFailure {
   return { kind: 'failed', errorCode: 'BAD_RESPONSE', message };
+}
+
+/** The search matched more records than the lookup may read: whether the task exists is still unknown. */
+function lookupIncomplete(taskName: string, total: number | undefined): LookupFailure {
+  const matched = total === undefined ? 'more records than that' : `${total} records`;
+  return failure(
+    'LOOKUP_INCOMPLETE',
+    `The query for task name "${taskName}" matched ${matched}; read ${QUERY_MAX_PAGES} pages of ${QUERY_PAGE_SIZE} without finding it`,
+  );
 }
 
 function assertValidOptions(options: ItniotechClientOptions): void {

@@ -7,7 +7,31 @@ import type { ProviderTask } from './task-lookup-result.js';
  */
 export interface TaskPage {
   tasks: ProviderTask[];
-  total: number;
+  /** Records matching the search on all pages; undefined when the answer does not say. */
+  total: number | undefined;
+}
+
+/**
+ * Where a lookup paging through the query stands after page `page` (from 1):
+ * found        a record of the name is among the `matches` so far
+ * seen_all     every record matching the search has been read, none of the name
+ * read_more    records are left, and the next page may be read
+ * incomplete   records are left but no more pages may be read: the lookup has no answer
+ *              ("not found" would be a guess, and a wrong one would send the request again)
+ */
+export type LookupProgress = 'found' | 'seen_all' | 'read_more' | 'incomplete';
+
+export function lookupProgress(
+  taskPage: TaskPage,
+  page: number,
+  matches: number,
+  limits: { pageSize: number; maxPages: number },
+): LookupProgress {
+  if (matches > 0) return 'found';
+  const shortPage = taskPage.tasks.length < limits.pageSize;
+  const coversTotal = taskPage.total !== undefined && page * limits.pageSize >= taskPage.total;
+  if (shortPage || coversTotal) return 'seen_all';
+  return page < limits.maxPages ? 'read_more' : 'incomplete';
 }
 
 /** Reads the `data` of a query answer; `undefined` when it is not a page of tasks. */
@@ -19,8 +43,13 @@ export function readTaskPage(data: unknown): TaskPage | undefined {
     if (task === undefined) return undefined;
     tasks.push(task);
   }
-  const total = typeof data['total'] === 'number' ? data['total'] : Number(data['total']);
-  return { tasks, total: Number.isFinite(total) ? total : tasks.length };
+  return { tasks, total: readTotal(data['total']) };
+}
+
+function readTotal(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const total = Number(value);
+  return Number.isFinite(total) ? total : undefined;
 }
 
 /** Reads one task record (a query row or a detail's `data`); `undefined` when fields are missing. */
