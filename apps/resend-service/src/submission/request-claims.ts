@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { SqlTransaction } from '#common';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
+import { leaseOwnerSequence } from './lease-owners.js';
 import { claimedAtIntake, claimedRequestFrom, type ClaimedRequest, type RecordedRequest } from './claimed-request.js';
 import {
   claimAndMarkInFlight,
@@ -15,17 +16,20 @@ import {
  * Hands due requests to this instance's worker under a lease. SKIP LOCKED lets every instance
  * claim concurrently without waiting on, or taking, each other's rows; an expired lease (its
  * worker died or stalled) makes a request claimable again. Each claim has a lease owner of its
- * own (`<instance>/<claim number>`), so that a stalled call of this very instance cannot write
- * over the request once it has been claimed again.
+ * own (leaseOwnerSequence: `<instance>/<process token>/<claim number>`), so that a stalled call of
+ * this very instance, or of another process, cannot write over the request once it has been
+ * claimed again.
  */
 @Injectable()
 export class RequestClaims {
-  private claims = 0;
+  private readonly nextLeaseOwner: () => string;
 
   constructor(
     private readonly sql: Sql,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.nextLeaseOwner = leaseOwnerSequence(config.instanceId);
+  }
 
   /** One round trip: BEGIN, the planner setting, the claim and COMMIT go out in one write. */
   async claim(limit: number): Promise<ClaimedRequest[]> {
@@ -51,10 +55,5 @@ export class RequestClaims {
     // A failure here is the transaction's, which reports it: nobody awaits these rows then.
     claimed.catch(() => undefined);
     return claimed;
-  }
-
-  private nextLeaseOwner(): string {
-    this.claims += 1;
-    return `${this.config.instanceId}/${this.claims}`;
   }
 }
