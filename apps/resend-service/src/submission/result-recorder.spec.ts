@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import type { SqlStatement, SqlTransaction } from '#common';
+import { OutboxWriter, type OutboxMessage, type OutboxRecord, type OutboxRelay } from '#outbox';
+import type { Sql } from '../database/sql.js';
+import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { OutcomeEvents, OutcomeSubject } from '../outcome/outcome-events.js';
+import type { ClaimedRequest } from './claimed-request.js';
+import { ResultRecorder, type FinishedCall, type RecordedStep } from './result-recorder.js';
+import { finishRequests, finishRequestsAndReport } from './submission.sql.js';
+
+interface Change {
+  id: string;
+  lease_owner: string;
+  event_id: string | null;
+  status: string;
+}
+
+/**
+ * The finishing statements as PostgreSQL runs them, reduced to the fence: a change is made only
+ * while its request's lease is the change's own, and the statement writes the event the accepted
+ * change names. Transactions wait for `opened` to resolve, so that results pile up into one group.
+ */
+class FakeDatabase {
+  readonly leases = new Map<string, string>();
+  readonly eventsWritten: string[] = [];
+  opened: Promise<void> = Promise.resolve();
+
+  async transaction<T>(work: (transaction: SqlTransaction) => Promise<T>): Promise<T> {
+    await this.opened;
+    const run = (statement: SqlStatement | string, values: unknown[] = []) => Promise.resolve(this.run(statement, values) as never);
+    return work({ query: run, sendForRows: run, send: (statement, values) => void this.run(statement, values ?? []) });
+  }
+
+  private run(statement: SqlStatement | string, values: unknown[]): unknown[] {
+    if (statement !== finishRequestsAndReport && statement !== finishRequests) return [];
+    const accepted = (JSON.parse(values[0] as string) as Change[]).filter((change) => this.leases.get(change.id) === change.lease_owner);
+    for (const change of accepted) {
+      if (change.status !== 'in_progress') this.leases.delete(change.id);
+      if (change.event_id && statement === finishRequestsAndReport) this.eventsWritten.push(change.event_id);
+    }
+    return accepted.map((change) => ({ id: change.id, lease_owner: change.lease_owner, has_repeats: false }));
+  }
+}
+
+function outcomeMessage(topic: string, subject: OutcomeSubject): OutboxMessage {
+  return { id: randomUUID(), topic, key: String(subject.keyId), value: { requestId: subject.requestId }, requestId: subject.requestId };
+}
+
+function recorderOn(database: FakeDatabase) {
+  const relay = { mayPublishWritten: true, holdForWriter: () => '10 seconds', publishHeld: vi.fn(async (_records: OutboxRecord[]) => {}) };
+  const metrics = { outcomesWritten: vi.fn((_events: readonly OutboxMessage[]) => {}), retryScheduled: vi.fn((_count: number) => {}) };
+  const outcomes = {
+    completed: (subject: OutcomeSubject) => outcomeMessage('completed', subject),
+    failed: (subject: OutcomeSubject) => outcomeMessage('failed', subject),
+  };
+  const recorder = new ResultRecorder(
+    database as unknown as Sql,
+    new OutboxWriter(),
+    relay as unknown as OutboxRelay,
+    outcomes as unknown as OutcomeEvents,
+    metrics as unknown as FlowMetrics,
+  );
+  return { recorder, relay, metrics };
+}
+
+/** A request in progress under `leaseOwner`, as its claim handed it to a worker. */
+function claimed(id: string, leaseOwner: string): ClaimedRequest {
+  return { id, requestId: `request-${id}`, keyId: 7, taskName: 'task', correlationId: null, attempts: 1, leaseOwner } as ClaimedRequest;
+}
+
+const completed: RecordedStep = { kind: 'complete', taskId: 9001, resolvedByLookup: false };
+const retry: RecordedStep = { kind: 'retry', nextAttemptAt: new Date(), outcomeUnknown: false, errorCode: '-1', errorMessage: 'busy' };
+
+/** Records `calls` as one group: a first result holds the writer until all of them wait. */
+async function recordInOneGroup(database: FakeDatabase, recorder: ResultRecorder, calls: FinishedCall[]): Promise<boolean[]> {
+  let open!: () => void;
+  database.opened = new Promise((resolve) => (open = resolve));
+  const first = recorder.record({ request: claimed('other', 'instance-b/1'), step: retry });
+  const results = Promise.all(calls.map((call) => recorder.record(call)));
+  open();
+  await first;
+  return results;
+}
+
+describe('ResultRecorder: two calls of one request in one group', () => {
+  it('writes, publishes and counts the event of the call whose lease held, not the stale call of the same request', async () => {
+    const database = new FakeDatabase();
+    database.leases.set('other', 'instance-b/1');
+    database.leases.set('r1', 'instance-a/2'); // claimed again after the first lease ran out
+    const { recorder, relay, metrics } = recorderOn(database);
+    const stale = { request: claimed('r1', 'instance-a/1'), step: completed };
+    const current = { request: claimed('r1', 'instance-a/2'), step: { ...completed, resolvedByLookup: true } };
+
+    const accepted = await recordInOneGroup(database, recorder, [stale, current]);
+
+    expect(accepted).toEqual([false, true]);
+    expect(database.eventsWritten).toHaveLength(1);
+    const published = relay.publishHeld.mock.calls.flatMap(([records]) => records);
+    expect(published.map((record) => record.id)).toEqual(database.eventsWritten);
+    const counted = metrics.outcomesWritten.mock.calls.flatMap(([events]) => events);
+    expect(counted.map((event) => event.id)).toEqual(database.eventsWritten);
+  });
+
+  it('counts no outcome when the call that held the lease put the request back to pending', async () => {
+    const database = new FakeDatabase();
+    database.leases.set('other', 'instance-b/1');
+    database.leases.set('r1', 'instance-a/2');
+    const { recorder, relay, metrics } = recorderOn(database);
+
+    const accepted = await recordInOneGroup(database, recorder, [
+      { request: claimed('r1', 'instance-a/1'), step: completed },
+      { request: claimed('r1', 'instance-a/2'), step: retry },
+    ]);
+
+    expect(accepted).toEqual([false, true]);
+    expect(database.eventsWritten).toEqual([]);
+    expect(relay.publishHeld).not.toHaveBeenCalled();
+    expect(metrics.outcomesWritten.mock.calls.flatMap(([events]) => events)).toEqual([]);
+    expect(metrics.retryScheduled.mock.calls.map(([count]) => count)).toEqual([1, 1]); // the holder's retry, and this group's
+  });
+});
