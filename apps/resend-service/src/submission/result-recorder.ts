@@ -9,7 +9,15 @@ import { OutcomeEvents } from '../outcome/outcome-events.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { ClaimedRequest } from './claimed-request.js';
 import type { NextStep } from './next-step.js';
-import { answerRepeats, finishRequests, finishRequestsAndReport, type AnsweredRepeatRow, type FinishedRow } from './submission.sql.js';
+import { AcceptedCalls, changeOf } from './row-changes.js';
+import {
+  answerRepeats,
+  finishRequests,
+  finishRequestsAndReport,
+  type AcceptedRow,
+  type AnsweredRepeatRow,
+  type FinishedRow,
+} from './submission.sql.js';
 
 /** A step that changes the request's row: it ends, goes back to pending, or stays in progress awaiting a lookup. */
 export type RecordedStep = Extract<NextStep, { kind: 'complete' | 'fail' | 'retry' | 'look_up_before_failing' }>;
@@ -25,7 +33,7 @@ export interface FinishedCall {
 
 interface Waiting {
   call: FinishedCall;
-  resolve: (changed: boolean) => void;
+  resolve: (accepted: boolean) => void;
   reject: (error: unknown) => void;
 }
 
@@ -76,12 +84,13 @@ export class ResultRecorder {
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0, MAX_GROUP);
       try {
-        const { changed, events } = await this.writeGroup(group.map((waiting) => waiting.call));
+        const calls = group.map((waiting) => waiting.call);
+        const { accepted, events } = await this.writeGroup(calls);
         this.count(
-          group.map((waiting) => waiting.call).filter((call) => changed.has(call.request.id)),
+          calls.filter((call) => accepted.has(call)),
           events,
         );
-        group.forEach((waiting) => waiting.resolve(changed.has(waiting.call.request.id)));
+        group.forEach((waiting) => waiting.resolve(accepted.has(waiting.call)));
       } catch (error) {
         group.forEach((waiting) => waiting.reject(error));
       }
@@ -90,55 +99,56 @@ export class ResultRecorder {
   }
 
   /**
-   * The usual group in one round trip (finishAndReport). Requests it left unchanged — a lease lost,
+   * The usual group in one round trip (finishAndReport). Calls it did not accept — a lease lost,
    * or an end that repeats wait for — are written again the long way (finishAndAnswerRepeats).
    */
   private async writeGroup(calls: FinishedCall[]): Promise<Written> {
     const reported = await retryingConflicts(() => this.finishAndReport(calls));
-    const rest = calls.filter((call) => !reported.changed.has(call.request.id));
+    const rest = calls.filter((call) => !reported.accepted.has(call));
     if (rest.length === 0) return reported;
     const answered = await retryingConflicts(() => this.sql.transaction((transaction) => this.finishAndAnswerRepeats(transaction, rest)));
-    return { changed: new Set([...reported.changed, ...answered.changed]), events: [...reported.events, ...answered.events] };
+    return { accepted: reported.accepted.and(answered.accepted), events: [...reported.events, ...answered.events] };
   }
 
   /**
    * New states, attempt rows and outcome events in one statement, sent with BEGIN and COMMIT:
    * nothing is read before it. Events are built for every call that ends; the statement writes
-   * only those whose request it changed. A few events, when the relay lets it, are published from
+   * only those of the calls it accepted. A few events, when the relay lets it, are published from
    * here after the COMMIT (publish-on-commit): written held for this writer, they wake no relay.
    */
   private async finishAndReport(calls: FinishedCall[]): Promise<Written> {
     const now = new Date();
     const ending = calls.filter(endsRequest);
     const events = withIds(ending.map((call) => this.outcomeOf(call, now)));
+    const eventIds = new Map(ending.map((call, index) => [call, events[index]!.id]));
     const records = events.map(toOutboxRecord);
     const publishHere = events.length > 0 && events.length <= MAX_EVENTS_PUBLISHED_ON_COMMIT && this.relay.mayPublishWritten;
     // Wrapped: the rows come with the COMMIT's answer, which must not be awaited inside the transaction.
     const { finished } = await this.sql.transaction(async (transaction) => {
       const hold = publishHere ? this.relay.holdForWriter(transaction) : null;
       return {
-        finished: transaction.sendForRows<{ id: string }>(finishRequestsAndReport, [
-          JSON.stringify(calls.map(changeOf)),
+        finished: transaction.sendForRows<AcceptedRow>(finishRequestsAndReport, [
+          JSON.stringify(calls.map((call) => changeOf(call, eventIds.get(call) ?? null))),
           ...outboxRowValues(records),
           hold,
         ]),
       };
     });
-    const changed = new Set((await finished).map((row) => row.id));
-    const written = ending.map((call) => changed.has(call.request.id));
+    const accepted = AcceptedCalls.of(await finished);
+    const written = ending.map((call) => accepted.has(call));
     if (publishHere) {
       const held = records.filter((_, index) => written[index]);
       if (held.length > 0) void this.relay.publishHeld(held);
     }
-    return { changed, events: events.filter((_, index) => written[index]) };
+    return { accepted, events: events.filter((_, index) => written[index]) };
   }
 
   /** The long way, for requests whose repeats are answered with them: their new state is read back first. */
   private async finishAndAnswerRepeats(transaction: SqlTransaction, calls: FinishedCall[]): Promise<Written> {
-    const rows = await transaction.query<FinishedRow>(finishRequests, [JSON.stringify(calls.map(changeOf))]);
-    const changed = new Set(rows.map((row) => row.id));
+    const rows = await transaction.query<FinishedRow>(finishRequests, [JSON.stringify(calls.map((call) => changeOf(call, null)))]);
+    const accepted = AcceptedCalls.of(rows);
     const repeated = new Set(rows.filter((row) => row.has_repeats).map((row) => row.id));
-    const ended = calls.filter((call) => changed.has(call.request.id) && endsRequest(call));
+    const ended = calls.filter((call) => accepted.has(call) && endsRequest(call));
     const now = new Date();
     const events = ended.map((call) => this.outcomeOf(call, now));
     const endedWithRepeats = ended.filter((call) => repeated.has(call.request.id));
@@ -147,13 +157,13 @@ export class ResultRecorder {
       events.push(...repeats.map((repeat) => this.answerOf(repeat, now)));
     }
     this.outbox.add(transaction, events);
-    return { changed, events };
+    return { accepted, events };
   }
 
-  /** After the commit: outcomes written and retries scheduled, for the metrics. */
-  private count(changed: FinishedCall[], events: OutboxMessage[]): void {
+  /** After the commit: outcomes written and retries scheduled, for the metrics (the calls accepted, not their requests). */
+  private count(accepted: FinishedCall[], events: OutboxMessage[]): void {
     this.metrics.outcomesWritten(events);
-    this.metrics.retryScheduled(changed.filter((call) => call.step.kind === 'retry').length);
+    this.metrics.retryScheduled(accepted.filter((call) => call.step.kind === 'retry').length);
   }
 
   private outcomeOf({ request, step, trace }: FinishedCall, now: Date): OutboxMessage {
@@ -192,8 +202,8 @@ export class ResultRecorder {
 }
 
 interface Written {
-  /** The requests whose state was changed. */
-  changed: Set<string>;
+  /** The calls whose change was made (their lease held). */
+  accepted: AcceptedCalls;
   events: OutboxMessage[];
 }
 
@@ -215,82 +225,4 @@ async function retryingConflicts<T>(write: () => Promise<T>): Promise<T> {
 /** A context stored at intake, as it was written there (by our own tracer, or passed on from the message). */
 function storedTrace(traceParent: string | null, traceState: string | null): TraceContextText | null {
   return traceParent ? { traceParent, traceState } : null;
-}
-
-/**
- * The row change a step stands for (one element of finishRequests' JSON). The step's columns come
- * last: on Node 20, keys added after a spread (`{ ...base, status }`) give every object a hidden
- * class of its own, garbage that fills the old generation (docs/performance.md, twelfth session).
- */
-function changeOf({ request, step, attempt }: FinishedCall) {
-  return { id: request.id, lease_owner: request.leaseOwner, attempt: attempt ?? null, ...stepColumns(step) };
-}
-
-/** Every column a step sets, the same keys in the same order for each kind. */
-function stepColumns(step: RecordedStep) {
-  switch (step.kind) {
-    case 'complete':
-      return columns({
-        status: 'completed',
-        provider_task_id: step.taskId,
-        resolved_by_lookup: step.resolvedByLookup,
-        outcome_unknown: false,
-        error_code: null,
-        error_message: null,
-        error_category: null,
-      });
-    case 'fail':
-      return columns({
-        status: 'failed',
-        outcome_unknown: false,
-        error_code: step.failure.code,
-        error_message: step.failure.message,
-        error_category: step.failure.category,
-      });
-    case 'retry':
-      return columns({
-        status: 'pending',
-        outcome_unknown: step.outcomeUnknown,
-        lookup_failed: step.lookupFailed ?? false,
-        next_attempt_at: step.nextAttemptAt,
-        error_code: step.errorCode,
-        error_message: step.errorMessage,
-        error_category: null,
-      });
-    case 'look_up_before_failing':
-      return columns({
-        status: 'in_progress',
-        outcome_unknown: true,
-        error_code: step.failure.code,
-        error_message: step.failure.message,
-        error_category: null,
-      });
-  }
-}
-
-interface StepColumns {
-  status: string;
-  provider_task_id?: number | null;
-  resolved_by_lookup?: boolean | null;
-  outcome_unknown: boolean;
-  lookup_failed?: boolean;
-  next_attempt_at?: Date | null;
-  error_code: string | null;
-  error_message: string | null;
-  error_category: string | null;
-}
-
-/** A step's columns with the defaults for those it leaves out (keep: null). */
-function columns(set: StepColumns) {
-  return {
-    status: set.status,
-    provider_task_id: set.provider_task_id ?? null,
-    resolved_by_lookup: set.resolved_by_lookup ?? null,
-    outcome_unknown: set.outcome_unknown,
-    lookup_failed: set.lookup_failed ?? false,
-    next_attempt_at: set.next_attempt_at ?? null,
-    error_code: set.error_code,
-    error_message: set.error_message,
-    error_category: set.error_category,
-  };
 }

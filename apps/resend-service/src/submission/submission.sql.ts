@@ -157,15 +157,23 @@ export const finishAttempts: SqlStatement = {
           WHERE a.id = f.id`,
 };
 
-/** What finishRequests and finishRequestsAndReport take as $1: a JSON array of row changes (ResultRecorder's changeOf). */
+/**
+ * What finishRequests and finishRequestsAndReport take as $1: a JSON array of row changes, one per
+ * call (row-changes.ts). `event_id` names the call's own outcome event: a group may hold two calls
+ * of one request (a lease that ran out while the first result waited, and a new claim), and only
+ * the call whose lease the UPDATE finds may write its event.
+ */
 const changes = `change AS (
            SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(
-                  id uuid, lease_owner text, status text, provider_task_id bigint, resolved_by_lookup boolean,
+                  id uuid, lease_owner text, event_id uuid, status text, provider_task_id bigint, resolved_by_lookup boolean,
                   outcome_unknown boolean, lookup_failed boolean, error_code text, error_message text, error_category text,
                   next_attempt_at timestamptz, attempt jsonb)
          )`;
 
-/** Each request's new state, fenced by its lease, where `condition` also holds. */
+/**
+ * Each request's new state, fenced by its lease, where `condition` also holds. Returns the change
+ * it accepted (its lease owner and event): of two calls of one request, at most one holds the lease.
+ */
 const finishedWhere = (condition: string) => `finished AS (
            UPDATE resend_request r
               SET status = c.status,
@@ -182,10 +190,10 @@ const finishedWhere = (condition: string) => `finished AS (
                   updated_at = now()
              FROM change c
             WHERE r.id = c.id AND r.status = 'in_progress' AND r.lease_owner = c.lease_owner AND ${condition}
-           RETURNING r.id, r.request_id, r.has_repeats
+           RETURNING r.id, r.has_repeats, c.lease_owner, c.event_id
          )`;
 
-/** The attempt rows of the requests changed. */
+/** The attempt rows of the calls accepted (a call whose lease was lost leaves its row to the new owner). */
 const attemptsLogged = `logged AS (
            UPDATE submission_attempt a
               SET finished_at = now(), outcome = f.outcome, sign_timestamp = f.sign_timestamp, latency_ms = f.latency_ms,
@@ -195,25 +203,27 @@ const attemptsLogged = `logged AS (
                   CROSS JOIN LATERAL jsonb_to_record(c.attempt) AS f(id bigint, outcome text, sign_timestamp bigint,
                   latency_ms integer, http_status integer, provider_status text, provider_reason text, error_code text,
                   error_message text)
-            WHERE c.attempt IS NOT NULL AND a.id = f.id AND c.id IN (SELECT id FROM finished)
+            WHERE c.attempt IS NOT NULL AND a.id = f.id AND (c.id, c.lease_owner) IN (SELECT id, lease_owner FROM finished)
          )`;
 
 /**
  * Records what calls ended with, for a group of requests: each request's new state, fenced by its
  * lease (a request whose lease was taken over is left to its new owner, and so is its attempt row),
- * and its attempt row. Returns the requests it changed, and whether repeats may wait for them
- * (`has_repeats`, as committed: set by intake, which holds the row's lock while it records a repeat).
+ * and its attempt row. Returns the calls it accepted (request and lease owner), and whether repeats
+ * may wait for them (`has_repeats`, as committed: set by intake, which holds the row's lock while it
+ * records a repeat).
  */
 export const finishRequests: SqlStatement = {
   name: 'submission.finish-requests',
   text: `WITH ${changes}, ${finishedWhere('true')}, ${attemptsLogged}
-         SELECT id, has_repeats FROM finished`,
+         SELECT id, lease_owner, has_repeats FROM finished`,
 };
 
 /**
  * finishRequests and the outcome events in one statement, for the usual group: sent with BEGIN and
  * COMMIT in one round trip, as nothing has to be read first. An event ($2..$9, outboxRows) is
- * written only if its request was changed; $10 is how long its writer holds them (OutboxRelay.holdForWriter;
+ * written only if the change naming it (`event_id`) was accepted — never the event of another call
+ * of the same request; $10 is how long its writer holds them (OutboxRelay.holdForWriter;
  * NULL: not held). A request that would end while repeats wait for it is
  * left as it is (not returned): its repeats must be answered in the same transaction, by a
  * statement of their own (answerRepeats), so ResultRecorder writes it again with finishRequests.
@@ -226,12 +236,16 @@ export const finishRequestsAndReport: SqlStatement = {
          reported AS (
            INSERT INTO outbox_event (${OUTBOX_ROW_COLUMNS}, held_until)
            SELECT outbox_row.*, now() + $10::interval
-             FROM ${outboxRows(2)} WHERE outbox_row.request_id IN (SELECT request_id FROM finished)
+             FROM ${outboxRows(2)} WHERE outbox_row.id IN (SELECT event_id FROM finished)
          )
-         SELECT id FROM finished`,
+         SELECT id, lease_owner FROM finished`,
 };
-export interface FinishedRow {
+/** A call a finishing statement accepted: its request, and the lease it held. */
+export interface AcceptedRow {
   id: string;
+  lease_owner: string;
+}
+export interface FinishedRow extends AcceptedRow {
   has_repeats: boolean;
 }
 
