@@ -29,7 +29,7 @@ export class AcceptedCalls {
 }
 
 function leaseKey(requestId: string, leaseOwner: string): string {
-  // A lease owner never holds a space (`<instance>/<claim number>`), a request id is a UUID.
+  // Unambiguous whatever the lease owner holds: the request id before it is a UUID, of fixed length.
   return `${requestId} ${leaseOwner}`;
 }
 
