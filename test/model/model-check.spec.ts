@@ -65,6 +65,9 @@ const violated: Array<{ check: string; property: string }> = [
   // Bug 7: -41 after a lookup that found nothing read as "ours" only when a committed finish recorded an
   // unknown outcome: after a lost lease mid-call (the claim saw the in-flight mark) the request fails although its task exists.
   { check: 'bug-unknown-from-committed-finish', property: 'NO_FAILURE_WITH_TASK' },
+  // Bug 8: two processes claim with the same lease owner (one INSTANCE_ID, a claim counter each): a stalled
+  // worker passes the new owner's fence, clears its in-flight mark, and the next claim calls without a lookup.
+  { check: 'bug-shared-lease-owner', property: 'ONE_TASK_PER_KEY' },
 ];
 
 describe('protocol model (spin)', () => {

@@ -48,6 +48,11 @@
  *   BUG_CLAIM_AT_INTAKE_NO_MARK  bug variant 5: claimRecordedRequests without the in-flight mark
  *   BUG_PUBLISH_UNWRITTEN  bug variant 6: publish-on-commit publishes every event it built, also those
  *                       the fenced statement did not write (a lease lost)
+ *   BUG_EVENT_PER_REQUEST  bug variant 7: the group statement writes the event of every call of a request
+ *                       it changed — also of a stale call (its lease lost) whose result waits in the same
+ *                       group as the call that holds the lease now
+ *   BUG_SHARED_LEASE_OWNER  bug variant 8: both workers claim with the same lease owner (two processes with
+ *                       one INSTANCE_ID and a claim counter each, without the per-process token)
  *   BUG_UNKNOWN_FROM_COMMITTED_FINISH  bug variant 7: -41/-20 after a lookup that found nothing is read as
  *                       "ours, look again" only if a committed finish recorded an unknown outcome
  *                       (had_unknown_outcome), not when the claim found the in-flight mark set (was_unknown):
@@ -104,7 +109,7 @@
 byte status[NREQ];
 bit  outcomeUnknown[NREQ];  /* outcome_unknown: a call may have created a task we did not hear of */
 bit  leaseExpired[NREQ];    /* lease_expires_at < now() */
-byte leaseOwner[NREQ];      /* lease_owner: the fencing token of the latest claim (the worker's _pid + 1) */
+byte leaseOwner[NREQ];      /* lease_owner: the fencing token of the latest claim (TOKEN: the worker's _pid + 1) */
 byte dupOf[NREQ];           /* duplicate_of + 1 (0 = null) */
 bit  hasRepeats[NREQ];      /* has_repeats: a repeat was recorded to wait for the request's outcome */
 byte lockedRow[NKEY];       /* row lock (FOR UPDATE) of an open intake on the key's live row: row + 1 */
@@ -123,6 +128,18 @@ bit  handedOff[NREQ];       /* claimed by intake's transaction for a worker, who
 bit  hadUnknown[NREQ];      /* had_unknown_outcome: set only by a committed finish that recorded an unknown outcome */
 #endif
 byte faults = MAX_FAULTS;
+#ifdef BUG_EVENT_PER_REQUEST
+/*
+ * A worker's finished call waiting to be recorded (at finish): its request + 1 and its target, by _pid.
+ * ResultRecorder groups the results that wait into one statement. Without the bug a group's statement
+ * is each call's own fenced statement, in turn (every change is fenced by its own lease, and writes
+ * only its own event), so the model records each call by itself; with it, a call that holds the lease
+ * also writes the events of the other calls of its request that wait with it.
+ */
+#define NPROC 7
+byte waitingRequest[NPROC];
+byte waitingTarget[NPROC];
+#endif
 
 #define rowLocked(r) (lockedRow[keyOf(r)] == (r) + 1)
 
@@ -362,18 +379,34 @@ retry:
 
 /* ---------------- submission worker ---------------- */
 #define claimable(r) ((status[r] == PENDING || (status[r] == INPROG && leaseExpired[r])) && !rowLocked(r))
-#define holdsLease   (status[r] == INPROG && leaseOwner[r] == _pid + 1)
+/*
+ * The fencing token: the worker's process id, unique among the model's workers as the code's lease
+ * owner is unique among processes (leaseOwnerSequence: a random token per process, then the claim
+ * number). Two processes with the same token — replicas sharing an INSTANCE_ID, a reused
+ * hostname-pid, before that token existed — are bug variant BUG_SHARED_LEASE_OWNER.
+ */
+#ifdef BUG_SHARED_LEASE_OWNER
+#define TOKEN 1
+#else
+#define TOKEN (_pid + 1)
+#endif
+#define holdsLease   (status[r] == INPROG && leaseOwner[r] == TOKEN)
 
 #ifdef BUG_NO_FENCING
 #define fenced (true)
 #else
-#define fenced (status[r] == INPROG && leaseOwner[r] == _pid + 1)
+#define fenced (status[r] == INPROG && leaseOwner[r] == TOKEN)
 #endif
 
 /* A crash: local state is lost; the lease it held expires later (nobody can use it before that). */
 #define CRASH atomic { faults > 0 -> faults--; if :: holdsLease -> leaseExpired[r] = 1 :: else fi; forget }; goto end
 /* local state is dropped between requests (and on a crash), so that it does not multiply states */
-#define forget r = 0; target = 0; wasUnknown = 0; newUnknown = 0; i = 0; cnt = 0; d = 0; longWay = 0; onExists = 0
+#ifdef BUG_EVENT_PER_REQUEST
+#define forgetWaiting waitingRequest[_pid] = 0; waitingTarget[_pid] = 0;
+#else
+#define forgetWaiting
+#endif
+#define forget forgetWaiting r = 0; target = 0; wasUnknown = 0; newUnknown = 0; i = 0; cnt = 0; d = 0; longWay = 0; onExists = 0
 /* The worker stalls past its lease (a GC pause, a slow network): another worker may claim the request. */
 #define STALL atomic { faults > 0 && holdsLease && !leaseExpired[r] -> faults--; leaseExpired[r] = 1 }
 
@@ -413,7 +446,7 @@ end:
 #endif
       fi;
       /* the lease intake took is this worker's (a crash before the call lets it expire: CRASH at call) */
-      handedOff[r] = 0; leaseOwner[r] = _pid + 1; wasUnknown = 0
+      handedOff[r] = 0; leaseOwner[r] = TOKEN; wasUnknown = 0
     };
     goto call
   :: /* claimAndMarkInFlight: one UPDATE over rows chosen FOR UPDATE SKIP LOCKED, committed */
@@ -430,7 +463,7 @@ end:
     :: claimable(5) -> r = 5
 #endif
     fi;
-    status[r] = INPROG; leaseOwner[r] = _pid + 1; leaseExpired[r] = 0;
+    status[r] = INPROG; leaseOwner[r] = TOKEN; leaseExpired[r] = 0;
     wasUnknown = outcomeUnknown[r]; outcomeUnknown[r] = 1 /* the in-flight mark, before any call */
     }
   fi;
@@ -512,6 +545,9 @@ call:
   fi;
 
 finish:
+#ifdef BUG_EVENT_PER_REQUEST
+  waitingRequest[_pid] = r + 1; waitingTarget[_pid] = target;
+#endif
 #ifdef BUG_SNAPSHOT
   /* the statement's snapshot is taken when it starts, before it waits for the row lock */
   atomic {
@@ -569,7 +605,21 @@ finish:
               assert(!(status[d] == DUPLICATE && dupOf[d] == r + 1 && ev[d] == 0)) /* DUPLICATES_ANSWERED */
             }
 #endif
-          fi
+          fi;
+#ifdef BUG_EVENT_PER_REQUEST
+          /* the stale calls of the same request in this group: their events too (its request was changed) */
+          for (d : 0 .. NPROC - 1) {
+            if
+            :: d != _pid && waitingRequest[d] == r + 1 && (waitingTarget[d] == COMPLETED || waitingTarget[d] == FAILED) ->
+              if
+              :: writeOutcomeEvent(r, waitingTarget[d]); waitingRequest[d] = 0 /* grouped with this call */
+              :: skip /* in another group */
+              fi
+            :: else
+            fi
+          }
+#endif
+          skip
         :: else -> /* LeaseLostError: 0 rows, nothing written */
 #ifdef BUG_PUBLISH_UNWRITTEN
           if :: !longWay && target != PENDING -> publishOnCommit(r, target) :: else fi
