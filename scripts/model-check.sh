@@ -37,6 +37,7 @@ ci_checks=(
   "bug-publish-unwritten|NO_OUTCOME_FOR_ROLLED_BACK_STATE|-DBUG_PUBLISH_UNWRITTEN -DMAX_FAULTS=1|safety"
   "bug-shared-lease-owner|ONE_TASK_PER_KEY|-DBUG_SHARED_LEASE_OWNER -DCONFIG_ONE_KEY -DMAX_FAULTS=2|safety"
   "bug-unknown-from-committed-finish|NO_FAILURE_WITH_TASK|-DBUG_UNKNOWN_FROM_COMMITTED_FINISH -DEXPIRE_ANYWHERE -DNAME_GUARD -DNO_LOOKUP_ORDER_ASSERT -DMAX_FAULTS=1|safety"
+  "bug-event-per-request|ONE_OUTCOME_PER_REQUEST|-DBUG_EVENT_PER_REQUEST -DMAX_FAULTS=1|safety"
 )
 full_checks=(
   "large-bitstate|holds|-DCONFIG_LARGE -DMAX_FAULTS=1|bitstate"

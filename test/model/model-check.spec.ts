@@ -68,6 +68,9 @@ const violated: Array<{ check: string; property: string }> = [
   // Bug 8: two processes claim with the same lease owner (one INSTANCE_ID, a claim counter each): a stalled
   // worker passes the new owner's fence, clears its in-flight mark, and the next claim calls without a lookup.
   { check: 'bug-shared-lease-owner', property: 'ONE_TASK_PER_KEY' },
+  // Bug 9: a result group writes the event of every call of a request it changed: a stale call (its lease ran
+  // out while its result waited) grouped with the call that holds the lease now writes a second event.
+  { check: 'bug-event-per-request', property: 'ONE_OUTCOME_PER_REQUEST' },
 ];
 
 describe('protocol model (spin)', () => {

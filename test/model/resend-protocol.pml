@@ -48,15 +48,15 @@
  *   BUG_CLAIM_AT_INTAKE_NO_MARK  bug variant 5: claimRecordedRequests without the in-flight mark
  *   BUG_PUBLISH_UNWRITTEN  bug variant 6: publish-on-commit publishes every event it built, also those
  *                       the fenced statement did not write (a lease lost)
- *   BUG_EVENT_PER_REQUEST  bug variant 7: the group statement writes the event of every call of a request
- *                       it changed — also of a stale call (its lease lost) whose result waits in the same
- *                       group as the call that holds the lease now
  *   BUG_SHARED_LEASE_OWNER  bug variant 8: both workers claim with the same lease owner (two processes with
  *                       one INSTANCE_ID and a claim counter each, without the per-process token)
  *   BUG_UNKNOWN_FROM_COMMITTED_FINISH  bug variant 7: -41/-20 after a lookup that found nothing is read as
  *                       "ours, look again" only if a committed finish recorded an unknown outcome
  *                       (had_unknown_outcome), not when the claim found the in-flight mark set (was_unknown):
  *                       after a crash or a lost lease mid-call the request fails although its task exists
+ *   BUG_EVENT_PER_REQUEST  bug variant 9: the group statement writes the event of every call of a request
+ *                       it changed — also of a stale call (its lease lost) whose result waits in the same
+ *                       group as the call that holds the lease now
  *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
  *   NO_DUPLICATES_ANSWERED_ASSERT  leaves out the "a final request leaves no duplicate unanswered" assertion
  *                       (to see what bug 3 leads to: a duplicate that never gets an outcome)
