@@ -77,11 +77,13 @@ export class ItniotechClient {
 
   /**
    * Tasks whose name is exactly `taskName`, created within `range` (`POST /voice/group/call/query`).
-   * Used to learn whether an attempt with an unknown outcome created its task.
+   * Used to learn whether an attempt with an unknown outcome created its task. `onQuery` is told of
+   * every query sent (one per page), so that the caller can count them against its call budget.
    */
-  async findTasksByName(taskName: string, range: TimeRange): Promise<TaskLookupResult> {
+  async findTasksByName(taskName: string, range: TimeRange, onQuery: () => void = () => {}): Promise<TaskLookupResult> {
     const matches: ProviderTask[] = [];
     for (let page = 1; ; page += 1) {
+      onQuery();
       const attempt = await this.#send('POST', QUERY_PATH, 'lookup', this.#queryBody(taskName, range, page));
       const answer = this.#readAnswer(attempt);
       // -24 on a later page: the pages before it held every record (and no match, or it would have stopped).

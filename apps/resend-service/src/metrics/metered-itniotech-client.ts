@@ -14,7 +14,7 @@ export class MeteredItniotechClient extends ItniotechClient {
     return this.metrics.providerCall('submit', () => super.resendAi(body));
   }
 
-  override findTasksByName(taskName: string, range: TimeRange) {
-    return this.metrics.providerCall('lookup', () => super.findTasksByName(taskName, range));
+  override findTasksByName(taskName: string, range: TimeRange, onQuery?: () => void) {
+    return this.metrics.providerCall('lookup', () => super.findTasksByName(taskName, range, onQuery));
   }
 }

@@ -49,6 +49,16 @@ export const GIVE_BACK_CALLS = `
      SET tokens = least(greatest($3::float8, b.rate * $2::float8), b.tokens + $1::int)
    WHERE b.id = 1 AND b.rate IS NOT NULL`;
 
+/**
+ * Charges $1 calls made without a grant of their own (the extra calls of one request's turn: see
+ * ProviderCallBudget.chargeExtraCalls). The bucket may go below zero: claims then wait until the
+ * refill has paid the debt, so the rate holds on average.
+ */
+export const CHARGE_CALLS = `
+  UPDATE provider_call_budget AS b
+     SET tokens = b.tokens - $1::int
+   WHERE b.id = 1 AND b.rate IS NOT NULL`;
+
 /** A -15 answer: counted, and the calm period restarts. The rate is left to CHANGE_RATE. */
 export const RECORD_THROTTLE = `
   UPDATE provider_call_budget AS b

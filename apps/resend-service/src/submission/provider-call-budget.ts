@@ -3,7 +3,7 @@ import { Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { adaptiveRatePolicy, rateAfterCalm, rateAfterThrottle, type AdaptiveRatePolicy, type AdaptiveRateState } from './adaptive-rate.js';
-import { CHANGE_RATE, GIVE_BACK_CALLS, RECORD_THROTTLE, TAKE_CALLS, type BudgetRow } from './provider-call-budget.sql.js';
+import { CHANGE_RATE, CHARGE_CALLS, GIVE_BACK_CALLS, RECORD_THROTTLE, TAKE_CALLS, type BudgetRow } from './provider-call-budget.sql.js';
 
 /**
  * The bucket holds at most this many seconds of the rate: a short burst after an idle moment,
@@ -95,6 +95,19 @@ export class ProviderCallBudget {
   async giveBack(unused: number): Promise<void> {
     if (!this.enabled || unused <= 0) return;
     await this.dataSource.query(GIVE_BACK_CALLS, [unused, BURST_SECONDS, MIN_BURST_CALLS]);
+  }
+
+  /**
+   * A claimed request was granted one call, but one turn may make more: the submit after a lookup
+   * that found nothing, a lookup's pages after the first, the lookup after a final answer of
+   * unknown outcome. They are made at once (the request holds its lease and must not wait) and
+   * charged here afterwards. Never throws: a failure only lets those calls go uncounted (logged).
+   */
+  async chargeExtraCalls(calls: number): Promise<void> {
+    if (!this.enabled || calls <= 0) return;
+    await this.dataSource
+      .query(CHARGE_CALLS, [calls])
+      .catch((error: unknown) => this.logger.warn(`could not charge ${calls} provider calls to the budget: ${(error as Error).message}`));
   }
 
   /**

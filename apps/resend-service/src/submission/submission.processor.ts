@@ -21,6 +21,15 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** The provider calls one turn of a request has made (submits, and every page of a lookup). */
+class CallCount {
+  made = 0;
+
+  add(): void {
+    this.made += 1;
+  }
+}
+
 interface StepWithAttempt {
   step: NextStep;
   attempt?: AttemptRecord;
@@ -60,25 +69,29 @@ export class SubmissionProcessor {
     callsEnded: () => void = () => {},
   ): Promise<RecordedStep> {
     await failpoint('after_claim');
+    const calls = new CallCount();
     let next: StepWithAttempt = { step: stepAfterClaim(request) };
-    if (next.step.kind === 'look_up') next = await this.lookUp(request);
+    if (next.step.kind === 'look_up') next = await this.lookUp(request, calls);
     if (next.step.kind === 'submit') {
       // The lookup found nothing: its row is completed on its own, and the call goes ahead.
       if (next.attempt) await this.sql.query(finishAttempts, [JSON.stringify([next.attempt])]);
-      next = await this.submit(request);
+      next = await this.submit(request, calls);
     }
     if (next.step.kind === 'look_up_before_failing') {
       // Recorded first (still in progress, outcome unknown): a crash during the lookup leads to another lookup.
       await this.record(request, spanTrace, next.step, next.attempt);
-      next = await this.lookUp(request, next.step.failure);
+      next = await this.lookUp(request, calls, next.step.failure);
     }
     callsEnded();
+    // The claim was granted one call; the others of this turn are charged now.
+    await this.callBudget.chargeExtraCalls(calls.made - 1);
     await this.record(request, spanTrace, next.step as RecordedStep, next.attempt);
     return next.step as RecordedStep;
   }
 
-  private async submit(request: ClaimedRequest): Promise<StepWithAttempt> {
+  private async submit(request: ClaimedRequest, calls: CallCount): Promise<StepWithAttempt> {
     if (request.submitAttemptId === null) await this.markInFlight(request);
+    calls.add();
     const result = await this.client.resendAi(request.providerBody);
     const verdict = this.classify(result);
     this.logOutcome(request, result, verdict);
@@ -102,14 +115,14 @@ export class SubmissionProcessor {
     request.submitAttemptId = marked.attempt_id;
   }
 
-  private async lookUp(request: ClaimedRequest, pendingFailure?: FailureDescription): Promise<StepWithAttempt> {
+  private async lookUp(request: ClaimedRequest, calls: CallCount, pendingFailure?: FailureDescription): Promise<StepWithAttempt> {
     const window = this.lookupWindow(request);
     const [started] = await this.sql.query<{ id: string }>(startLookupAttempt, [
       request.id,
       JSON.stringify({ taskName: request.taskName, from: window.from, to: window.to }),
     ]);
     const startedAt = performance.now();
-    const result = await this.client.findTasksByName(request.taskName, window);
+    const result = await this.client.findTasksByName(request.taskName, window, () => calls.add());
     const attempt = lookupAttemptRecord(started!.id, result, performance.now() - startedAt);
     if (result.kind === 'failed' && THROTTLE_CODES.has(result.errorCode)) await this.callBudget.reportThrottled();
     if (result.kind === 'found') {
