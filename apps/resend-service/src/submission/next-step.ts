@@ -8,14 +8,14 @@ const TASK_ALREADY_EXISTS_CODES = new Set(['-41', '-20']);
 
 /**
  * What happens to a claimed request next. The terminal ones (complete, fail) carry everything
- * the outcome event says; `retry` puts it back to pending until `nextAttemptAt`.
+ * the outcome event says; `retry` puts it back to pending for `retryInMs` (on the database's clock).
  */
 export type NextStep =
   | { kind: 'look_up' }
   | { kind: 'submit' }
   | { kind: 'complete'; taskId: number; resolvedByLookup: boolean }
   | { kind: 'fail'; failure: FailureDescription }
-  | { kind: 'retry'; nextAttemptAt: Date; outcomeUnknown: boolean; errorCode: string; errorMessage: string; lookupFailed?: boolean }
+  | { kind: 'retry'; retryInMs: number; outcomeUnknown: boolean; errorCode: string; errorMessage: string; lookupFailed?: boolean }
   /** A final answer that may still have created the task (BAD_RESPONSE): it fails only if a lookup finds nothing. */
   | { kind: 'look_up_before_failing'; failure: FailureDescription };
 
@@ -39,7 +39,7 @@ export function stepAfterSubmit(
     if (mayHaveCreatedTaskBefore(request) && TASK_ALREADY_EXISTS_CODES.has(verdict.errorCode)) {
       return {
         kind: 'retry',
-        nextAttemptAt: now,
+        retryInMs: 0,
         outcomeUnknown: true,
         errorCode: verdict.errorCode,
         errorMessage: `${verdict.message} (after an unknown outcome: looking the task up)`,
@@ -61,7 +61,7 @@ export function stepAfterSubmit(
   }
   return {
     kind: 'retry',
-    nextAttemptAt: policy.nextAttemptAt(request.attempts, verdict.retryDelay, now),
+    retryInMs: policy.retryDelayMs(request.attempts, verdict.retryDelay),
     outcomeUnknown: verdict.outcomeUnknown,
     errorCode: verdict.errorCode,
     errorMessage: verdict.message,
@@ -77,7 +77,6 @@ export function stepAfterLookup(
   result: TaskLookupResult,
   policy: RetryPolicy,
   pendingFailure?: FailureDescription,
-  now = new Date(),
 ): NextStep {
   if (result.kind === 'found') return { kind: 'complete', taskId: result.tasks[0]!.jobId, resolvedByLookup: true };
   if (result.kind === 'not_found') {
@@ -97,7 +96,7 @@ export function stepAfterLookup(
   }
   return {
     kind: 'retry',
-    nextAttemptAt: policy.nextAttemptAt(lookupFailures, 'normal', now),
+    retryInMs: policy.retryDelayMs(lookupFailures, 'normal'),
     outcomeUnknown: true,
     errorCode: result.errorCode,
     errorMessage: `task lookup failed: ${result.message}`,

@@ -70,7 +70,7 @@ function claimed(id: string, leaseOwner: string): ClaimedRequest {
 }
 
 const completed: RecordedStep = { kind: 'complete', taskId: 9001, resolvedByLookup: false };
-const retry: RecordedStep = { kind: 'retry', nextAttemptAt: new Date(), outcomeUnknown: false, errorCode: '-1', errorMessage: 'busy' };
+const retry: RecordedStep = { kind: 'retry', retryInMs: 0, outcomeUnknown: false, errorCode: '-1', errorMessage: 'busy' };
 
 /** Records `calls` as one group: a first result holds the writer until all of them wait. */
 async function recordInOneGroup(database: FakeDatabase, recorder: ResultRecorder, calls: FinishedCall[]): Promise<boolean[]> {

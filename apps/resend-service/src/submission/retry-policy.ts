@@ -20,12 +20,16 @@ export class RetryPolicy {
     return this.config.submission.maxAttempts;
   }
 
-  nextAttemptAt(failures: number, delay: 'normal' | 'long', now = new Date()): Date {
+  /**
+   * How long to wait before the next try, after `failures` of them. A delay, not a time: the
+   * database adds it to its own clock (finishRequests), the clock the claim compares it with.
+   */
+  retryDelayMs(failures: number, delay: 'normal' | 'long'): number {
     const { backoffBaseMs, backoffMaxMs, longBackoffMs } = this.config.submission;
     const policy =
       delay === 'long'
         ? { baseMs: longBackoffMs, maxMs: Math.max(longBackoffMs, backoffMaxMs) }
         : { baseMs: backoffBaseMs, maxMs: backoffMaxMs };
-    return new Date(now.getTime() + backoffDelayMs(failures, policy));
+    return backoffDelayMs(failures, policy);
   }
 }

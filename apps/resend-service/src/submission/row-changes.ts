@@ -69,7 +69,7 @@ function stepColumns(step: RecordedStep) {
         status: 'pending',
         outcome_unknown: step.outcomeUnknown,
         lookup_failed: step.lookupFailed ?? false,
-        next_attempt_at: step.nextAttemptAt,
+        retry_in_ms: step.retryInMs,
         error_code: step.errorCode,
         error_message: step.errorMessage,
         error_category: null,
@@ -91,7 +91,7 @@ interface StepColumns {
   resolved_by_lookup?: boolean | null;
   outcome_unknown: boolean;
   lookup_failed?: boolean;
-  next_attempt_at?: Date | null;
+  retry_in_ms?: number | null;
   error_code: string | null;
   error_message: string | null;
   error_category: string | null;
@@ -105,7 +105,7 @@ function columns(set: StepColumns) {
     resolved_by_lookup: set.resolved_by_lookup ?? null,
     outcome_unknown: set.outcome_unknown,
     lookup_failed: set.lookup_failed ?? false,
-    next_attempt_at: set.next_attempt_at ?? null,
+    retry_in_ms: set.retry_in_ms ?? null,
     error_code: set.error_code,
     error_message: set.error_message,
     error_category: set.error_category,

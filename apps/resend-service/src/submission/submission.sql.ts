@@ -24,7 +24,9 @@ export const claimInIndexOrder = 'SET LOCAL enable_sort = off';
  * row — committed before any call, so that whoever resumes the request after a crash looks the
  * task up first. A request whose last outcome is unknown is not marked: it is looked up first.
  * `exhausted` applies SUBMISSION_MAX_ATTEMPTS ($4) and SUBMISSION_MAX_AGE_MS ($5): such a request
- * is not sent again (RetryPolicy.isExhausted says the same after a call).
+ * is not sent again (RetryPolicy.isExhausted says the same after a call). The lease runs from
+ * clock_timestamp(), the statement's own moment: now() is the transaction's start, and a lease
+ * computed from it could be partly spent, or expired, by the time the claim commits.
  */
 export const claimAndMarkInFlight: SqlStatement = {
   name: 'submission.claim-and-mark-in-flight',
@@ -41,7 +43,7 @@ export const claimAndMarkInFlight: SqlStatement = {
          ), claimed AS (
            UPDATE resend_request r
               SET status = 'in_progress', lease_owner = $1,
-                  lease_expires_at = now() + make_interval(secs => $2::double precision / 1000),
+                  lease_expires_at = clock_timestamp() + make_interval(secs => $2::double precision / 1000),
                   outcome_unknown = r.outcome_unknown OR NOT c.exhausted,
                   attempts = r.attempts + CASE WHEN c.was_unknown OR c.exhausted THEN 0 ELSE 1 END,
                   first_attempt_at = CASE WHEN c.was_unknown OR c.exhausted THEN r.first_attempt_at
@@ -91,14 +93,15 @@ export interface ClaimedRow {
  * has free call slots for, under the lease $2 of $3 ms: the same row change and attempt row as
  * `claimAndMarkInFlight` makes for a first call, committed with the request itself — so the call
  * can start as soon as intake commits, and a crash after that commit leaves a request that is
- * looked up after its lease expires, as after any claim.
+ * looked up after its lease expires, as after any claim. The lease runs from clock_timestamp(): the
+ * intake transaction may have waited for row locks since it began (now()).
  */
 export const claimRecordedRequests: SqlStatement = {
   name: 'submission.claim-recorded-requests',
   text: `WITH claimed AS (
            UPDATE resend_request
               SET status = 'in_progress', lease_owner = $2,
-                  lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
+                  lease_expires_at = clock_timestamp() + make_interval(secs => $3::double precision / 1000),
                   outcome_unknown = true, attempts = 1, first_attempt_at = now(), updated_at = now()
             WHERE id = ANY($1::uuid[]) AND status = 'pending' AND attempts = 0
            RETURNING id, received_at, first_attempt_at, provider_body
@@ -167,7 +170,7 @@ const changes = `change AS (
            SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(
                   id uuid, lease_owner text, event_id uuid, status text, provider_task_id bigint, resolved_by_lookup boolean,
                   outcome_unknown boolean, lookup_failed boolean, error_code text, error_message text, error_category text,
-                  next_attempt_at timestamptz, attempt jsonb)
+                  retry_in_ms double precision, attempt jsonb)
          )`;
 
 /**
@@ -183,7 +186,7 @@ const finishedWhere = (condition: string) => `finished AS (
                   had_unknown_outcome = r.had_unknown_outcome OR c.outcome_unknown,
                   lookup_failures = r.lookup_failures + CASE WHEN c.lookup_failed THEN 1 ELSE 0 END,
                   error_code = c.error_code, error_message = c.error_message, error_category = c.error_category,
-                  next_attempt_at = c.next_attempt_at,
+                  next_attempt_at = clock_timestamp() + make_interval(secs => c.retry_in_ms / 1000),
                   finished_at = CASE WHEN c.status IN ('completed', 'failed') THEN now() END,
                   lease_owner = CASE WHEN c.status = 'in_progress' THEN r.lease_owner END,
                   lease_expires_at = CASE WHEN c.status = 'in_progress' THEN r.lease_expires_at END,
