@@ -10,6 +10,7 @@ import { OutboxClaimInOrder1764400500000 } from './1764400500000-outbox-claim-in
 import { OutboxWriterPublishes1764400600000 } from './1764400600000-outbox-writer-publishes.js';
 import { ClaimableRequestsHaveProviderBody1764400700000 } from './1764400700000-claimable-requests-have-provider-body.js';
 import { OutboxWriterHoldsRows1764400800000 } from './1764400800000-outbox-writer-holds-rows.js';
+import { OutboxOrderPerKey1764400900000 } from './1764400900000-outbox-order-per-key.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   OutboxWriterPublishes1764400600000,
   ClaimableRequestsHaveProviderBody1764400700000,
   OutboxWriterHoldsRows1764400800000,
+  OutboxOrderPerKey1764400900000,
 ];

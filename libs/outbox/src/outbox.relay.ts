@@ -14,6 +14,7 @@ import {
   type SqlTransaction,
 } from '#common';
 import type pg from 'pg';
+import { claimInKeyOrder } from './outbox-key-order.js';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
 import { PgNotificationListener } from './pg-notification-listener.js';
 
@@ -35,7 +36,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  *
  * Rows are claimed by state (`published_at IS NULL`) with FOR UPDATE SKIP LOCKED, never by
  * "id greater than the last one seen": transactions commit out of order, and a cursor would
- * skip a row that commits late. Several relays (one per instance) can run side by side.
+ * skip a row that commits late. Several relays (one per instance) can run side by side; the
+ * events of one key are published in the order they were written (outbox-key-order.ts).
  * A crash between publishing and marking republishes the row with the same id (ce_id).
  * A writer may publish the rows it commits itself (holdForWriter, publishHeld), one hop sooner;
  * the relay publishes whatever it leaves.
@@ -105,7 +107,9 @@ export class OutboxRelay {
    * good). Exposed for tests and flushing.
    */
   async publishBatch(): Promise<number> {
-    return this.database.transaction(async (transaction) => this.publishClaimed(transaction, await this.claim(transaction)));
+    return this.database.transaction(async (transaction) =>
+      this.publishClaimed(transaction, await claimInKeyOrder(transaction, this.options.batchSize)),
+    );
   }
 
   /**
@@ -122,8 +126,9 @@ export class OutboxRelay {
    * Publish-on-commit, in the writer's transaction, before its rows are written: their INSERT wakes
    * no relay, and they must be written with `held_until = now() + ` the interval this returns.
    * Relays leave them alone until then (claimUnpublished); the writer publishes them after its
-   * COMMIT (publishHeld), and whatever it leaves — a crash, a publication slower than the hold —
-   * the relays publish after it, with the same ids.
+   * COMMIT (publishHeld), except those an earlier row of their key must precede: it releases them in
+   * the same transaction (releaseHeldOutOfOrder). Whatever it leaves — those, a crash, a publication
+   * slower than the hold — the relays publish after it, with the same ids.
    */
   holdForWriter(transaction: SqlTransaction): string {
     transaction.send(setWriterPublishes);
@@ -278,29 +283,6 @@ export class OutboxRelay {
     return backoffDelayMs(this.consecutiveFailures, { baseMs: 500, maxMs: 30_000 });
   }
 
-  private async claim(transaction: SqlTransaction): Promise<OutboxRecord[]> {
-    const rows = await transaction.query<{
-      id: string;
-      topic: string;
-      message_key: Buffer | null;
-      message_value: Buffer;
-      headers: Record<string, string>;
-      request_id: string | null;
-      trace_parent: string | null;
-      trace_state: string | null;
-    }>(claimUnpublished, [this.options.batchSize]);
-    return rows.map((row) => ({
-      id: row.id,
-      topic: row.topic,
-      messageKey: row.message_key,
-      messageValue: row.message_value,
-      headers: row.headers,
-      requestId: row.request_id,
-      traceParent: row.trace_parent,
-      traceState: row.trace_state,
-    }));
-  }
-
   private async flush(withinMs: number): Promise<void> {
     const deadline = Date.now() + withinMs;
     while (Date.now() < deadline) {
@@ -326,20 +308,8 @@ export class OutboxRelay {
   }
 }
 
-/**
- * Oldest first; rows another relay holds are skipped, not waited for. The partial index
- * outbox_event_unpublished has exactly this condition and order: the rows come from it in order,
- * without sorting the backlog (test/outbox-claim-plan.e2e-spec.ts).
- */
-export const claimUnpublished: SqlStatement = {
-  name: 'outbox.claim-unpublished',
-  text: `SELECT id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state
-           FROM outbox_event
-          WHERE published_at IS NULL AND refused_at IS NULL AND (held_until IS NULL OR held_until < now())
-          ORDER BY created_at, id
-          LIMIT $1
-            FOR UPDATE SKIP LOCKED`,
-};
+/** The claim's statement lives with the rule it enforces (the events of a key in order). */
+export { claimUnpublished } from './outbox-key-order.js';
 /**
  * How long relays leave a writer's rows to it (holdForWriter): far longer than a publication takes,
  * short enough that its rows are published soon after it crashed.
