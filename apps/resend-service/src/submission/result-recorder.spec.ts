@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import type { SqlStatement, SqlTransaction } from '#common';
-import { OutboxWriter, type OutboxMessage, type OutboxRecord, type OutboxRelay } from '#outbox';
+import { OutboxWriter, releaseHeldBehindEarlier, type OutboxMessage, type OutboxRecord, type OutboxRelay } from '#outbox';
 import type { Sql } from '../database/sql.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { OutcomeEvents, OutcomeSubject } from '../outcome/outcome-events.js';
@@ -19,11 +19,15 @@ interface Change {
 /**
  * The finishing statements as PostgreSQL runs them, reduced to the fence: a change is made only
  * while its request's lease is the change's own, and the statement writes the event the accepted
- * change names. Transactions wait for `opened` to resolve, so that results pile up into one group.
+ * change names. The writer's key-order statement releases the written events whose key has an
+ * earlier unpublished event (`keysBehindEarlier`). Transactions wait for `opened` to resolve, so
+ * that results pile up into one group.
  */
 class FakeDatabase {
   readonly leases = new Map<string, string>();
   readonly eventsWritten: string[] = [];
+  readonly keysBehindEarlier = new Set<string>();
+  private readonly keyOfEvent = new Map<string, string>();
   opened: Promise<void> = Promise.resolve();
 
   async transaction<T>(work: (transaction: SqlTransaction) => Promise<T>): Promise<T> {
@@ -33,6 +37,14 @@ class FakeDatabase {
   }
 
   private run(statement: SqlStatement | string, values: unknown[]): unknown[] {
+    if (statement === releaseHeldBehindEarlier) {
+      const held = (values[0] as string[]).filter((id) => this.eventsWritten.includes(id));
+      return held.filter((id) => this.keysBehindEarlier.has(this.keyOfEvent.get(id)!)).map((id) => ({ id }));
+    }
+    if (statement === finishRequestsAndReport) {
+      const [ids, keys] = [values[1] as string[], values[3] as Buffer[]];
+      ids.forEach((id, index) => this.keyOfEvent.set(id, keys[index]!.toString()));
+    }
     if (statement !== finishRequestsAndReport && statement !== finishRequests) return [];
     const accepted = (JSON.parse(values[0] as string) as Change[]).filter((change) => this.leases.get(change.id) === change.lease_owner);
     for (const change of accepted) {
@@ -48,7 +60,12 @@ function outcomeMessage(topic: string, subject: OutcomeSubject): OutboxMessage {
 }
 
 function recorderOn(database: FakeDatabase) {
-  const relay = { mayPublishWritten: true, holdForWriter: () => '10 seconds', publishHeld: vi.fn(async (_records: OutboxRecord[]) => {}) };
+  const relay = {
+    mayPublishWritten: true,
+    holdForWriter: () => '10 seconds',
+    publishHeld: vi.fn(async (_records: OutboxRecord[]) => {}),
+    wake: vi.fn(),
+  };
   const metrics = { outcomesWritten: vi.fn((_events: readonly OutboxMessage[]) => {}), retryScheduled: vi.fn((_count: number) => {}) };
   const outcomes = {
     completed: (subject: OutcomeSubject) => outcomeMessage('completed', subject),
@@ -65,8 +82,8 @@ function recorderOn(database: FakeDatabase) {
 }
 
 /** A request in progress under `leaseOwner`, as its claim handed it to a worker. */
-function claimed(id: string, leaseOwner: string): ClaimedRequest {
-  return { id, requestId: `request-${id}`, keyId: 7, taskName: 'task', correlationId: null, attempts: 1, leaseOwner } as ClaimedRequest;
+function claimed(id: string, leaseOwner: string, keyId = 7): ClaimedRequest {
+  return { id, requestId: `request-${id}`, keyId, taskName: 'task', correlationId: null, attempts: 1, leaseOwner } as ClaimedRequest;
 }
 
 const completed: RecordedStep = { kind: 'complete', taskId: 9001, resolvedByLookup: false };
@@ -118,5 +135,26 @@ describe('ResultRecorder: two calls of one request in one group', () => {
     expect(relay.publishHeld).not.toHaveBeenCalled();
     expect(metrics.outcomesWritten.mock.calls.flatMap(([events]) => events)).toEqual([]);
     expect(metrics.retryScheduled.mock.calls.map(([count]) => count)).toEqual([1, 1]); // the holder's retry, and this group's
+  });
+});
+
+describe('ResultRecorder: publish-on-commit keeps the events of a key in order', () => {
+  it('leaves an event an earlier unpublished event of its key must precede to the relays, and wakes its relay', async () => {
+    const database = new FakeDatabase();
+    database.leases.set('other', 'instance-b/1');
+    database.leases.set('behind', 'instance-a/1');
+    database.leases.set('free', 'instance-a/1');
+    database.keysBehindEarlier.add('7'); // e.g. a conflict's failed event of keyId 7, still unpublished
+    const { recorder, relay } = recorderOn(database);
+
+    await recordInOneGroup(database, recorder, [
+      { request: claimed('behind', 'instance-a/1', 7), step: completed },
+      { request: claimed('free', 'instance-a/1', 8), step: completed },
+    ]);
+
+    const published = relay.publishHeld.mock.calls.flatMap(([records]) => records);
+    expect(published.map((record) => record.messageKey?.toString())).toEqual(['8']);
+    expect(database.eventsWritten).toHaveLength(2);
+    expect(relay.wake).toHaveBeenCalled();
   });
 });

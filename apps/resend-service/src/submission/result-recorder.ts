@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlTransaction, TraceContextText } from '#common';
-import { OutboxRelay, OutboxWriter, outboxRowValues, toOutboxRecord, withIds, type OutboxMessage } from '#outbox';
+import { OutboxRelay, OutboxWriter, outboxRowValues, releaseHeldOutOfOrder, toOutboxRecord, withIds, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
@@ -114,7 +114,8 @@ export class ResultRecorder {
    * New states, attempt rows and outcome events in one statement, sent with BEGIN and COMMIT:
    * nothing is read before it. Events are built for every call that ends; the statement writes
    * only those of the calls it accepted. A few events, when the relay lets it, are published from
-   * here after the COMMIT (publish-on-commit): written held for this writer, they wake no relay.
+   * here after the COMMIT (publish-on-commit): written held for this writer, they wake no relay —
+   * except those an earlier event of their key must precede, released to the relays at once.
    */
   private async finishAndReport(calls: FinishedCall[]): Promise<Written> {
     const now = new Date();
@@ -124,7 +125,7 @@ export class ResultRecorder {
     const records = events.map(toOutboxRecord);
     const publishHere = events.length > 0 && events.length <= MAX_EVENTS_PUBLISHED_ON_COMMIT && this.relay.mayPublishWritten;
     // Wrapped: the rows come with the COMMIT's answer, which must not be awaited inside the transaction.
-    const { finished } = await this.sql.transaction(async (transaction) => {
+    const { finished, released } = await this.sql.transaction(async (transaction) => {
       const hold = publishHere ? this.relay.holdForWriter(transaction) : null;
       return {
         finished: transaction.sendForRows<AcceptedRow>(finishRequestsAndReport, [
@@ -132,13 +133,16 @@ export class ResultRecorder {
           ...outboxRowValues(records),
           hold,
         ]),
+        released: publishHere ? releaseHeldOutOfOrder(transaction, records) : null,
       };
     });
     const accepted = AcceptedCalls.of(await finished);
     const written = ending.map((call) => accepted.has(call));
-    if (publishHere) {
-      const held = records.filter((_, index) => written[index]);
+    if (released) {
+      const releasedIds = await released;
+      const held = records.filter((record, index) => written[index] && !releasedIds.has(record.id));
       if (held.length > 0) void this.relay.publishHeld(held);
+      if (releasedIds.size > 0) this.relay.wake();
     }
     return { accepted, events: events.filter((_, index) => written[index]) };
   }
