@@ -7,7 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Relays claim in `seq` order and skip a row while an earlier row of its topic and key is still
  * unpublished (outbox_event_unpublished_per_key finds those). Published rows keep no `seq`: only
  * the unpublished ones are numbered here, in the order the relay claimed them so far.
- * outbox_event_unpublished keeps its name (the backlog gauge and the docs refer to it).
+ * outbox_event_unpublished keeps its name (the backlog gauge and the docs refer to it) and carries
+ * `created_at`, which the gauge's oldest-age reads without visiting the table.
  */
 export class OutboxOrderPerKey1764400900000 implements MigrationInterface {
   name = 'OutboxOrderPerKey1764400900000';
@@ -26,7 +27,8 @@ export class OutboxOrderPerKey1764400900000 implements MigrationInterface {
       COMMENT ON COLUMN outbox_event.seq IS
         'Write order: relays publish the rows of one topic and key in this order (NULL: published before it was kept)'`);
     await queryRunner.query(`
-      CREATE INDEX outbox_event_unpublished_in_seq ON outbox_event (seq) WHERE published_at IS NULL AND refused_at IS NULL`);
+      CREATE INDEX outbox_event_unpublished_in_seq ON outbox_event (seq) INCLUDE (created_at)
+       WHERE published_at IS NULL AND refused_at IS NULL`);
     await queryRunner.query(`DROP INDEX outbox_event_unpublished`);
     await queryRunner.query(`ALTER INDEX outbox_event_unpublished_in_seq RENAME TO outbox_event_unpublished`);
     await queryRunner.query(`
