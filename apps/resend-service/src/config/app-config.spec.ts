@@ -60,6 +60,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...minimal, ITNIOTECH_ADAPTIVE_RATE: 'true' }).providerCalls).toMatchObject({ maxPerSecond: 0, adaptive: true });
   });
 
+  it('waits twice the call timeout before trusting a lookup that found nothing, unless told otherwise', () => {
+    expect(loadConfig(minimal).provider.lookupSettleMs).toBe(20_000);
+    expect(loadConfig({ ...minimal, ITNIOTECH_TIMEOUT_MS: '3000' }).provider.lookupSettleMs).toBe(6_000);
+    expect(loadConfig({ ...minimal, ITNIOTECH_LOOKUP_SETTLE_MS: '45000' }).provider.lookupSettleMs).toBe(45_000);
+  });
+
+  it('refuses a settle delay shorter than the call timeout: the client itself may still be waiting then', () => {
+    expect(() => loadConfig({ ...minimal, ITNIOTECH_TIMEOUT_MS: '10000', ITNIOTECH_LOOKUP_SETTLE_MS: '5000' })).toThrow(
+      /ITNIOTECH_LOOKUP_SETTLE_MS must be at least ITNIOTECH_TIMEOUT_MS/,
+    );
+  });
+
   it('names a bad provider call limit', () => {
     expect(() => loadConfig({ ...minimal, ITNIOTECH_MAX_CALLS_PER_SECOND: '-1' })).toThrow(/ITNIOTECH_MAX_CALLS_PER_SECOND/);
     expect(() => loadConfig({ ...minimal, ITNIOTECH_MAX_CONCURRENT_CALLS: '2.5' })).toThrow(/ITNIOTECH_MAX_CONCURRENT_CALLS/);

@@ -22,6 +22,13 @@ export class ConfigurationError extends Error {
   }
 }
 
+/**
+ * The default settle delay, in call timeouts: one for the client to give a call up, one more for the
+ * provider to finish (or drop) a request it had already accepted when the client gave up — its
+ * processing takes a fraction of the timeout when it answers in time (docs/guarantees.md).
+ */
+const DEFAULT_SETTLE_TIMEOUTS = 2;
+
 /** The service's settings, grouped by the part of the flow that uses them. */
 export class AppConfig {
   readonly instanceId: string;
@@ -39,6 +46,8 @@ export class AppConfig {
     timeoutMs: number;
     classificationOverrides: string;
     lookupWindowMinutes: number;
+    /** How long after a call of unknown outcome began "not found" is believed (ITNIOTECH_LOOKUP_SETTLE_MS). */
+    lookupSettleMs: number;
     /** The egress proxy for provider calls, or null to connect directly. */
     proxy: ProxySettings | null;
   };
@@ -93,6 +102,7 @@ export class AppConfig {
       timeoutMs: env.ITNIOTECH_TIMEOUT_MS,
       classificationOverrides: env.ITNIOTECH_CLASSIFICATION_OVERRIDES,
       lookupWindowMinutes: env.ITNIOTECH_LOOKUP_WINDOW_MINUTES,
+      lookupSettleMs: env.ITNIOTECH_LOOKUP_SETTLE_MS ?? DEFAULT_SETTLE_TIMEOUTS * env.ITNIOTECH_TIMEOUT_MS,
       proxy:
         env.HTTPS_PROXY || env.HTTP_PROXY
           ? { httpsProxy: env.HTTPS_PROXY ?? null, httpProxy: env.HTTP_PROXY ?? null, noProxy: env.NO_PROXY }
@@ -171,7 +181,16 @@ function kafkaSettings(env: Environment, security: ConnectionSecurity): KafkaSet
 /** Reads and validates the environment. Values are never echoed: some of them are secrets. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
   const { env, security } = parseEnvironment(source, environmentSchema);
+  const problems = providerTimingProblems(env);
+  if (problems.length > 0) throw new ConfigurationError(problems);
   return new AppConfig(env, security);
+}
+
+/** Settings that depend on each other: a settle delay shorter than the timeout ends while the client still waits. */
+function providerTimingProblems(env: Environment): string[] {
+  const settleMs = env.ITNIOTECH_LOOKUP_SETTLE_MS;
+  if (settleMs === undefined || settleMs >= env.ITNIOTECH_TIMEOUT_MS) return [];
+  return ['ITNIOTECH_LOOKUP_SETTLE_MS must be at least ITNIOTECH_TIMEOUT_MS (default: twice it)'];
 }
 
 /**

@@ -88,6 +88,12 @@ export const environmentSchema = z.object({
   ITNIOTECH_TIMEOUT_MS: integer(100, 300_000).default(10_000),
   ITNIOTECH_CLASSIFICATION_OVERRIDES: z.string().default(''),
   ITNIOTECH_LOOKUP_WINDOW_MINUTES: integer(1, 7 * 24 * 60).default(60),
+  /**
+   * How long after a call of unknown outcome began a lookup that finds nothing is believed: until
+   * then the provider may still be processing the call the client gave up on. Default: twice
+   * ITNIOTECH_TIMEOUT_MS (app-config.ts); never less than it.
+   */
+  ITNIOTECH_LOOKUP_SETTLE_MS: integer(100, 24 * 60 * 60 * 1000).optional(),
   /** Provider calls (submits and lookups) per second, all instances together; 0 = no limit. */
   ITNIOTECH_MAX_CALLS_PER_SECOND: z.coerce.number().min(0).max(100_000).default(0),
   /** Provider calls in flight at once, all instances together; 0 = no limit. */

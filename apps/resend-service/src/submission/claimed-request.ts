@@ -17,6 +17,12 @@ export interface ClaimedRequest {
    * without recording anything. Look the task up before anything else.
    */
   lastOutcomeUnknown: boolean;
+  /**
+   * With `lastOutcomeUnknown`: how long after the claim the provider may still be processing that
+   * call (ITNIOTECH_LOOKUP_SETTLE_MS from its start); a lookup that finds nothing sooner is not
+   * believed. 0 otherwise.
+   */
+  unknownCallSettlesInMs: number;
   /** Out of attempts or too old: not sent again. */
   exhausted: boolean;
   /** A finish once recorded an unknown outcome (had_unknown_outcome): set only by a committed finish, never by a crash. */
@@ -45,6 +51,7 @@ export function claimedRequestFrom(row: ClaimedRow, leaseOwner: string): Claimed
     providerBody: row.provider_body as ResendAiRequest,
     attempts: row.attempts,
     lastOutcomeUnknown: row.was_unknown,
+    unknownCallSettlesInMs: row.unknown_call_settles_in_ms,
     exhausted: row.exhausted,
     hadUnknownOutcome: row.had_unknown_outcome,
     lookupFailures: row.lookup_failures,
@@ -82,6 +89,7 @@ export function claimedAtIntake(request: RecordedRequest, row: ClaimedAtIntakeRo
     providerBody: request.provider_body as ResendAiRequest,
     attempts: 1,
     lastOutcomeUnknown: false,
+    unknownCallSettlesInMs: 0,
     exhausted: false,
     hadUnknownOutcome: false,
     lookupFailures: 0,

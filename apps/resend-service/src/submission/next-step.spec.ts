@@ -7,6 +7,7 @@ import { RetryPolicy } from './retry-policy.js';
 
 const now = new Date('2026-11-28T12:00:00Z');
 const policy = new RetryPolicy({
+  provider: { lookupSettleMs: 20_000 },
   submission: { maxAttempts: 3, maxAgeMs: 3_600_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000, longBackoffMs: 30_000 },
 } as AppConfig);
 
@@ -20,6 +21,7 @@ function claimed(overrides: Partial<ClaimedRequest> = {}): ClaimedRequest {
     providerBody: { keyId: 1, taskName: 'task', scriptId: 1 } as ClaimedRequest['providerBody'],
     attempts: 1,
     lastOutcomeUnknown: false,
+    unknownCallSettlesInMs: 0,
     exhausted: false,
     hadUnknownOutcome: false,
     lookupFailures: 0,
@@ -111,6 +113,19 @@ describe('stepAfterSubmit', () => {
     expect(step).toMatchObject({ kind: 'look_up_before_failing', failure: { code: 'BAD_RESPONSE', category: 'provider_rejected' } });
   });
 
+  it('trusts the lookup after a final answer at once only when the provider answered (HTTP 2xx): nothing of that call is on its way', () => {
+    const garbled: ProviderCallResult = { kind: 'http_error', httpStatus: 200, bodyExcerpt: '<html>', ...meta };
+    const badResponse = verdict({ errorCode: 'BAD_RESPONSE', outcomeUnknown: true });
+    expect(stepAfterSubmit(claimed(), garbled, badResponse, policy, now)).toMatchObject({ kind: 'look_up_before_failing', settlesInMs: 0 });
+    // A timeout overridden to final: the provider may still create the task after the client gave up.
+    const timedOut: ProviderCallResult = { kind: 'transport_error', errorCode: 'TIMEOUT', message: 't', outcomeUnknown: true, ...meta };
+    const finalTimeout = verdict({ errorCode: 'TIMEOUT', outcomeUnknown: true });
+    expect(stepAfterSubmit(claimed(), timedOut, finalTimeout, policy, now)).toMatchObject({
+      kind: 'look_up_before_failing',
+      settlesInMs: 20_000,
+    });
+  });
+
   it('retries a retryable answer with backoff, remembering whether the outcome is unknown', () => {
     const step = stepAfterSubmit(claimed(), rejected('-15'), verdict({ decision: 'retry', errorCode: '-15' }), policy, now);
     expect(step).toMatchObject({ kind: 'retry', outcomeUnknown: false, errorCode: '-15' });
@@ -142,7 +157,30 @@ describe('stepAfterLookup', () => {
       failure: { category: 'retries_exhausted' },
     });
     const failure = { code: 'BAD_RESPONSE', message: 'm', category: 'provider_rejected' as const };
-    expect(stepAfterLookup(claimed(), { kind: 'not_found' }, policy, failure)).toEqual({ kind: 'fail', failure });
+    expect(stepAfterLookup(claimed(), { kind: 'not_found' }, policy, { failure, settlesInMs: 0 })).toEqual({ kind: 'fail', failure });
+  });
+
+  it('does not believe "not found" before the call of unknown outcome has settled: looks again then, sends nothing', () => {
+    const early = claimed({ lastOutcomeUnknown: true, unknownCallSettlesInMs: 12_000, errorCode: 'TIMEOUT', errorMessage: 'no answer' });
+    expect(stepAfterLookup(early, { kind: 'not_found' }, policy)).toEqual({
+      kind: 'retry',
+      retryInMs: 12_000,
+      outcomeUnknown: true,
+      errorCode: 'TIMEOUT',
+      errorMessage: 'no answer',
+    });
+    // Not even when the request is out of attempts, nor when a final answer waits for the lookup.
+    expect(stepAfterLookup({ ...early, exhausted: true }, { kind: 'not_found' }, policy)).toMatchObject({ kind: 'retry' });
+    const failure = { code: 'TIMEOUT', message: 'm', category: 'provider_rejected' as const };
+    expect(stepAfterLookup(claimed(), { kind: 'not_found' }, policy, { failure, settlesInMs: 20_000 })).toMatchObject({
+      kind: 'retry',
+      retryInMs: 20_000,
+      outcomeUnknown: true,
+    });
+  });
+
+  it('believes "found" at once, settled or not', () => {
+    expect(stepAfterLookup(claimed({ unknownCallSettlesInMs: 12_000 }), found, policy)).toMatchObject({ kind: 'complete' });
   });
 
   it('retries a failed lookup, keeping the outcome unknown, and fails as outcome_unknown when lookups keep failing', () => {

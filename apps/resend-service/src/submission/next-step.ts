@@ -16,8 +16,17 @@ export type NextStep =
   | { kind: 'complete'; taskId: number; resolvedByLookup: boolean }
   | { kind: 'fail'; failure: FailureDescription }
   | { kind: 'retry'; retryInMs: number; outcomeUnknown: boolean; errorCode: string; errorMessage: string; lookupFailed?: boolean }
-  /** A final answer that may still have created the task (BAD_RESPONSE): it fails only if a lookup finds nothing. */
-  | { kind: 'look_up_before_failing'; failure: FailureDescription };
+  /**
+   * A final answer that may still have created the task (BAD_RESPONSE): it fails only if a lookup
+   * finds nothing, believed only `settlesInMs` from now (0 when the provider answered).
+   */
+  | { kind: 'look_up_before_failing'; failure: FailureDescription; settlesInMs: number };
+
+/** A final answer that waits for a lookup, and how long from the call's end a "not found" is not believed. */
+export interface PendingFailure {
+  failure: FailureDescription;
+  settlesInMs: number;
+}
 
 /** Right after the claim: an unknown earlier outcome is resolved first; an exhausted request is not sent again. */
 export function stepAfterClaim(request: ClaimedRequest): NextStep {
@@ -46,7 +55,8 @@ export function stepAfterSubmit(
       };
     }
     const failure = { code: verdict.errorCode, message: verdict.message, category: 'provider_rejected' as const };
-    return verdict.outcomeUnknown ? { kind: 'look_up_before_failing', failure } : { kind: 'fail', failure };
+    if (!verdict.outcomeUnknown) return { kind: 'fail', failure };
+    return { kind: 'look_up_before_failing', failure, settlesInMs: answeredByTheApi(result) ? 0 : policy.lookupSettleMs };
   }
   // An exhausted request whose last outcome is unknown still gets its lookup before it may fail.
   if (policy.isExhausted(request, now) && !verdict.outcomeUnknown) {
@@ -69,18 +79,23 @@ export function stepAfterSubmit(
 }
 
 /**
- * After looking the task up by name. `pendingFailure` is the final answer that waits for this
- * lookup (look_up_before_failing); without one, a task that does not exist may be sent now.
+ * After looking the task up by name. `pending` is the final answer that waits for this lookup
+ * (look_up_before_failing); without one, a task that does not exist may be sent now. "Not found"
+ * is believed only once the call of unknown outcome has settled (ITNIOTECH_LOOKUP_SETTLE_MS after
+ * it began): before that the provider may still be processing a call the client gave up on, so
+ * the request is looked up again then, still unknown, and nothing is sent.
  */
 export function stepAfterLookup(
   request: ClaimedRequest,
   result: TaskLookupResult,
   policy: RetryPolicy,
-  pendingFailure?: FailureDescription,
+  pending?: PendingFailure,
 ): NextStep {
   if (result.kind === 'found') return { kind: 'complete', taskId: result.tasks[0]!.jobId, resolvedByLookup: true };
   if (result.kind === 'not_found') {
-    if (pendingFailure) return { kind: 'fail', failure: pendingFailure };
+    const settlesInMs = pending ? pending.settlesInMs : request.unknownCallSettlesInMs;
+    if (settlesInMs > 0) return lookUpAgainWhenSettled(request, settlesInMs, pending?.failure);
+    if (pending) return { kind: 'fail', failure: pending.failure };
     return request.exhausted ? exhaustedBeforeSending(request) : { kind: 'submit' };
   }
   const lookupFailures = request.lookupFailures + 1;
@@ -102,6 +117,29 @@ export function stepAfterLookup(
     errorMessage: `task lookup failed: ${result.message}`,
     lookupFailed: true,
   };
+}
+
+/**
+ * Nothing found too soon to believe it. The error the request had stays (the outcome it waits for);
+ * no lookup failure is counted: the lookup worked. A final answer that waited for the lookup is not
+ * kept: the next lookup decides as after any unknown outcome (found: completed; not found: sent again).
+ */
+function lookUpAgainWhenSettled(request: ClaimedRequest, settlesInMs: number, failure?: FailureDescription): NextStep {
+  return {
+    kind: 'retry',
+    retryInMs: settlesInMs,
+    outcomeUnknown: true,
+    errorCode: failure?.code ?? request.errorCode ?? 'OUTCOME_UNKNOWN',
+    errorMessage: failure?.message ?? request.errorMessage ?? 'the outcome of the last call is unknown',
+  };
+}
+
+/**
+ * The provider's API itself answered the call (HTTP 2xx, if unreadably): it has processed the call,
+ * nothing of it is still on its way. A timeout, a broken connection or a gateway's 5xx say nothing of that.
+ */
+function answeredByTheApi(result: ProviderCallResult): boolean {
+  return 'httpStatus' in result && result.httpStatus >= 200 && result.httpStatus < 300;
 }
 
 /**

@@ -34,10 +34,20 @@ export class RequestClaims {
   /** One round trip: BEGIN, the planner setting, the claim and COMMIT go out in one write. */
   async claim(limit: number): Promise<ClaimedRequest[]> {
     const { leaseMs, maxAttempts, maxAgeMs } = this.config.submission;
+    const { lookupSettleMs } = this.config.provider;
     const leaseOwner = this.nextLeaseOwner();
     const { claimed } = await this.sql.transaction(async (transaction) => {
       transaction.send(claimInIndexOrder);
-      return { claimed: transaction.sendForRows<ClaimedRow>(claimAndMarkInFlight, [leaseOwner, leaseMs, limit, maxAttempts, maxAgeMs]) };
+      return {
+        claimed: transaction.sendForRows<ClaimedRow>(claimAndMarkInFlight, [
+          leaseOwner,
+          leaseMs,
+          limit,
+          maxAttempts,
+          maxAgeMs,
+          lookupSettleMs,
+        ]),
+      };
     });
     return (await claimed).map((row) => claimedRequestFrom(row, leaseOwner));
   }

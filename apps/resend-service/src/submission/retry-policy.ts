@@ -15,6 +15,11 @@ export class RetryPolicy {
     return request.attempts >= maxAttempts || now.getTime() - request.receivedAt.getTime() >= maxAgeMs;
   }
 
+  /** How long after a call of unknown outcome began a lookup that finds nothing is believed (ITNIOTECH_LOOKUP_SETTLE_MS). */
+  get lookupSettleMs(): number {
+    return this.config.provider.lookupSettleMs;
+  }
+
   /** Lookups that keep failing give up after as many tries as calls do. */
   get maxLookupFailures(): number {
     return this.config.submission.maxAttempts;

@@ -68,6 +68,7 @@ function claimed(overrides: Partial<ClaimedRequest>): ClaimedRequest {
     providerBody: { keyId: 1, taskName: 'task', scriptId: 1, resendType: 0 },
     attempts: 1,
     lastOutcomeUnknown: false,
+    unknownCallSettlesInMs: 0,
     exhausted: false,
     hadUnknownOutcome: false,
     lookupFailures: 0,

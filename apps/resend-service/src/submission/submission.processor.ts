@@ -3,11 +3,10 @@ import { failpoint, type TraceContextText } from '#common';
 import { ItniotechClient, type Classification, type Classifier, type ProviderCallResult } from '#itniotech';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
-import type { FailureDescription } from '../outcome/outcome-events.js';
 import { ProviderCallBudget } from './provider-call-budget.js';
 import { lookupAttemptRecord, submitAttemptRecord, type AttemptRecord } from './attempt-record.js';
 import type { ClaimedRequest } from './claimed-request.js';
-import { stepAfterClaim, stepAfterLookup, stepAfterSubmit, type NextStep } from './next-step.js';
+import { stepAfterClaim, stepAfterLookup, stepAfterSubmit, type NextStep, type PendingFailure } from './next-step.js';
 import { CLASSIFIER } from './provider.providers.js';
 import { ResultRecorder, type RecordedStep } from './result-recorder.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -80,7 +79,7 @@ export class SubmissionProcessor {
     if (next.step.kind === 'look_up_before_failing') {
       // Recorded first (still in progress, outcome unknown): a crash during the lookup leads to another lookup.
       await this.record(request, spanTrace, next.step, next.attempt);
-      next = await this.lookUp(request, calls, next.step.failure);
+      next = await this.lookUp(request, calls, { failure: next.step.failure, settlesInMs: next.step.settlesInMs });
     }
     callsEnded();
     // The claim was granted one call; the others of this turn are charged now.
@@ -115,7 +114,7 @@ export class SubmissionProcessor {
     request.submitAttemptId = marked.attempt_id;
   }
 
-  private async lookUp(request: ClaimedRequest, calls: CallCount, pendingFailure?: FailureDescription): Promise<StepWithAttempt> {
+  private async lookUp(request: ClaimedRequest, calls: CallCount, pending?: PendingFailure): Promise<StepWithAttempt> {
     const window = this.lookupWindow(request);
     const [started] = await this.sql.query<{ id: string }>(startLookupAttempt, [
       request.id,
@@ -130,7 +129,11 @@ export class SubmissionProcessor {
         `request ${request.requestId}: earlier call did create task ${result.tasks[0]!.jobId}; completing without a new call`,
       );
     }
-    return { step: stepAfterLookup(request, result, this.retryPolicy, pendingFailure), attempt };
+    const step = stepAfterLookup(request, result, this.retryPolicy, pending);
+    if (result.kind === 'not_found' && step.kind === 'retry') {
+      this.logger.log(`request ${request.requestId}: no task found yet, too soon to believe it; looking again in ${step.retryInMs} ms`);
+    }
+    return { step, attempt };
   }
 
   private async record(

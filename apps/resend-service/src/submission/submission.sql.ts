@@ -27,6 +27,10 @@ export const claimInIndexOrder = 'SET LOCAL enable_sort = off';
  * is not sent again (RetryPolicy.isExhausted says the same after a call). The lease runs from
  * clock_timestamp(), the statement's own moment: now() is the transaction's start, and a lease
  * computed from it could be partly spent, or expired, by the time the claim commits.
+ * `unknown_call_settles_in_ms`, for a request whose outcome is unknown: how long, from now, the
+ * provider may still be processing its last call (started_at of its last submit attempt plus
+ * ITNIOTECH_LOOKUP_SETTLE_MS, $6) — a lookup that finds nothing before then is not believed. 0 once
+ * that has passed, and for every other request. On the database's clock, like started_at.
  */
 export const claimAndMarkInFlight: SqlStatement = {
   name: 'submission.claim-and-mark-in-flight',
@@ -63,7 +67,12 @@ export const claimAndMarkInFlight: SqlStatement = {
             WHERE NOT claimed.was_unknown AND NOT claimed.exhausted
            RETURNING id, request_id
          )
-         SELECT claimed.*, started.id::text AS attempt_id
+         SELECT claimed.*, started.id::text AS attempt_id,
+                COALESCE((SELECT greatest(0, ceil(extract(epoch FROM max(a.started_at) + make_interval(secs => $6::double precision / 1000)
+                                                                  - clock_timestamp()) * 1000))
+                            FROM submission_attempt a
+                           WHERE claimed.was_unknown AND a.request_id = claimed.id AND a.kind = 'submit'), 0)::integer
+                  AS unknown_call_settles_in_ms
            FROM claimed LEFT JOIN started ON started.request_id = claimed.id`,
 };
 export interface ClaimedRow {
@@ -86,6 +95,7 @@ export interface ClaimedRow {
   trace_parent: string | null;
   trace_state: string | null;
   attempt_id: string | null;
+  unknown_call_settles_in_ms: number;
 }
 
 /**
@@ -94,7 +104,8 @@ export interface ClaimedRow {
  * `claimAndMarkInFlight` makes for a first call, committed with the request itself — so the call
  * can start as soon as intake commits, and a crash after that commit leaves a request that is
  * looked up after its lease expires, as after any claim. The lease runs from clock_timestamp(): the
- * intake transaction may have waited for row locks since it began (now()).
+ * intake transaction may have waited for row locks since it began (now()); so does the attempt's
+ * started_at, from which a lookup's settle delay is counted (claimAndMarkInFlight).
  */
 export const claimRecordedRequests: SqlStatement = {
   name: 'submission.claim-recorded-requests',
@@ -106,8 +117,8 @@ export const claimRecordedRequests: SqlStatement = {
             WHERE id = ANY($1::uuid[]) AND status = 'pending' AND attempts = 0
            RETURNING id, received_at, first_attempt_at, provider_body
          ), started AS (
-           INSERT INTO submission_attempt (request_id, attempt_number, kind, request_body)
-           SELECT id, 1, 'submit', provider_body FROM claimed
+           INSERT INTO submission_attempt (request_id, attempt_number, kind, request_body, started_at)
+           SELECT id, 1, 'submit', provider_body, clock_timestamp() FROM claimed
            RETURNING id, request_id
          )
          SELECT claimed.id, claimed.received_at, claimed.first_attempt_at, started.id::text AS attempt_id
