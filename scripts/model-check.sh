@@ -38,6 +38,7 @@ ci_checks=(
   "bug-shared-lease-owner|ONE_TASK_PER_KEY|-DBUG_SHARED_LEASE_OWNER -DCONFIG_ONE_KEY -DMAX_FAULTS=2|safety"
   "bug-unknown-from-committed-finish|NO_FAILURE_WITH_TASK|-DBUG_UNKNOWN_FROM_COMMITTED_FINISH -DEXPIRE_ANYWHERE -DNAME_GUARD -DNO_LOOKUP_ORDER_ASSERT -DMAX_FAULTS=1|safety"
   "bug-event-per-request|ONE_OUTCOME_PER_REQUEST|-DBUG_EVENT_PER_REQUEST -DMAX_FAULTS=1|safety"
+  "bug-no-key-order|EVENTS_IN_KEY_ORDER|-DBUG_NO_KEY_ORDER -DMAX_FAULTS=0|safety"
 )
 full_checks=(
   "large-bitstate|holds|-DCONFIG_LARGE -DMAX_FAULTS=1|bitstate"
@@ -46,6 +47,7 @@ full_checks=(
 # How each property's assertion reads in pan's output ("assertion violated <expression>").
 property_of_violation() {
   case "$1" in
+    *'evOrder'*) echo EVENTS_IN_KEY_ORDER ;;
     *'cnt<=1'*) echo ONE_TASK_PER_KEY ;;
     *'evCount'*) echo ONE_OUTCOME_PER_REQUEST ;;
     *'!((((status[r]==3)'*) echo ONE_FINAL_STATE ;;

@@ -54,6 +54,8 @@
  *                       "ours, look again" only if a committed finish recorded an unknown outcome
  *                       (had_unknown_outcome), not when the claim found the in-flight mark set (was_unknown):
  *                       after a crash or a lost lease mid-call the request fails although its task exists
+ *   BUG_NO_KEY_ORDER    bug variant 10: the relay claims any unpublished row, also one an earlier unpublished
+ *                       row of its key (and topic) must precede
  *   BUG_EVENT_PER_REQUEST  bug variant 9: the group statement writes the event of every call of a request
  *                       it changed — also of a stale call (its lease lost) whose result waits in the same
  *                       group as the call that holds the lease now
@@ -119,6 +121,8 @@ byte ev[NREQ];              /* outbox_event of the request: 0 none, COMPLETED or
 byte evCount[NREQ];         /* outcome events written for the request (event ids) */
 bit  published[NREQ];       /* outbox_event.published_at is set */
 byte pubCount[NREQ];        /* copies of the event id published to Kafka (a multiset), saturating at 2 */
+byte evOrder[NREQ];         /* outbox_event.seq among the events of the request's key: the order they were written */
+byte keyEvents[NKEY];       /* events written for the key so far */
 byte tasks[NREQ];           /* provider tasks created by calls for the request */
 bit  nameHasTask[NKEY * 2]; /* the provider holds a task with this name (what findTasksByName finds) */
 bit  unresolved[NREQ];      /* ghost: a call was made whose result is neither recorded nor looked up */
@@ -183,7 +187,28 @@ inline assertOneTaskPerKey(k) {
 inline writeOutcomeEvent(r, kind) {
   evCount[r]++;
   assert(evCount[r] == 1); /* ONE_OUTCOME_PER_REQUEST */
-  ev[r] = kind
+  ev[r] = kind;
+  evOrder[r] = keyEvents[keyOf(r)]; keyEvents[keyOf(r)]++
+}
+
+/* q's event is of r's topic and key, and was written before r's */
+#define earlierOfKey(q, r) (keyOf(q) == keyOf(r) && ev[q] == ev[r] && evOrder[q] < evOrder[r])
+/* the claim skips r while an earlier row of its topic and key is unpublished (outbox-key-order.ts) */
+#define notBehind(q, r) (!earlierOfKey(q, r) || published[q])
+#if defined(CONFIG_LARGE)
+#define inKeyOrder(r) (notBehind(0, r) && notBehind(1, r) && notBehind(2, r) && notBehind(3, r) && notBehind(4, r) && notBehind(5, r))
+#elif defined(CONFIG_ONE_KEY)
+#define inKeyOrder(r) (notBehind(0, r) && notBehind(1, r) && notBehind(2, r))
+#else
+#define inKeyOrder(r) (notBehind(0, r) && notBehind(1, r) && notBehind(2, r) && notBehind(3, r))
+#endif
+
+/* The first copy of r's event reaches Kafka after a copy of every earlier event of its topic and key. */
+inline assertKeyOrder(r) {
+  for (i : 0 .. NREQ - 1) {
+    assert(!(pubCount[r] == 0 && earlierOfKey(i, r) && pubCount[i] == 0)) /* EVENTS_IN_KEY_ORDER */
+  }
+  i = 0
 }
 
 /*
@@ -641,7 +666,11 @@ finish:
 }
 
 /* ---------------- outbox relay ---------------- */
+#ifdef BUG_NO_KEY_ORDER
 #define unpublished(r) (relayMayRun && ev[r] != 0 && !published[r])
+#else
+#define unpublished(r) (relayMayRun && ev[r] != 0 && !published[r] && inKeyOrder(r))
+#endif
 #define committedOutcome(r) (status[r] == DUPLICATE -> status[dupOf[r] - 1] : status[r])
 
 /*
@@ -658,7 +687,7 @@ finish:
 #endif
 
 proctype Relay() {
-  byte r;
+  byte r, i;
 end:
   do
   :: atomic { /* publishBatch: claim FOR UPDATE SKIP LOCKED, publish, mark published, COMMIT */
@@ -675,6 +704,7 @@ end:
 #endif
       fi;
       assert(ev[r] == committedOutcome(r)); /* NO_OUTCOME_FOR_ROLLED_BACK_STATE */
+      assertKeyOrder(r);
       if :: pubCount[r] < 2 -> pubCount[r]++ :: else fi;
       if
       :: published[r] = 1
