@@ -412,10 +412,15 @@ retry:
  */
 #ifdef BUG_SHARED_LEASE_OWNER
 #define TOKEN 1
+/* who really holds the lease (a ghost): a crash or a stall ends only its own lease, whatever the token says */
+byte holder[NREQ];
+#define takeLease(r) leaseOwner[r] = TOKEN; holder[r] = _pid + 1
+#define holdsLease   (status[r] == INPROG && holder[r] == _pid + 1)
 #else
 #define TOKEN (_pid + 1)
-#endif
+#define takeLease(r) leaseOwner[r] = TOKEN
 #define holdsLease   (status[r] == INPROG && leaseOwner[r] == TOKEN)
+#endif
 
 #ifdef BUG_NO_FENCING
 #define fenced (true)
@@ -471,7 +476,7 @@ end:
 #endif
       fi;
       /* the lease intake took is this worker's (a crash before the call lets it expire: CRASH at call) */
-      handedOff[r] = 0; leaseOwner[r] = TOKEN; wasUnknown = 0
+      handedOff[r] = 0; takeLease(r); wasUnknown = 0
     };
     goto call
   :: /* claimAndMarkInFlight: one UPDATE over rows chosen FOR UPDATE SKIP LOCKED, committed */
@@ -488,7 +493,7 @@ end:
     :: claimable(5) -> r = 5
 #endif
     fi;
-    status[r] = INPROG; leaseOwner[r] = TOKEN; leaseExpired[r] = 0;
+    status[r] = INPROG; takeLease(r); leaseExpired[r] = 0;
     wasUnknown = outcomeUnknown[r]; outcomeUnknown[r] = 1 /* the in-flight mark, before any call */
     }
   fi;
