@@ -6,9 +6,11 @@
 #   scripts/kafka.sh stop     stop the broker started here (SIGTERM, then SIGKILL after a grace period)
 #   scripts/kafka.sh status   exit 0 if the broker answers, 1 otherwise
 #   scripts/kafka.sh reset    stop and delete the local data (topics, offsets, certificates, users)
+#   scripts/kafka.sh resolve  only resolve the jars (into the cache, once per broker version)
 #
 # Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 # KAFKA_HOME (<repo>/.kafka, ignored by git), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
+# KAFKA_LIB_DIR (the jars, shared by every clone: $XDG_CACHE_HOME or ~/.cache, resend-relay/kafka-lib),
 # KAFKA_START_TIMEOUT seconds (90). The broker version is pinned in scripts/kafka/pom.xml.
 #
 # Secure mode, KAFKA_SECURITY=sasl_ssl (default: plaintext): the client listener is SASL_SSL
@@ -30,7 +32,7 @@ home=${KAFKA_HOME:-$repo_root/.kafka}
 heap=${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
 start_timeout=${KAFKA_START_TIMEOUT:-90}
 
-lib_dir="$home/lib"
+lib_dir=${KAFKA_LIB_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/resend-relay/kafka-lib}
 data_dir="$home/data-$port"
 logs_dir="$home/logs-$port"
 pid_file="$home/kafka-$port.pid"
@@ -54,18 +56,22 @@ running_pid() {
 }
 
 # The classpath is resolved once into $lib_dir; a changed pom (new version) resolves it again.
+# It is made beside $lib_dir and renamed into place, so a broker never starts on half a classpath.
 resolve_jars() {
-  local stamp="$lib_dir/.pom.sha256" want
+  local stamp="$lib_dir/.pom.sha256" want staging
   want=$(sha256sum "$kafka_conf_dir/pom.xml" | cut -d' ' -f1)
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
   command -v mvn >/dev/null || { log "Maven (mvn) is required to fetch the Kafka jars"; exit 1; }
   command -v java >/dev/null || { log "Java 17+ is required to run Kafka"; exit 1; }
   log "resolving Kafka jars from Maven Central into $lib_dir"
-  rm -rf "$lib_dir"
-  mkdir -p "$lib_dir"
+  staging="$lib_dir.$$"
+  rm -rf "$staging"
+  mkdir -p "$staging"
   mvn -q -B -f "$kafka_conf_dir/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$lib_dir" >&2
-  echo "$want" >"$stamp"
+    -DincludeScope=runtime -DoutputDirectory="$staging" >&2
+  echo "$want" >"$staging/.pom.sha256"
+  rm -rf "$lib_dir"
+  mv "$staging" "$lib_dir"
 }
 
 write_config() {
@@ -215,6 +221,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  resolve) resolve_jars ;;
   reset) stop && rm -rf "$data_dir" "$logs_dir" "$config_file" "$secure_dir" && log "local data deleted" ;;
-  *) echo "usage: $0 start|stop|status|reset" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|reset|resolve" >&2; exit 2 ;;
 esac

@@ -1,34 +1,79 @@
 #!/usr/bin/env bash
-# The test command (`npm test`): type-check, lint, unit tests, then end-to-end tests against a real
-# Kafka broker, a real PostgreSQL and the provider simulator over real HTTP.
+# The test command (`npm test`): type-check and build (one tsc pass), lint, then the unit tests,
+# the model check and the end-to-end tests against a real Kafka broker, a real PostgreSQL and the
+# provider simulator over real HTTP.
 #
-# Kafka: when KAFKA_BROKERS is not set, a throw-away broker is started on KAFKA_TEST_PORT
-# (19092) with empty storage, and stopped afterwards. test/secure-kafka.e2e-spec.ts starts its own
-# secure broker (SASL_SSL, ACLs) on KAFKA_SECURE_TEST_PORT (19292) and the port after it. PostgreSQL: DATABASE_URL's server
-# (default postgres://postgres@127.0.0.1:5432); the e2e tests create and drop their own database.
-# Extra arguments go to vitest, e.g. `npm test -- test/happy-path.e2e-spec.ts`.
+# Kafka: when KAFKA_BROKERS is not set, a throw-away broker is started on a free port with empty
+# storage (in the background, while tsc runs) and stopped afterwards. PostgreSQL: DATABASE_URL's
+# server (default postgres://postgres@127.0.0.1:5432); each e2e file works on a database of its own,
+# cloned from a template migrated once (test/support/e2e-context.ts).
+# Every process group a test starts is noted under .run/process-groups/<run>/ and killed when the
+# run ends, however it ends (test/support/process-groups.ts).
+# Extra arguments go to vitest, e.g. `npm test -- test/resend-flow.e2e-spec.ts`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 
-started_kafka=0
-stop_kafka() {
-  if ((started_kafka)); then KAFKA_PORT=$KAFKA_TEST_PORT scripts/kafka.sh stop || true; fi
+log() { echo "[test.sh] $*" >&2; }
+
+# A port below the kernel's ephemeral range (where outgoing connections take theirs) that nobody listens on.
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
 }
-trap stop_kafka EXIT
+
+export E2E_PROCESS_GROUPS_DIR="$PWD/.run/process-groups/$$"
+mkdir -p "$E2E_PROCESS_GROUPS_DIR"
+kafka_port=""
+kafka_starter=""
+
+cleanup() {
+  local file pgid
+  for file in "$E2E_PROCESS_GROUPS_DIR"/*; do
+    [[ -f "$file" ]] || continue
+    pgid=$(basename "$file")
+    kill -KILL -- "-$pgid" 2>/dev/null && log "killed process group $pgid left running ($(cat "$file"))"
+  done
+  rm -rf "$E2E_PROCESS_GROUPS_DIR"
+  [[ -n "$kafka_starter" ]] && kill "$kafka_starter" 2>/dev/null
+  if [[ -n "$kafka_port" ]]; then
+    KAFKA_PORT=$kafka_port scripts/kafka.sh stop >/dev/null 2>&1 || true
+    KAFKA_PORT=$kafka_port scripts/kafka.sh reset >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
-  export KAFKA_TEST_PORT=${KAFKA_TEST_PORT:-19092}
-  KAFKA_PORT=$KAFKA_TEST_PORT scripts/kafka.sh reset >/dev/null 2>&1 || true
-  KAFKA_PORT=$KAFKA_TEST_PORT scripts/kafka.sh start
-  started_kafka=1
-  export KAFKA_BROKERS="127.0.0.1:$KAFKA_TEST_PORT"
+  kafka_port=$(free_port)
+  export KAFKA_CONTROLLER_PORT; KAFKA_CONTROLLER_PORT=$(free_port)
+  # The jars are resolved first (not in the background): a broker a test starts later uses them too.
+  KAFKA_PORT=$kafka_port scripts/kafka.sh resolve
+  KAFKA_PORT=$kafka_port scripts/kafka.sh start &
+  kafka_starter=$!
+  export KAFKA_BROKERS="127.0.0.1:$kafka_port"
 fi
 
-npx tsc -p tsconfig.json --noEmit
-# ESLint (zero warnings) and Prettier's check: `npm run lint`.
-npm run -s lint
-# Some e2e tests run the service as real processes (to SIGKILL them): they need the build.
-npm run -s build
+# Type-check everything (tests included) and emit dist/ in the same pass: some e2e tests run the
+# built service as real processes. Lint (ESLint, zero warnings, and Prettier's check) beside it.
+npx tsc -p tsconfig.json &
+tsc_pid=$!
+lint_status=0
+npm run -s lint || lint_status=$?
+wait "$tsc_pid" || { log "type-check failed"; exit 1; }
+((lint_status == 0)) || { log "lint failed"; exit 1; }
+
+if [[ -n "$kafka_starter" ]]; then
+  wait "$kafka_starter" || { log "the Kafka broker did not start"; exit 1; }
+  kafka_starter=""
+  if ! KAFKA_PORT=$kafka_port scripts/kafka.sh status >/dev/null; then log "the Kafka broker is not running"; exit 1; fi
+  pid_file="${KAFKA_HOME:-$PWD/.kafka}/kafka-$kafka_port.pid"
+  echo "kafka $kafka_port (the run's broker)" >"$E2E_PROCESS_GROUPS_DIR/$(cat "$pid_file")"
+fi
+
 npx vitest run "$@"

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { Sql } from '../apps/resend-service/src/database/sql.js';
 import { RequestClaims } from '../apps/resend-service/src/submission/request-claims.js';
 import { TestDatabase } from './support/database.js';
+import { e2e } from './support/e2e-context.js';
 
 /**
  * With the provider call budget spent on a long queue of new submissions, requests that need a
@@ -18,7 +19,7 @@ describe('claim order: lookups after unknown outcomes before new submissions', (
   const ids: string[] = [];
 
   beforeAll(async () => {
-    dataSource = await new DataSource(dataSourceOptions(inject('databaseUrl'), 2)).initialize();
+    dataSource = await new DataSource(dataSourceOptions(e2e.databaseUrl, 2)).initialize();
     db = new TestDatabase();
   });
 
@@ -51,7 +52,7 @@ describe('claim order: lookups after unknown outcomes before new submissions', (
   });
 
   it('the database refuses a claimable request without its provider body: one such row, edited by hand, failed every claim that reached it', async () => {
-    const client = new pg.Client({ connectionString: inject('databaseUrl') });
+    const client = new pg.Client({ connectionString: e2e.databaseUrl });
     await client.connect();
     const statement = async (text: string, values: unknown[]) => {
       await client.query('SAVEPOINT attempt');

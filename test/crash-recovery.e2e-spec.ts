@@ -1,10 +1,10 @@
 import type { FailpointName } from '#common';
-import { DEFAULT_TOPICS } from '#contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordScenario, suiteSize, waitUntilSettled } from './support/invariants.js';
 import { sampleRequest } from './support/requests.js';
 import { useServiceProcesses } from './support/service-processes.js';
 import { waitFor } from './support/wait-for.js';
+import { TOPICS } from './support/e2e-context.js';
 
 /**
  * SIGKILL the service at each point of the flow, restart it, and check the promise: the request
@@ -18,7 +18,7 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
       parts.db.one(`SELECT * FROM resend_request WHERE request_id = $1 AND status IN ('completed', 'failed')`, [sent.requestId]),
     );
     expect(row.status).toBe('completed');
-    const copies = await parts.kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+    const copies = await parts.kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
     const tasks = await parts.simulator.tasksFor(sent.keyId);
     expect(tasks).toHaveLength(1);
     expect(copies[0]!.json.newKeyId).toBe(tasks[0]!.taskId);
@@ -28,7 +28,7 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
   }
 
   beforeAll(async () => {
-    await parts.kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
+    await parts.kafka.watch([TOPICS.completed, TOPICS.failed]);
   });
 
   const failpoints: FailpointName[] = ['after_request_recorded', 'after_claim', 'before_result_commit', 'before_publish', 'after_publish'];
@@ -42,7 +42,7 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
       const victim = await parts.start(`crash-${point}-${round}`, { RESEND_RELAY_FAILPOINTS: point });
       const request = sampleRequest();
       sent.push(request);
-      await parts.kafka.sendJson(DEFAULT_TOPICS.requested, request);
+      await parts.kafka.sendJson(TOPICS.requested, request);
       await victim.waitForOutput(new RegExp(`FAILPOINT ${point}`));
       await victim.kill();
 
@@ -66,7 +66,7 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     const sent = Array.from({ length: suiteSize(600, 3000) }, () => sampleRequest());
     // The whole backlog is there before the instance starts: each partition's first fetch is many chunks.
     await parts.kafka.send(
-      DEFAULT_TOPICS.requested,
+      TOPICS.requested,
       sent.map((request) => ({ key: String(request.keyId), value: JSON.stringify(request) })),
     );
     const victim = await parts.start('crash-mid-batch', { RESEND_RELAY_FAILPOINTS: 'after_request_recorded', INTAKE_BATCH_SIZE: '50' });
@@ -105,7 +105,7 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
       const request = sampleRequest();
       sent.push(request);
       await parts.simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
-      await parts.kafka.sendJson(DEFAULT_TOPICS.requested, request);
+      await parts.kafka.sendJson(TOPICS.requested, request);
       await waitFor('the simulator to receive the call', async () => (await parts.simulator.tasksFor(request.keyId)).length === 1);
       await victim.kill();
 

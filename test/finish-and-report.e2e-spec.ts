@@ -60,11 +60,15 @@ function repeatOf(original: Request, run: (text: string, values: unknown[]) => P
   );
 }
 
-/** The row change ResultRecorder sends for a call that completed (or, with `retry`, goes back to pending). */
-function change(request: Request, leaseOwner: string, kind: 'complete' | 'retry' = 'complete') {
+/**
+ * The row change ResultRecorder sends for a call that completed (or, with `retry`, goes back to
+ * pending), naming the outcome event it writes if its lease is accepted.
+ */
+function change(request: Request, leaseOwner: string, kind: 'complete' | 'retry' = 'complete', event?: { id: string }) {
   return {
     id: request.id,
     lease_owner: leaseOwner,
+    event_id: event?.id ?? null,
     status: kind === 'complete' ? 'completed' : 'pending',
     provider_task_id: kind === 'complete' ? 900 + (offset % 100) : null,
     resolved_by_lookup: kind === 'complete' ? false : null,
@@ -115,7 +119,11 @@ describe('finishRequestsAndReport: a result and its outcome event in one round t
     const held = await inProgress('worker-a');
     const lost = await inProgress('worker-b');
 
-    const changed = await finishAndReport([change(held, 'worker-a'), change(lost, 'worker-a')], [outcomeEvent(held), outcomeEvent(lost)]);
+    const [heldEvent, lostEvent] = [outcomeEvent(held), outcomeEvent(lost)];
+    const changed = await finishAndReport(
+      [change(held, 'worker-a', 'complete', heldEvent), change(lost, 'worker-a', 'complete', lostEvent)],
+      [heldEvent, lostEvent],
+    );
 
     expect(changed).toEqual([held.id]);
     expect(await stateOf(held)).toEqual({ status: 'completed', attempt_outcome: 'accepted', events: 1 });
@@ -128,7 +136,11 @@ describe('finishRequestsAndReport: a result and its outcome event in one round t
     await repeatOf(ending);
     await repeatOf(retrying);
 
-    const changed = await finishAndReport([change(ending, 'worker-a'), change(retrying, 'worker-a', 'retry')], [outcomeEvent(ending)]);
+    const endingEvent = outcomeEvent(ending);
+    const changed = await finishAndReport(
+      [change(ending, 'worker-a', 'complete', endingEvent), change(retrying, 'worker-a', 'retry')],
+      [endingEvent],
+    );
 
     expect(changed).toEqual([retrying.id]);
     expect(await stateOf(ending)).toEqual({ status: 'in_progress', attempt_outcome: 'in_flight', events: 0 });
@@ -143,7 +155,8 @@ describe('finishRequestsAndReport: a result and its outcome event in one round t
       // Intake records a repeat: the trigger flags the original, and holds its row lock until COMMIT.
       await intake.query('BEGIN');
       await repeatOf(original, (text, values) => intake.query(text, values));
-      const finishing = finishAndReport([change(original, 'worker-a')], [outcomeEvent(original)]);
+      const originalEvent = outcomeEvent(original);
+      const finishing = finishAndReport([change(original, 'worker-a', 'complete', originalEvent)], [originalEvent]);
       await waitFor(
         'the statement to wait for the row lock intake holds',
         async () => {

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_TOPICS } from '#contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IsolatedDatabase } from './support/database.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { MetricsScrape } from './support/prometheus-text.js';
 import { sampleRequest } from './support/requests.js';
 import { scenarioTopic } from './support/scenario-kit.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
-const { completed, failed } = DEFAULT_TOPICS;
+const { completed, failed } = TOPICS;
 
 /**
  * `GET /metrics` as Prometheus scrapes it, against the real flow (Kafka, Postgres, the simulator over HTTP).
@@ -21,7 +21,7 @@ describe('metrics at GET /metrics', () => {
   let requested: string;
 
   beforeAll(async () => {
-    const scenario = await scenarioTopic(inject('kafkaBrokers'), 'metrics');
+    const scenario = await scenarioTopic(e2e.kafkaBrokers, 'metrics');
     requested = scenario.topic;
     database = await IsolatedDatabase.create('metrics');
     flow = await startFlow({ service: { ...scenario.env, ...database.settings } });

@@ -1,8 +1,9 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sampleRequest } from './support/requests.js';
 import { committedOffsets, endOffsets, publishRequests, recordedCount, scenarioTopic, terminalCount } from './support/scenario-kit.js';
 import { useServiceProcesses } from './support/service-processes.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e } from './support/e2e-context.js';
 
 /**
  * The consumer group's offsets (real OS processes, a real broker): committed on a timer
@@ -11,7 +12,7 @@ import { waitFor } from './support/wait-for.js';
  */
 describe('offset commits: on a timer and at shutdown', { timeout: 180_000 }, () => {
   const parts = useServiceProcesses();
-  const brokers = inject('kafkaBrokers');
+  const brokers = e2e.kafkaBrokers;
 
   async function published(requestIds: string[]): Promise<number> {
     const [row] = await parts.db.rows<{ count: string }>(

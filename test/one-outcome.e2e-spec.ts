@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
+import { validateCompletedEvent, validateFailedEvent } from '#contracts';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, recordScenario } from './support/invariants.js';
 import { sampleRequest } from './support/requests.js';
 import { useServiceProcesses } from './support/service-processes.js';
 import { waitFor } from './support/wait-for.js';
+import { TOPICS } from './support/e2e-context.js';
 
 type Request = ReturnType<typeof sampleRequest>;
 
@@ -14,14 +15,14 @@ type Request = ReturnType<typeof sampleRequest>;
  * (Repeats while in progress, after completion and racing on other partitions: idempotency.e2e-spec.ts.)
  */
 describe("one outcome per request: a repeat answers with its original's result", () => {
-  const parts = useServiceProcesses({ watch: [DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed], env: { ITNIOTECH_TIMEOUT_MS: '60000' } });
+  const parts = useServiceProcesses({ watch: [TOPICS.completed, TOPICS.failed], env: { ITNIOTECH_TIMEOUT_MS: '60000' } });
 
   const repeatOf = (request: Request): Request => ({ ...request, requestId: `e2e-${randomUUID()}`, correlationId: `corr-${randomUUID()}` });
 
   function outcomesOf(requestId: string) {
     return [
-      ...parts.kafka.messagesOn(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === requestId),
-      ...parts.kafka.messagesOn(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === requestId),
+      ...parts.kafka.messagesOn(TOPICS.completed, (m) => m.json?.requestId === requestId),
+      ...parts.kafka.messagesOn(TOPICS.failed, (m) => m.json?.requestId === requestId),
     ];
   }
 
@@ -44,15 +45,15 @@ describe("one outcome per request: a repeat answers with its original's result",
       delayPhase: 'before_processing',
       answer: { status: -42 },
     });
-    await parts.kafka.sendJson(DEFAULT_TOPICS.requested, first, String(first.keyId));
+    await parts.kafka.sendJson(TOPICS.requested, first, String(first.keyId));
     await waitFor('the first call to be held', async () => (await parts.simulator.held()).count === 1);
-    await parts.kafka.sendJson(DEFAULT_TOPICS.requested, repeat, String(first.keyId));
+    await parts.kafka.sendJson(TOPICS.requested, repeat, String(first.keyId));
     await waitForRow(repeat.requestId, `status = 'duplicate'`);
     expect(outcomesOf(repeat.requestId)).toEqual([]);
 
     await parts.simulator.release();
-    const [original] = await parts.kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === first.requestId);
-    const [answered] = await parts.kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === repeat.requestId);
+    const [original] = await parts.kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === first.requestId);
+    const [answered] = await parts.kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === repeat.requestId);
     expect(answered!.json).toMatchObject({
       requestId: repeat.requestId,
       correlationId: repeat.correlationId,
@@ -73,8 +74,8 @@ describe("one outcome per request: a repeat answers with its original's result",
 
     // The keyId is free again: a new request with the same payload is a new submission.
     const again = repeatOf(first);
-    await parts.kafka.sendJson(DEFAULT_TOPICS.requested, again, String(first.keyId));
-    const [completed] = await parts.kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === again.requestId);
+    await parts.kafka.sendJson(TOPICS.requested, again, String(first.keyId));
+    const [completed] = await parts.kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === again.requestId);
     expect(completed!.json).toMatchObject({ attempts: 1 });
     expect(completed!.json.duplicateOf).toBeUndefined();
     expect(await parts.simulator.tasksFor(first.keyId)).toHaveLength(1);
@@ -90,27 +91,17 @@ describe("one outcome per request: a repeat answers with its original's result",
     const victim = await parts.start('one-outcome-victim', { RESEND_RELAY_FAILPOINTS: 'before_result_commit' });
     const first = sampleRequest();
     const repeat = repeatOf(first);
-    await parts.kafka.sendJson(DEFAULT_TOPICS.requested, first, String(first.keyId));
+    await parts.kafka.sendJson(TOPICS.requested, first, String(first.keyId));
     await victim.waitForOutput(/FAILPOINT before_result_commit/);
     // The provider created the task; its answer is not recorded. The repeat is recorded meanwhile (intake runs on).
-    await parts.kafka.sendJson(DEFAULT_TOPICS.requested, repeat, String(first.keyId));
+    await parts.kafka.sendJson(TOPICS.requested, repeat, String(first.keyId));
     const waiting = await waitForRow(repeat.requestId, `status = 'duplicate'`);
     expect(waiting.finished_at).toBeNull();
     await victim.kill();
 
     await parts.start('one-outcome-survivor');
-    const [completed] = await parts.kafka.waitForMessages(
-      DEFAULT_TOPICS.completed,
-      (m) => m.json?.requestId === first.requestId,
-      1,
-      90_000,
-    );
-    const [answered] = await parts.kafka.waitForMessages(
-      DEFAULT_TOPICS.completed,
-      (m) => m.json?.requestId === repeat.requestId,
-      1,
-      90_000,
-    );
+    const [completed] = await parts.kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === first.requestId, 1, 90_000);
+    const [answered] = await parts.kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === repeat.requestId, 1, 90_000);
     const tasks = await parts.simulator.tasksFor(first.keyId);
     expect(tasks).toHaveLength(1);
     expect(completed!.json).toMatchObject({ newKeyId: tasks[0]!.taskId, resolvedByLookup: true });

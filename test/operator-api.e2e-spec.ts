@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { DEFAULT_TOPICS } from '#contracts';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
 import { createApp } from '../apps/resend-service/src/bootstrap.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
@@ -10,9 +9,10 @@ import { RawTopicWatcher } from './support/raw-topic-watcher.js';
 import { sampleRequest } from './support/requests.js';
 import { testServiceEnvironment } from './support/service-harness.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
-const REQUESTED = DEFAULT_TOPICS.requested;
-const DLQ = DEFAULT_TOPICS.deadLetter;
+const REQUESTED = TOPICS.requested;
+const DLQ = TOPICS.deadLetter;
 const TOKEN = `e2e-operator-${randomUUID()}`;
 const SECOND_TOKEN = `e2e-operator-${randomUUID()}`;
 const fingerprint = (token: string) => `token:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
@@ -30,7 +30,7 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
 
   beforeAll(async () => {
     flow = await startFlow({ service: { OPERATOR_API_TOKENS: `${TOKEN},${SECOND_TOKEN}` } });
-    raw = new RawTopicWatcher(inject('kafkaBrokers'));
+    raw = new RawTopicWatcher(e2e.kafkaBrokers);
     await raw.watch([REQUESTED, DLQ]);
   });
 
@@ -99,7 +99,7 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
     it('shows one request: its row, state, provider call and the id of its outcome event', async () => {
       const sent = sampleRequest();
       await flow.kafka.sendJson(REQUESTED, sent);
-      const [completed] = await flow.kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+      const [completed] = await flow.kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
 
       // The outbox row is marked published just after Kafka acknowledged it.
       const body = await waitFor('the request with its published outcome', async () => {
@@ -120,7 +120,7 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
       expect(body.attempts).toEqual([expect.objectContaining({ attemptNumber: 1, kind: 'submit', outcome: 'accepted', httpStatus: 200 })]);
       expect(JSON.stringify(body.attempts)).not.toContain('e2e-api-secret');
       expect(body.outcomeEvents).toEqual([
-        expect.objectContaining({ id: completed!.headers.ce_id, topic: DEFAULT_TOPICS.completed, refusedAt: null }),
+        expect.objectContaining({ id: completed!.headers.ce_id, topic: TOPICS.completed, refusedAt: null }),
       ]);
     });
 

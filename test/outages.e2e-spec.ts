@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_TOPICS } from '#contracts';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRuleInput } from '../apps/itniotech-simulator/src/simulator-control.js';
 import { TestDatabase } from './support/database.js';
 import { LONG_RUN, recordScenario, suiteSize, waitUntilSettled, type InvariantReport } from './support/invariants.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
+import { PrivateKafka } from './support/private-kafka.js';
 import { PrivatePostgres } from './support/private-postgres.js';
 import { sampleRequest } from './support/requests.js';
 import {
   committedOffsets,
   healthStatus,
-  kafkaBroker,
   noisyLines,
   publishRequests,
   recordedCount,
@@ -24,6 +23,7 @@ import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { waitFor } from './support/wait-for.js';
+import { TOPICS } from './support/e2e-context.js';
 
 const RESEND_PATH = '/voice/group/call/resend/ai';
 const SETTLE_TIMEOUT_MS = LONG_RUN ? 1_200_000 : 150_000;
@@ -35,12 +35,16 @@ const TEST_TIMEOUT_MS = LONG_RUN ? 3_600_000 : 240_000;
  * the service running throughout (it must recover on its own). Real Kafka, Postgres, HTTP.
  */
 describe('outages: Kafka, PostgreSQL and the provider go away and come back', () => {
-  const brokers = inject('kafkaBrokers');
+  // This file stops its broker: a broker of its own, so that the other files' keeps running.
+  let broker: PrivateKafka;
+  let brokers: string;
   let simulator: RunningSimulator;
   let db: TestDatabase;
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
+    broker = await PrivateKafka.start(Object.values(TOPICS));
+    brokers = broker.brokers;
     simulator = await RunningSimulator.start();
     db = new TestDatabase();
   });
@@ -56,10 +60,11 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
     await simulator?.reset();
     await simulator?.close();
     await db?.close();
+    await broker?.close();
   });
 
   async function startService(name: string, providerUrl: string, env: Record<string, string>) {
-    const instance = await ServiceProcess.start(name, providerUrl, env);
+    const instance = await ServiceProcess.start(name, providerUrl, { KAFKA_BROKERS: brokers, ...env });
     cleanups.push(() => instance.stop());
     return instance;
   }
@@ -67,7 +72,7 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
   async function watchOutcomes() {
     const watcher = new KafkaTestClient(brokers);
     cleanups.push(() => watcher.close());
-    await watcher.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
+    await watcher.watch([TOPICS.completed, TOPICS.failed]);
     return watcher;
   }
 
@@ -104,7 +109,7 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       const outageStartedAt = Date.now();
       let outageLog = '';
       try {
-        await kafkaBroker(brokers, 'stop');
+        await broker.stop();
         await waitForHealth(service.url, 503, 60_000);
         await simulator.clearFaults();
         await simulator.release();
@@ -135,7 +140,7 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
         expect(await healthStatus(service.url)).toBe(503);
       } finally {
         outageLog = service.log.slice(logBeforeOutage);
-        await kafkaBroker(brokers, 'start');
+        await broker.start();
       }
       const outageSeconds = (Date.now() - outageStartedAt) / 1000;
       const noisy = loopNoise(outageLog);
@@ -170,7 +175,7 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       const startedAt = Date.now();
       const total = suiteSize(45, 450);
       const [first, during, afterwards] = [newRequests(total / 3), newRequests(total / 3), newRequests(total / 3)];
-      const postgres = await PrivatePostgres.start(55432);
+      const postgres = await PrivatePostgres.start();
       cleanups.push(() => postgres.destroy());
       const databaseUrl = await postgres.createMigratedDatabase('resend_relay_outage');
       const privateDb = new TestDatabase(databaseUrl);

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TOPICS } from '#contracts';
 import { ItniotechClient, type ResendAiRequest } from '#itniotech';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectProxy } from './support/connect-proxy.js';
 import { TestDatabase } from './support/database.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
@@ -15,6 +14,7 @@ import { issueCertificate, makeTestCa, type TestCa } from './support/test-certif
 import { TlsFront } from './support/tls-front.js';
 import { waitFor } from './support/wait-for.js';
 import { EXAMPLE_TASK_SETTINGS } from '../scripts/support/example-task-settings.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
 const RESEND_BODY: ResendAiRequest = {
   keyId: 1,
@@ -94,8 +94,8 @@ describe('provider calls through an outbound proxy', () => {
         NODE_EXTRA_CA_CERTS: ca.certFile,
         KAFKA_GROUP_ID: 'resend-relay-proxied',
       });
-      kafka = new KafkaTestClient(inject('kafkaBrokers'));
-      await kafka.watch([DEFAULT_TOPICS.completed]);
+      kafka = new KafkaTestClient(e2e.kafkaBrokers);
+      await kafka.watch([TOPICS.completed]);
       db = new TestDatabase();
     });
 
@@ -116,8 +116,8 @@ describe('provider calls through an outbound proxy', () => {
     it('submits through a tunnel the proxy counts', async () => {
       const tunnelsBefore = proxy.tunnels.length;
       const sent = sampleRequest();
-      await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
-      const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+      await kafka.sendJson(TOPICS.requested, sent);
+      const [completed] = await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
       expect(completed!.json.resolvedByLookup).toBe(false);
       expect(proxy.tunnels.slice(tunnelsBefore)).toContain(frontAddress());
       expect(await simulator.tasksFor(sent.keyId)).toHaveLength(1);
@@ -127,7 +127,7 @@ describe('provider calls through an outbound proxy', () => {
       proxy.mode = 'refuse';
       proxy.dropConnections(); // pooled tunnels would otherwise be reused without a new CONNECT
       const sent = sampleRequest();
-      await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+      await kafka.sendJson(TOPICS.requested, sent);
       await waitFor(
         'a refused attempt',
         async () => (await attemptsOf(sent.requestId)).some((attempt) => attempt.outcome === 'transport_error') || undefined,
@@ -136,7 +136,7 @@ describe('provider calls through an outbound proxy', () => {
       expect(await simulator.tasksFor(sent.keyId)).toHaveLength(0);
 
       proxy.mode = 'open';
-      const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+      const [completed] = await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
       expect(completed!.json.resolvedByLookup).toBe(false);
       const attempts = await attemptsOf(sent.requestId);
       expect(attempts.filter((attempt) => attempt.kind === 'lookup')).toEqual([]);
@@ -148,8 +148,8 @@ describe('provider calls through an outbound proxy', () => {
       const sent = sampleRequest();
       // Longer than ITNIOTECH_TIMEOUT_MS (3 s in tests); the task is created before the delay.
       await simulator.addFault({ match: { keyId: sent.keyId }, times: 1, latencyMs: 5_000 });
-      await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
-      const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+      await kafka.sendJson(TOPICS.requested, sent);
+      const [completed] = await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
       expect(completed!.json.resolvedByLookup).toBe(true);
       expect(await simulator.tasksFor(sent.keyId)).toHaveLength(1);
       const attempts = await attemptsOf(sent.requestId);

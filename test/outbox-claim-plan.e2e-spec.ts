@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimUnpublished } from '../libs/outbox/src/outbox.relay.js';
 import { planNodes } from './support/query-plan.js';
+import { e2e } from './support/e2e-context.js';
 
 /**
  * The relay claims a batch of unpublished rows oldest first. Unless an index gives the rows in
@@ -13,7 +14,7 @@ describe('the outbox claim', () => {
   let client: pg.Client;
 
   beforeAll(async () => {
-    client = new pg.Client({ connectionString: inject('databaseUrl') });
+    client = new pg.Client({ connectionString: e2e.databaseUrl });
     await client.connect();
   });
 

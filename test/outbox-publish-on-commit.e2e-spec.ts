@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_TOPICS } from '#contracts';
 import {
   KafkaOutboxPublisher,
   OUTBOX_CHANNEL,
@@ -12,13 +11,14 @@ import {
   type OutboxRecord,
 } from '#outbox';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IsolatedDatabase, statementTestDatabase, TestDatabase, type StatementTestDatabase } from './support/database.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { scenarioTopic } from './support/scenario-kit.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
 /** Polls once a minute: within a test, only a NOTIFY, a wake-up in-process or the writer itself publishes a row. */
 const POLL_RARELY_MS = 60_000;
@@ -39,8 +39,8 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
   beforeAll(async () => {
     statements = await statementTestDatabase('publish_on_commit');
     notifications = await Notifications.listen(statements.url);
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    await kafka.watch([DEFAULT_TOPICS.completed]);
+    kafka = new KafkaTestClient(e2e.kafkaBrokers);
+    await kafka.watch([TOPICS.completed]);
   });
 
   afterEach(async () => {
@@ -68,8 +68,7 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
     await waitFor('the relay to sleep', async () => relay!.isSleeping, 10_000, 10);
     return relay;
   };
-  const outcomeRecord = (label: string) =>
-    toOutboxRecord({ id: randomUUID(), topic: DEFAULT_TOPICS.completed, key: label, value: { label } });
+  const outcomeRecord = (label: string) => toOutboxRecord({ id: randomUUID(), topic: TOPICS.completed, key: label, value: { label } });
   /** Commits the record held for `hold` (an interval), as finishRequestsAndReport writes it. */
   const commitHeld = (record: OutboxRecord, hold: string, holding: OutboxRelay) =>
     statements.sql.transaction(async (tx) => {
@@ -104,20 +103,20 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
   });
 
   it('publishes the rows it held after their COMMIT, from memory, and marks them published', async () => {
-    const publishing = await startRelay(inject('kafkaBrokers'));
+    const publishing = await startRelay(e2e.kafkaBrokers);
     const record = outcomeRecord(`written-${randomUUID()}`);
     await commitHeld(record, '1 hour', publishing);
 
     await publishing.publishHeld([record]);
 
-    const [message] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.key === record.messageKey!.toString());
+    const [message] = await kafka.waitForMessages(TOPICS.completed, (m) => m.key === record.messageKey!.toString());
     expect(message!.json).toEqual(JSON.parse(record.messageValue.toString()));
     expect((await rowOf(record.id)).published_at).not.toBeNull();
     expect(await notifications.untilMarker(statements.db)).toEqual([]);
   });
 
   it('lets writers publish side by side, up to a bound beyond which their rows are left to the relay', async () => {
-    const publishing = await startRelay(inject('kafkaBrokers'));
+    const publishing = await startRelay(e2e.kafkaBrokers);
     const records = Array.from({ length: 16 }, (_, index) => outcomeRecord(`side-by-side-${index}-${randomUUID()}`));
     for (const record of records) await commitHeld(record, '1 hour', publishing);
 
@@ -132,11 +131,11 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
     expect(publishing.mayPublishWritten).toBe(true);
     for (const record of records) expect((await rowOf(record.id)).published_at).not.toBeNull();
     const keys = new Set(records.map((record) => record.messageKey!.toString()));
-    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => keys.has(m.key ?? ''), 16);
+    await kafka.waitForMessages(TOPICS.completed, (m) => keys.has(m.key ?? ''), 16);
   });
 
   it('a relay leaves a held row alone until its hold ends, then publishes it (its writer crashed)', async () => {
-    const publishing = await startRelay(inject('kafkaBrokers'));
+    const publishing = await startRelay(e2e.kafkaBrokers);
     const record = outcomeRecord(`orphaned-${randomUUID()}`);
     await commitHeld(record, '1 hour', publishing);
 
@@ -146,7 +145,7 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
     // The hour has passed, as far as the row is concerned.
     await statements.db.rows(`UPDATE outbox_event SET held_until = now() - interval '1 second' WHERE id = $1`, [record.id]);
     expect(await publishing.publishBatch()).toBe(1);
-    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.key === record.messageKey!.toString());
+    await kafka.waitForMessages(TOPICS.completed, (m) => m.key === record.messageKey!.toString());
     expect((await rowOf(record.id)).published_at).not.toBeNull();
   });
 
@@ -184,7 +183,7 @@ describe('publish-on-commit in the flow: a request’s outcome is published by t
 
   beforeAll(async () => {
     // Nothing but this file's requests: a request topic, consumer group and database of its own.
-    const scenario = await scenarioTopic(inject('kafkaBrokers'), 'publish-on-commit');
+    const scenario = await scenarioTopic(e2e.kafkaBrokers, 'publish-on-commit');
     requested = scenario.topic;
     database = await IsolatedDatabase.create('publish_on_commit_flow');
     flow = await startFlow({ service: { ...scenario.env, ...database.settings, OUTBOX_POLL_INTERVAL_MS: String(POLL_RARELY_MS) } });
@@ -204,7 +203,7 @@ describe('publish-on-commit in the flow: a request’s outcome is published by t
     const requests = [sampleRequest(), sampleRequest({ scriptId: 999_999 })];
     for (const [index, sent] of requests.entries()) {
       await flow.kafka.sendJson(requested, sent);
-      const topic = index === 0 ? DEFAULT_TOPICS.completed : DEFAULT_TOPICS.failed;
+      const topic = index === 0 ? TOPICS.completed : TOPICS.failed;
       await flow.kafka.waitForMessages(topic, (m) => m.json?.requestId === sent.requestId);
     }
 

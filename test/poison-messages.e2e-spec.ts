@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { DEFAULT_TOPICS, MAX_REQUEST_BYTES, validateFailedEvent, type DeadLetterReason } from '#contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MAX_REQUEST_BYTES, validateFailedEvent, type DeadLetterReason } from '#contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from './support/database.js';
 import { checkInvariants, recordScenario, suiteSize, waitUntilSettled } from './support/invariants.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
@@ -11,8 +11,9 @@ import { sampleRequest } from './support/requests.js';
 import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
-const REQUESTED = DEFAULT_TOPICS.requested;
+const REQUESTED = TOPICS.requested;
 
 /** How the fuzzer's kinds of hostile message must end (kinds not listed may also end as a failed request only). */
 const EXPECTED_DEAD_LETTER: Partial<Record<string, string[]>> = {
@@ -27,7 +28,7 @@ const EXPECTED_DEAD_LETTER: Partial<Record<string, string[]>> = {
   no_usable_key_id: ['no_usable_key_id'],
   hostile_headers: ['not_json', 'no_usable_key_id'],
 };
-const DLQ = DEFAULT_TOPICS.deadLetter;
+const DLQ = TOPICS.deadLetter;
 
 /**
  * Poison messages (not JSON, too large, no usable keyId, NUL characters, tombstones …) end in
@@ -45,11 +46,11 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
   beforeAll(async () => {
     simulator = await RunningSimulator.start();
     service = await ServiceProcess.start('poison', simulator.url);
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
-    raw = new RawTopicWatcher(inject('kafkaBrokers'));
+    kafka = new KafkaTestClient(e2e.kafkaBrokers);
+    await kafka.watch([TOPICS.completed, TOPICS.failed]);
+    raw = new RawTopicWatcher(e2e.kafkaBrokers);
     await raw.watch([DLQ]);
-    producer = new PositionedProducer(inject('kafkaBrokers'));
+    producer = new PositionedProducer(e2e.kafkaBrokers);
     db = new TestDatabase();
   });
 
@@ -138,7 +139,7 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       { key, partition: 1, value: JSON.stringify(good) },
     ]);
 
-    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
+    await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
     for (const [index, { message, reason }] of cases.entries()) await expectDeadLettered(message, positions[index]!, reason);
 
     const tooLargeCopy = await raw.waitForCopyOf(DLQ, { topic: REQUESTED, ...positions[1]! });
@@ -146,7 +147,7 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       `the message value is ${Buffer.byteLength(tooLarge)} bytes; the limit is ${MAX_REQUEST_BYTES}`,
     );
     // No usable keyId: a failed event (keyId null, no Kafka key) as well as the dead letter.
-    const [failed] = await kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === noKeyId.requestId);
+    const [failed] = await kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === noKeyId.requestId);
     expect(failed!.json).toMatchObject({ keyId: null, error: { category: 'validation' } });
     expect(validateFailedEvent(failed!.json)).toEqual([]);
     expect(failed!.key).toBeNull();
@@ -171,7 +172,7 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     const message: RawMessage = { key, headers, partition: 2, value: 'still { not JSON' };
     const good = sampleRequest();
     const positions = await producer.send(REQUESTED, [message, { key: String(good.keyId), partition: 2, value: JSON.stringify(good) }]);
-    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
+    await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
     await expectDeadLettered(message, positions[0]!, 'not_json');
   }, 120_000);
 
@@ -182,12 +183,12 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       { key: Buffer.from([0xff, 0xfe]), partition: 1, headers: { 'content-type': 'application/json' }, value: Buffer.from([0xc3, 0x28]) },
       { key: String(good.keyId), partition: 1, value: JSON.stringify(good) },
     ]);
-    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
+    await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
     for (const index of [0, 1]) await raw.waitForCopyOf(DLQ, { topic: REQUESTED, ...positions[index]! });
     const readable = await db.rows(`SELECT topic, message_key, payload FROM outbox_event_readable`);
     expect(readable.length).toBeGreaterThan(0);
     const event = readable.find((row) => row.payload?.requestId === good.requestId);
-    expect(event).toMatchObject({ topic: DEFAULT_TOPICS.completed, message_key: String(good.keyId) });
+    expect(event).toMatchObject({ topic: TOPICS.completed, message_key: String(good.keyId) });
   }, 120_000);
 
   it('a poison message with a NUL in a header is still dead-lettered and does not stall its partition', async () => {
@@ -203,7 +204,7 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       { key: String(good.keyId), partition: 0, value: JSON.stringify(good) },
     ];
     const positions = await producer.send(REQUESTED, messages);
-    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
+    await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
     for (const index of [0, 1]) {
       const row = await db.one(`SELECT reason FROM dead_letter WHERE kafka_partition = $1 AND kafka_offset = $2`, [
         positions[index]!.partition,
@@ -224,7 +225,7 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       { key, partition: 2, value: big('b') },
       { key: String(good.keyId), partition: 2, value: JSON.stringify(good) },
     ]);
-    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
+    await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
     for (const index of [0, 1]) await raw.waitForCopyOf(DLQ, { topic: REQUESTED, ...positions[index]! });
     await expectHealthy();
   }, 120_000);
@@ -238,7 +239,7 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       { key, partition: 0, value },
       { key: String(good.keyId), partition: 0, value: JSON.stringify(good) },
     ]);
-    await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
+    await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
     const row = await db.one(
       `SELECT reason, octet_length(message_value) AS bytes FROM dead_letter WHERE kafka_partition = $1 AND kafka_offset = $2`,
       [positions[0]!.partition, positions[0]!.offset],

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TOPICS } from '#contracts';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { describeDatabaseTlsFailure, postgresClientConfig } from '../apps/resend-service/src/database/postgres-connection.js';
@@ -14,6 +13,7 @@ import { startService, TEST_API_KEY, TEST_API_SECRET, type RunningService } from
 import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';
 import { issueCertificate, makeTestCa, type TestCa } from './support/test-certificates.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
 /**
  * PostgreSQL over TLS: a private server started with `ssl=on` and a certificate from a CA made
@@ -33,7 +33,7 @@ describe('PostgreSQL over TLS (private server with ssl=on)', () => {
     otherCa = await makeTestCa(dir, 'some-other-ca');
     // Named by its IP address only: `localhost` is not in it.
     const certificate = await issueCertificate(ca, dir, 'postgres-server', ['IP:127.0.0.1']);
-    server = await PrivatePostgres.start(55632, { tls: certificate });
+    server = await PrivatePostgres.start({ tls: certificate });
     databaseUrl = await server.createMigratedDatabase('resend_relay_tls');
     simulator = await RunningSimulator.start();
   });
@@ -72,8 +72,8 @@ describe('PostgreSQL over TLS (private server with ssl=on)', () => {
         DATABASE_SSL_CA_FILE: ca.certFile,
         KAFKA_GROUP_ID: 'resend-relay-pg-tls',
       });
-      kafka = new KafkaTestClient(inject('kafkaBrokers'));
-      await kafka.watch([DEFAULT_TOPICS.completed]);
+      kafka = new KafkaTestClient(e2e.kafkaBrokers);
+      await kafka.watch([TOPICS.completed]);
     });
 
     afterAll(async () => {
@@ -83,8 +83,8 @@ describe('PostgreSQL over TLS (private server with ssl=on)', () => {
 
     it('runs the flow with every connection of the service encrypted (pool and LISTEN)', async () => {
       const sent = sampleRequest();
-      await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
-      await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+      await kafka.sendJson(TOPICS.requested, sent);
+      await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
 
       const dataSource = service.app.get(DataSource);
       const [own] = await dataSource.query(`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { ProviderCallBudget } from '../apps/resend-service/src/submission/provider-call-budget.js';
 import { TestDatabase } from './support/database.js';
+import { e2e } from './support/e2e-context.js';
 
 /**
  * The shared provider call budget against the real database: the statements of
@@ -35,7 +36,7 @@ describe('provider call budget (shared by all instances)', () => {
     );
 
   beforeAll(async () => {
-    dataSource = await new DataSource(dataSourceOptions(inject('databaseUrl'), 4)).initialize();
+    dataSource = await new DataSource(dataSourceOptions(e2e.databaseUrl, 4)).initialize();
     db = new TestDatabase();
   });
 

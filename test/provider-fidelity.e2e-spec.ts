@@ -1,5 +1,5 @@
 import { CLASSIFICATION_TABLE, ItniotechClient, signRequest } from '#itniotech';
-import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
+import { validateCompletedEvent, validateFailedEvent } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../apps/itniotech-simulator/src/call-journal.js';
 import type { FaultRuleInput } from '../apps/itniotech-simulator/src/simulator-control.js';
@@ -10,6 +10,7 @@ import { TEST_API_KEY, TEST_API_SECRET } from './support/service-harness.js';
 import type { RunningSimulator } from './support/simulator-harness.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { waitFor } from './support/wait-for.js';
+import { TOPICS } from './support/e2e-context.js';
 
 /**
  * Provider fidelity: every line of the classification table, and the unknown-outcome paths,
@@ -170,10 +171,7 @@ describe('provider fidelity: the classification table through the whole service 
   function outcomeOf(sent: Sent, timeoutMs = 50_000): Promise<ReceivedMessage> {
     return waitFor(
       `the outcome of ${sent.requestId}`,
-      () =>
-        kafka.received.find(
-          (m) => (m.topic === DEFAULT_TOPICS.completed || m.topic === DEFAULT_TOPICS.failed) && m.json?.requestId === sent.requestId,
-        ),
+      () => kafka.received.find((m) => (m.topic === TOPICS.completed || m.topic === TOPICS.failed) && m.json?.requestId === sent.requestId),
       timeoutMs,
       200,
     );
@@ -213,7 +211,7 @@ describe('provider fidelity: the classification table through the whole service 
     }));
     const rules = cases.filter(({ row }) => row.fault).map(({ row, sent }) => ({ ...row.fault!, match: { keyId: sent.keyId } }));
     await simulator.addFaults(...rules);
-    for (const { sent } of cases) await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    for (const { sent } of cases) await kafka.sendJson(TOPICS.requested, sent);
 
     const outcomes = await Promise.all(cases.map(({ sent }) => outcomeOf(sent, 200_000)));
 
@@ -229,7 +227,7 @@ describe('provider fidelity: the classification table through the whole service 
       const request = await requestRow(sent);
 
       if (row.expected.topic === 'completed') {
-        expect(outcome.topic, context).toBe(DEFAULT_TOPICS.completed);
+        expect(outcome.topic, context).toBe(TOPICS.completed);
         expect(tasks, context).toHaveLength(1);
         expect(outcome.json, context).toMatchObject({ newKeyId: tasks[0]!.taskId, attempts: 1, resolvedByLookup: false });
         expect(validateCompletedEvent(outcome.json), context).toEqual([]);
@@ -239,7 +237,7 @@ describe('provider fidelity: the classification table through the whole service 
       }
 
       const expected = row.expected;
-      expect(outcome.topic, context).toBe(DEFAULT_TOPICS.failed);
+      expect(outcome.topic, context).toBe(TOPICS.failed);
       expect(validateFailedEvent(outcome.json), context).toEqual([]);
       expect(outcome.json, context).toMatchObject({
         requestId: sent.requestId,
@@ -292,12 +290,12 @@ describe('provider fidelity: the classification table through the whole service 
   it('an accepted call whose answer is lost is found by a lookup: completed with the ledger task id, one task', async () => {
     const sent = sampleRequest();
     await simulator.addFaults({ match: { keyId: sent.keyId }, drop: 'after_processing', times: 1 });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
     const outcome = await outcomeOf(sent);
     const tasks = await simulator.tasksFor(sent.keyId);
     expect(tasks).toHaveLength(1);
-    expect(outcome.topic).toBe(DEFAULT_TOPICS.completed);
+    expect(outcome.topic).toBe(TOPICS.completed);
     expect(outcome.json).toMatchObject({
       keyId: sent.keyId,
       taskName: sent.taskName,
@@ -322,12 +320,12 @@ describe('provider fidelity: the classification table through the whole service 
   it('two HTTP 503s then success: completed on the third attempt, one task', async () => {
     const sent = sampleRequest();
     await simulator.addFaults({ match: { keyId: sent.keyId }, httpStatus: 503, times: 2 });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
     const outcome = await outcomeOf(sent);
     const tasks = await simulator.tasksFor(sent.keyId);
     expect(tasks).toHaveLength(1);
-    expect(outcome.topic).toBe(DEFAULT_TOPICS.completed);
+    expect(outcome.topic).toBe(TOPICS.completed);
     expect(outcome.json).toMatchObject({ newKeyId: tasks[0]!.taskId, attempts: 3, resolvedByLookup: false });
     expect((await resendCalls(sent.keyId)).map((call) => call.answer)).toEqual([
       { kind: 'answered', httpStatus: 503 },
@@ -347,11 +345,11 @@ describe('provider fidelity: the classification table through the whole service 
   it('-16 (timestamp expired) once: the retry is signed again with a fresh timestamp and succeeds', async () => {
     const sent = sampleRequest();
     await simulator.addFaults({ match: { keyId: sent.keyId }, answer: { status: '-16' }, times: 1 });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
     const outcome = await outcomeOf(sent);
     const tasks = await simulator.tasksFor(sent.keyId);
-    expect(outcome.topic).toBe(DEFAULT_TOPICS.completed);
+    expect(outcome.topic).toBe(TOPICS.completed);
     expect(outcome.json).toMatchObject({ newKeyId: tasks[0]!.taskId, attempts: 2, resolvedByLookup: false });
     expect(tasks).toHaveLength(1);
 
@@ -383,7 +381,7 @@ describe('provider fidelity: the classification table through the whole service 
       { match: { keyId: sent.keyId }, drop: 'after_processing', times: 1 },
       { match: { path: QUERY_PATH }, httpStatus: 503, times: 1 },
     );
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
     const outcome = await outcomeOf(sent);
     const tasks = await simulator.tasksFor(sent.keyId);
@@ -406,12 +404,12 @@ describe('provider fidelity: the classification table through the whole service 
       { match: { keyId: sent.keyId }, drop: 'after_processing', times: 1 },
       { match: { path: QUERY_PATH }, answer: { status: '-24' }, times: 1 },
     );
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
     const outcome = await outcomeOf(sent);
     const tasks = await simulator.tasksFor(sent.keyId);
     expect(tasks).toHaveLength(1);
-    expect(outcome.topic).toBe(DEFAULT_TOPICS.completed);
+    expect(outcome.topic).toBe(TOPICS.completed);
     expect(outcome.json).toMatchObject({ newKeyId: tasks[0]!.taskId, attempts: 2, resolvedByLookup: true });
     expect((await resendCalls(sent.keyId)).map((call) => call.answer)).toEqual([
       { kind: 'dropped', phase: 'after_processing' },
@@ -428,10 +426,10 @@ describe('provider fidelity: the classification table through the whole service 
   it('an unreadable 2xx answer (BAD_RESPONSE) is looked up before it is reported: nothing found → failed, never sent twice', async () => {
     const sent = sampleRequest();
     await simulator.addFaults({ match: { keyId: sent.keyId }, body: '<html>gateway says hello</html>' });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
     const outcome = await outcomeOf(sent);
-    expect(outcome.topic).toBe(DEFAULT_TOPICS.failed);
+    expect(outcome.topic).toBe(TOPICS.failed);
     expect(validateFailedEvent(outcome.json)).toEqual([]);
     expect(outcome.json).toMatchObject({ attempts: 1, error: { code: 'BAD_RESPONSE', category: 'provider_rejected' } });
     expect(outcome.json.error.message).toMatch(/unreadable body/);
@@ -450,12 +448,12 @@ describe('provider fidelity: the classification table through the whole service 
     direct.close();
     expect(created.kind).toBe('accepted');
     await simulator.addFaults({ match: { keyId: sent.keyId }, body: '{"status":"0","reason":"success"}' });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
     const outcome = await outcomeOf(sent);
     const tasks = await simulator.tasksFor(sent.keyId);
     expect(tasks).toHaveLength(1);
-    expect(outcome.topic).toBe(DEFAULT_TOPICS.completed);
+    expect(outcome.topic).toBe(TOPICS.completed);
     expect(outcome.json).toMatchObject({ newKeyId: tasks[0]!.taskId, attempts: 1, resolvedByLookup: true });
     expect((await attemptRows(sent)).map((a) => `${a.kind}:${a.outcome}:${a.error_code ?? ''}`)).toEqual([
       'submit:http_error:BAD_RESPONSE',
@@ -469,10 +467,10 @@ describe('provider fidelity: the classification table through the whole service 
       { match: { keyId: sent.keyId }, drop: 'after_processing', times: 1 },
       { match: { path: QUERY_PATH }, httpStatus: 503 },
     );
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
     const outcome = await outcomeOf(sent);
-    expect(outcome.topic).toBe(DEFAULT_TOPICS.failed);
+    expect(outcome.topic).toBe(TOPICS.failed);
     expect(validateFailedEvent(outcome.json)).toEqual([]);
     expect(outcome.json).toMatchObject({
       keyId: sent.keyId,

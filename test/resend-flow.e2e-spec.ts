@@ -1,4 +1,4 @@
-import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
+import { validateCompletedEvent, validateFailedEvent } from '#contracts';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './support/wait-for.js';
@@ -8,6 +8,7 @@ import { sampleRequest } from './support/requests.js';
 import type { RunningService } from './support/service-harness.js';
 import type { RunningSimulator } from './support/simulator-harness.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
+import { TOPICS } from './support/e2e-context.js';
 
 const CE_HEADERS = ['ce_specversion', 'ce_id', 'ce_type', 'ce_source', 'ce_time', 'content-type'];
 
@@ -19,7 +20,7 @@ describe('campaign.resend.requested → provider → outcome event (real Kafka, 
   let db: TestDatabase;
 
   beforeAll(async () => {
-    flow = await startFlow({ alsoWatch: [DEFAULT_TOPICS.deadLetter] });
+    flow = await startFlow({ alsoWatch: [TOPICS.deadLetter] });
     ({ simulator, service, kafka, db } = flow);
   });
 
@@ -29,9 +30,9 @@ describe('campaign.resend.requested → provider → outcome event (real Kafka, 
 
   it('completes a valid request with exactly one provider task and one completed event', async () => {
     const sent = sampleRequest();
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
-    const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+    const [completed] = await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
     const [task] = await simulator.tasksFor(sent.keyId);
     expect(task).toBeDefined();
     expect(completed!.json).toMatchObject({
@@ -48,7 +49,7 @@ describe('campaign.resend.requested → provider → outcome event (real Kafka, 
     for (const header of CE_HEADERS) expect(completed!.headers).toHaveProperty(header);
     expect(completed!.headers).toMatchObject({
       ce_specversion: '1.0',
-      ce_type: DEFAULT_TOPICS.completed,
+      ce_type: TOPICS.completed,
       ce_subject: String(sent.keyId),
       ce_correlationid: sent.correlationId,
       'content-type': 'application/json',
@@ -63,7 +64,7 @@ describe('campaign.resend.requested → provider → outcome event (real Kafka, 
     // The audit record: terminal request, one attempt without secrets, the outbox row published.
     const row = await db.one(`SELECT * FROM resend_request WHERE request_id = $1`, [sent.requestId]);
     expect(row).toMatchObject({ status: 'completed', provider_task_id: String(task!.taskId), attempts: 1 });
-    expect(row!.kafka_topic).toBe(DEFAULT_TOPICS.requested);
+    expect(row!.kafka_topic).toBe(TOPICS.requested);
     const attempts = await db.rows(`SELECT * FROM submission_attempt WHERE request_id = $1`, [row!.id]);
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ kind: 'submit', outcome: 'accepted', http_status: 200, provider_status: '0' });
@@ -74,14 +75,14 @@ describe('campaign.resend.requested → provider → outcome event (real Kafka, 
       'the outbox row to be marked published',
       async () => (await db.one(`SELECT published_at FROM outbox_event WHERE id = $1`, [completed!.headers.ce_id]))?.published_at != null,
     );
-    expect(kafka.messagesOn(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId)).toHaveLength(1);
+    expect(kafka.messagesOn(TOPICS.completed, (m) => m.json?.requestId === sent.requestId)).toHaveLength(1);
   });
 
   it('reports a provider rejection (-60, unknown script) once, without retrying', async () => {
     const sent = sampleRequest({ scriptId: 999_999 });
-    await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await kafka.sendJson(TOPICS.requested, sent);
 
-    const [failed] = await kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === sent.requestId);
+    const [failed] = await kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === sent.requestId);
     expect(failed!.json).toMatchObject({
       requestId: sent.requestId,
       keyId: sent.keyId,
@@ -101,38 +102,35 @@ describe('campaign.resend.requested → provider → outcome event (real Kafka, 
     const key = String(good.keyId); // one key: every message below lands on the same partition
     const noTaskName = sampleRequest({ keyId: good.keyId + 1, taskName: undefined });
     const noKeyId = { ...sampleRequest(), keyId: undefined };
-    await kafka.send(DEFAULT_TOPICS.requested, [
+    await kafka.send(TOPICS.requested, [
       { key, value: '{"keyId": 12, "taskName": ' },
       { key, value: JSON.stringify(noTaskName) },
       { key, value: JSON.stringify(noKeyId) },
       { key, value: JSON.stringify(good) },
     ]);
 
-    const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId);
+    const [completed] = await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId);
     expect(completed!.json.newKeyId).toBeGreaterThan(0);
 
     // Not JSON: a dead letter with the original bytes, in Postgres and on the DLQ topic.
-    const [deadLetter] = await kafka.waitForMessages(
-      DEFAULT_TOPICS.deadLetter,
-      (m) => m.key === key && m.headers.dlq_reason === 'not_json',
-    );
+    const [deadLetter] = await kafka.waitForMessages(TOPICS.deadLetter, (m) => m.key === key && m.headers.dlq_reason === 'not_json');
     expect(deadLetter!.value?.toString()).toBe('{"keyId": 12, "taskName": ');
-    expect(deadLetter!.headers).toMatchObject({ dlq_source_topic: DEFAULT_TOPICS.requested });
+    expect(deadLetter!.headers).toMatchObject({ dlq_source_topic: TOPICS.requested });
     expect(deadLetter!.headers.dlq_error).toMatch(/not UTF-8 JSON/);
 
     // Missing taskName: a failed event naming the field, category validation; never sent.
-    const [invalid] = await kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === noTaskName.requestId);
+    const [invalid] = await kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === noTaskName.requestId);
     expect(invalid!.json).toMatchObject({ keyId: noTaskName.keyId, error: { code: 'VALIDATION', category: 'validation' } });
     expect(invalid!.json.error.message).toMatch(/taskName/);
     expect(validateFailedEvent(invalid!.json)).toEqual([]);
 
     // Missing keyId: a failed event with keyId null (no Kafka key) and a dead letter.
-    const [noKey] = await kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === noKeyId.requestId);
+    const [noKey] = await kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === noKeyId.requestId);
     expect(noKey!.json).toMatchObject({ keyId: null, error: { category: 'validation' } });
     expect(noKey!.json.error.message).toMatch(/keyId/);
     expect(noKey!.key).toBeNull();
     await kafka.waitForMessages(
-      DEFAULT_TOPICS.deadLetter,
+      TOPICS.deadLetter,
       (m) => m.headers.dlq_reason === 'no_usable_key_id' && m.json?.requestId === noKeyId.requestId,
     );
 

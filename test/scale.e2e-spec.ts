@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DEFAULT_TOPICS } from '#contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from './support/database.js';
 import { LONG_RUN, recordScenario, suiteSize, waitUntilSettled } from './support/invariants.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
@@ -10,6 +9,7 @@ import { seededRandom } from './support/seeded-random.js';
 import { ServiceProcess } from './support/service-process.js';
 import { SimulatorProcess } from './support/simulator-process.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
 const INSTANCES = 3;
 const PARTITIONS = 6;
@@ -22,7 +22,7 @@ type Expected = 'completed' | 'duplicate' | 'failed';
  * task per distinct keyId, every request terminal, repeats recorded as such; and the throughput.
  */
 describe('scale: three instances share the work', () => {
-  const brokers = inject('kafkaBrokers');
+  const brokers = e2e.kafkaBrokers;
   let simulator: SimulatorProcess;
   let db: TestDatabase;
   let watcher: KafkaTestClient;
@@ -37,7 +37,7 @@ describe('scale: three instances share the work', () => {
     simulator = await SimulatorProcess.start();
     db = new TestDatabase();
     watcher = new KafkaTestClient(brokers);
-    await watcher.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed]);
+    await watcher.watch([TOPICS.completed, TOPICS.failed]);
     producer = new KafkaTestClient(brokers);
   });
 

@@ -3,16 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TOPICS } from '#contracts';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabase } from './support/database.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
+import { forgetProcessGroup, noteProcessGroup } from './support/process-groups.js';
 import { SecureKafkaBroker, serviceAcls } from './support/secure-kafka-broker.js';
 import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
 const RELAY_USER = 'resend-relay';
 const LIMITED_USER = 'resend-relay-limited';
@@ -58,7 +59,7 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
     const groupId = 'resend-relay-secure';
     // A request topic of its own: this broker's partitions and offsets start at 0 again, and the
     // e2e database already holds requests from those positions of the other broker's topic.
-    const flowTopics = { ...DEFAULT_TOPICS, requested: `${DEFAULT_TOPICS.requested}.secure` };
+    const flowTopics = { ...TOPICS, requested: `${TOPICS.requested}.secure` };
     let service: ServiceProcess;
     let kafka: KafkaTestClient;
     let db: TestDatabase;
@@ -67,7 +68,7 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
       await broker.createTopics(Object.values(flowTopics));
       await broker.grant(RELAY_USER, serviceAcls(flowTopics, groupId));
       kafka = new KafkaTestClient(broker.brokers, broker.clientConfig());
-      await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed, DEFAULT_TOPICS.deadLetter]);
+      await kafka.watch([TOPICS.completed, TOPICS.failed, TOPICS.deadLetter]);
       db = new TestDatabase();
       service = await ServiceProcess.start(
         'secure-flow',
@@ -89,11 +90,11 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
       await kafka.sendJson(flowTopics.requested, rejected);
       await kafka.send(flowTopics.requested, [{ key: 'poison', value: `not json ${apiSecret.length}` }]);
 
-      const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === good.requestId);
+      const [completed] = await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId);
       expect(completed!.json).toMatchObject({ keyId: good.keyId, attempts: 1 });
       expect(await simulator.tasksFor(good.keyId)).toHaveLength(1);
-      await kafka.waitForMessages(DEFAULT_TOPICS.failed, (m) => m.json?.requestId === rejected.requestId);
-      await kafka.waitForMessages(DEFAULT_TOPICS.deadLetter, (m) => m.key === 'poison');
+      await kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === rejected.requestId);
+      await kafka.waitForMessages(TOPICS.deadLetter, (m) => m.key === 'poison');
 
       const health = await request(service.url).get('/health');
       expect(health.status).toBe(200);
@@ -106,15 +107,20 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
           PATH: process.env.PATH,
           ...broker.serviceEnvironment('admin', 'plain'),
           KAFKA_TOPIC_REQUESTED: flowTopics.requested,
+          KAFKA_TOPIC_COMPLETED: TOPICS.completed,
+          KAFKA_TOPIC_FAILED: TOPICS.failed,
           SAMPLE_TIMEOUT_MS: '45000',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
       });
+      noteProcessGroup(sample.pid!, 'publish-sample');
       let output = '';
       sample.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       sample.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const exitCode = await new Promise<number | null>((resolve) => sample.on('exit', resolve));
-      expect(output).toContain(`received from ${DEFAULT_TOPICS.completed}`);
+      forgetProcessGroup(sample.pid!);
+      expect(output).toContain(`received from ${TOPICS.completed}`);
       expect(exitCode).toBe(0);
       expect(output).not.toContain(broker.password('admin'));
     }, 60_000);
@@ -153,10 +159,10 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
 
   describe('as a user without WRITE on the completed topic', () => {
     const topics = {
-      requested: `${DEFAULT_TOPICS.requested}.limited`,
-      completed: `${DEFAULT_TOPICS.completed}.limited`,
-      failed: `${DEFAULT_TOPICS.failed}.limited`,
-      deadLetter: `${DEFAULT_TOPICS.deadLetter}.limited`,
+      requested: `${TOPICS.requested}.limited`,
+      completed: `${TOPICS.completed}.limited`,
+      failed: `${TOPICS.failed}.limited`,
+      deadLetter: `${TOPICS.deadLetter}.limited`,
     };
     const groupId = 'resend-relay-limited';
     const completedWrite = { resource: 'topic', name: topics.completed, operation: 'WRITE' } as const;
@@ -255,7 +261,7 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
       ],
       [
         'TLS to a plaintext port',
-        () => ({ KAFKA_BROKERS: inject('kafkaBrokers') }),
+        () => ({ KAFKA_BROKERS: e2e.kafkaBrokers }),
         /closed the connection during the TLS handshake: is it a plaintext listener\?/,
       ],
     ];

@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { Sql } from '../apps/resend-service/src/database/sql.js';
 import { TestDatabase } from './support/database.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e } from './support/e2e-context.js';
 
 let dataSource: DataSource;
 let sql: Sql;
 let admin: TestDatabase;
 
 beforeAll(async () => {
-  dataSource = await new DataSource(dataSourceOptions(inject('databaseUrl'), 2)).initialize();
+  dataSource = await new DataSource(dataSourceOptions(e2e.databaseUrl, 2)).initialize();
   sql = new Sql(dataSource);
   admin = new TestDatabase();
 });

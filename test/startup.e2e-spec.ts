@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_TOPICS } from '#contracts';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serverQuery, TestDatabase } from './support/database.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { sampleRequest } from './support/requests.js';
@@ -9,6 +8,7 @@ import { scenarioTopic } from './support/scenario-kit.js';
 import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
 /**
  * The issue's bar: log lines within 2 s. The first line comes before the app's modules are loaded
@@ -24,7 +24,7 @@ const WITHIN_MS = 2_000;
  * unreachable by a TCP proxy that refuses connections until it is opened.
  */
 describe('start-up while a dependency is down', () => {
-  const brokers = inject('kafkaBrokers');
+  const brokers = e2e.kafkaBrokers;
   let simulator: RunningSimulator;
   let kafka: KafkaTestClient;
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -32,7 +32,7 @@ describe('start-up while a dependency is down', () => {
   beforeAll(async () => {
     simulator = await RunningSimulator.start();
     kafka = new KafkaTestClient(brokers);
-    await kafka.watch([DEFAULT_TOPICS.completed]);
+    await kafka.watch([TOPICS.completed]);
   });
 
   afterEach(async () => {
@@ -90,7 +90,7 @@ describe('start-up while a dependency is down', () => {
     await request(service.url).get('/health').expect(200);
     const sent = sampleRequest();
     await kafka.sendJson(topic, sent);
-    const [completed] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
+    const [completed] = await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === sent.requestId);
     expect(completed!.json).toMatchObject({ requestId: sent.requestId, keyId: sent.keyId });
     expect(await service.stop()).toBe(0);
     expectStructuredLogs(service.log, sent);
@@ -105,7 +105,7 @@ describe('start-up while a dependency is down', () => {
   });
 
   it('PostgreSQL unreachable: logs and answers at once, starts the flow when PostgreSQL comes up', async () => {
-    const databaseUrl = new URL(inject('databaseUrl'));
+    const databaseUrl = new URL(e2e.databaseUrl);
     const { proxy, address } = await closedProxyTo(databaseUrl.host);
     databaseUrl.host = address;
     const started = await startWaiting('pg-down', { DATABASE_URL: databaseUrl.toString() });
@@ -115,7 +115,7 @@ describe('start-up while a dependency is down', () => {
   });
 
   it('the database does not exist yet: waits for it, then migrates it and starts the flow', async () => {
-    const serverUrl = new URL(inject('databaseUrl'));
+    const serverUrl = new URL(e2e.databaseUrl);
     const name = `resend_relay_startup_${randomBytes(4).toString('hex')}`;
     const databaseUrl = new URL(serverUrl);
     databaseUrl.pathname = `/${name}`;

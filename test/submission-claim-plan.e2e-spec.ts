@@ -52,7 +52,7 @@ describe('the submission claim on a backlog the planner has no statistics for', 
     await client.query('BEGIN');
     try {
       await client.query(claimInIndexOrder);
-      const nodes = await planNodes(client, claimAndMarkInFlight.text, ['claim-plan/1', 60_000, 32, 5, 21_600_000]);
+      const nodes = await planNodes(client, claimAndMarkInFlight.text, ['claim-plan/1', 60_000, 32, 5, 21_600_000, 20_000]);
 
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Incremental Sort');

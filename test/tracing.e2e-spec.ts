@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { DEFAULT_TOPICS, readCloudEvent } from '#contracts';
+import { readCloudEvent } from '#contracts';
 import { signRequest } from '#itniotech';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
 import { startTracing, type Tracing } from '../apps/resend-service/src/tracing/tracing.js';
 import { TestDatabase } from './support/database.js';
@@ -16,6 +16,7 @@ import { TEST_API_KEY, TEST_API_SECRET, testServiceEnvironment } from './support
 import { ServiceProcess } from './support/service-process.js';
 import { RunningSimulator } from './support/simulator-harness.js';
 import { waitFor } from './support/wait-for.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
 
 const RESEND_AI_PATH = '/voice/group/call/resend/ai';
 const OPERATOR_TOKEN = 'tracing-e2e-operator-token';
@@ -71,15 +72,13 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
       const inTrace = finished().filter((span) => traceId(span) === traceId(record));
       const submit = inTrace.find((span) => span.name === 'resend.submit' && span.attributes['resend.request_id'] === requestId);
       const calls = inTrace.filter((span) => span.name === 'POST' && span.parentSpanContext?.spanId === (submit && spanId(submit)));
-      const send = inTrace.find(
-        (span) => span.name === `send ${DEFAULT_TOPICS.completed}` && span.attributes['resend.request_id'] === requestId,
-      );
+      const send = inTrace.find((span) => span.name === `send ${TOPICS.completed}` && span.attributes['resend.request_id'] === requestId);
       return submit && calls.length > 0 && send ? { record, submit, calls, send, inTrace } : undefined;
     });
   }
 
   async function completedEventOf(requestId: string): Promise<ReceivedMessage> {
-    const [event] = await flow.kafka.waitForMessages(DEFAULT_TOPICS.completed, (message) => message.json?.requestId === requestId);
+    const [event] = await flow.kafka.waitForMessages(TOPICS.completed, (message) => message.json?.requestId === requestId);
     return event!;
   }
 
@@ -95,7 +94,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
 
   it('records, calls and publishes in one trace: record → submit → POST, send; the event and the row carry it', async () => {
     const sent = sampleRequest();
-    await flow.kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    await flow.kafka.sendJson(TOPICS.requested, sent);
     const event = await completedEventOf(sent.requestId);
     const { record, submit, calls, send, inTrace } = await treeOf(sent.requestId);
 
@@ -105,7 +104,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
     expect(record.attributes).toMatchObject({
       'messaging.system': 'kafka',
       'messaging.operation.type': 'process',
-      'messaging.destination.name': DEFAULT_TOPICS.requested,
+      'messaging.destination.name': TOPICS.requested,
       'messaging.consumer.group.name': flow.service.config.kafka.groupId,
       'resend.request_id': sent.requestId,
       'resend.key_id': sent.keyId,
@@ -136,7 +135,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
     expect(send.attributes).toMatchObject({
       'messaging.system': 'kafka',
       'messaging.operation.type': 'send',
-      'messaging.destination.name': DEFAULT_TOPICS.completed,
+      'messaging.destination.name': TOPICS.completed,
       'messaging.message.id': event.headers.ce_id,
       'messaging.kafka.message.key': String(sent.keyId),
     });
@@ -146,7 +145,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
     // The outcome event continues the trace from the span that decided it, in both header forms,
     // next to the CloudEvents headers it always had.
     const decidedBy = `00-${traceId(record)}-${spanId(submit)}-01`;
-    expect(event.headers).toMatchObject({ traceparent: decidedBy, ce_traceparent: decidedBy, ce_type: DEFAULT_TOPICS.completed });
+    expect(event.headers).toMatchObject({ traceparent: decidedBy, ce_traceparent: decidedBy, ce_type: TOPICS.completed });
     expect(readCloudEvent({ key: event.key, value: event.value, headers: event.headers })).toMatchObject({
       id: event.headers.ce_id,
       traceparent: decidedBy,
@@ -167,7 +166,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
   it("continues the traceparent the request message carried: same trace id, the record span's parent is that span", async () => {
     const upstream = randomTraceParent();
     const sent = sampleRequest();
-    await flow.kafka.send(DEFAULT_TOPICS.requested, [
+    await flow.kafka.send(TOPICS.requested, [
       { key: String(sent.keyId), value: JSON.stringify(sent), headers: { traceparent: upstream.traceParent, tracestate: 'upstream=1' } },
     ]);
     const event = await completedEventOf(sent.requestId);
@@ -186,7 +185,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
 
   it('ignores a malformed traceparent: the request completes in a trace of its own', async () => {
     const sent = sampleRequest();
-    await flow.kafka.send(DEFAULT_TOPICS.requested, [
+    await flow.kafka.send(TOPICS.requested, [
       { key: String(sent.keyId), value: JSON.stringify(sent), headers: { traceparent: '00-not-a-trace-01', ce_traceparent: 'garbage' } },
     ]);
     const event = await completedEventOf(sent.requestId);
@@ -198,10 +197,10 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
   it("puts a refused request's failed event and its record span in the message's trace", async () => {
     const upstream = randomTraceParent();
     const sent = sampleRequest({ taskName: 'x' });
-    await flow.kafka.send(DEFAULT_TOPICS.requested, [
+    await flow.kafka.send(TOPICS.requested, [
       { key: String(sent.keyId), value: JSON.stringify(sent), headers: { traceparent: upstream.traceParent } },
     ]);
-    const [failed] = await flow.kafka.waitForMessages(DEFAULT_TOPICS.failed, (message) => message.json?.requestId === sent.requestId);
+    const [failed] = await flow.kafka.waitForMessages(TOPICS.failed, (message) => message.json?.requestId === sent.requestId);
     const record = await waitFor('the record span', () =>
       finished().find((span) => span.name === 'resend.record' && span.attributes['resend.request_id'] === sent.requestId),
     );
@@ -209,7 +208,7 @@ describe('tracing: the span tree of one request (in-process, in-memory exporter)
     expect(record.parentSpanContext?.spanId).toBe(upstream.spanId);
     expect(failed!.headers.traceparent).toBe(`00-${upstream.traceId}-${spanId(record)}-01`);
     await waitFor("the failed event's send span", () =>
-      finished().find((span) => span.name === `send ${DEFAULT_TOPICS.failed}` && span.parentSpanContext?.spanId === spanId(record)),
+      finished().find((span) => span.name === `send ${TOPICS.failed}` && span.parentSpanContext?.spanId === spanId(record)),
     );
   });
 });
@@ -224,8 +223,8 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
   beforeAll(async () => {
     simulator = await RunningSimulator.start();
     receiver = await OtlpReceiver.start();
-    kafka = new KafkaTestClient(inject('kafkaBrokers'));
-    await kafka.watch([DEFAULT_TOPICS.completed]);
+    kafka = new KafkaTestClient(e2e.kafkaBrokers);
+    await kafka.watch([TOPICS.completed]);
     db = new TestDatabase();
   });
 
@@ -259,7 +258,7 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
     );
     const upstream = randomTraceParent();
     const sent = sampleRequest();
-    await kafka.send(DEFAULT_TOPICS.requested, [
+    await kafka.send(TOPICS.requested, [
       { key: String(sent.keyId), value: JSON.stringify(sent), headers: { traceparent: upstream.traceParent } },
     ]);
     const record = await waitFor('the record span from trace-a', () =>
@@ -273,12 +272,12 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
 
     // Instance B never saw the message: it claims the request and continues from the row.
     const submitter = await start('trace-b', {});
-    const [event] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (message) => message.json?.requestId === sent.requestId);
+    const [event] = await kafka.waitForMessages(TOPICS.completed, (message) => message.json?.requestId === sent.requestId);
     const spans = await waitFor('the spans of trace-b', () => {
       const inTrace = receiver.spansOf(upstream.traceId);
       const submit = inTrace.find((span) => span.name === 'resend.submit');
       const call = inTrace.find((span) => span.name === 'POST');
-      const send = inTrace.find((span) => span.name === `send ${DEFAULT_TOPICS.completed}`);
+      const send = inTrace.find((span) => span.name === `send ${TOPICS.completed}`);
       return submit && call && send ? { submit, call, send } : undefined;
     });
     expect(spans.submit).toMatchObject({ parentSpanId: record.spanId, resource: { 'service.instance.id': 'trace-b' } });
@@ -317,10 +316,10 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
     );
     const upstream = randomTraceParent();
     const sent = sampleRequest();
-    await kafka.send(DEFAULT_TOPICS.requested, [
+    await kafka.send(TOPICS.requested, [
       { key: String(sent.keyId), value: JSON.stringify(sent), headers: { traceparent: upstream.traceParent, tracestate: 'upstream=1' } },
     ]);
-    const [event] = await kafka.waitForMessages(DEFAULT_TOPICS.completed, (message) => message.json?.requestId === sent.requestId);
+    const [event] = await kafka.waitForMessages(TOPICS.completed, (message) => message.json?.requestId === sent.requestId);
     expect(event!.headers).toMatchObject({
       traceparent: upstream.traceParent,
       ce_traceparent: upstream.traceParent,

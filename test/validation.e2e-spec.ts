@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_TOPICS, validateCompletedEvent, validateFailedEvent } from '#contracts';
+import { validateCompletedEvent, validateFailedEvent } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from './support/database.js';
 import type { KafkaTestClient, ReceivedMessage } from './support/kafka-test-client.js';
@@ -7,6 +7,7 @@ import { sampleRequest } from './support/requests.js';
 import type { RunningSimulator } from './support/simulator-harness.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { waitFor } from './support/wait-for.js';
+import { TOPICS } from './support/e2e-context.js';
 
 /**
  * The validation rules of docs/validation.md, wired through the whole service: an invalid request
@@ -141,10 +142,7 @@ describe('validation of campaign.resend.requested, through Kafka, the service an
   function outcomeOf(requestId: string): Promise<ReceivedMessage> {
     return waitFor(
       `the outcome of ${requestId}`,
-      () =>
-        kafka.received.find(
-          (m) => (m.topic === DEFAULT_TOPICS.completed || m.topic === DEFAULT_TOPICS.failed) && m.json?.requestId === requestId,
-        ),
+      () => kafka.received.find((m) => (m.topic === TOPICS.completed || m.topic === TOPICS.failed) && m.json?.requestId === requestId),
       50_000,
       200,
     );
@@ -152,19 +150,19 @@ describe('validation of campaign.resend.requested, through Kafka, the service an
 
   it(`refuses one request per rule family (${INVALID.length}) with a failed event naming the field, and calls nobody`, async () => {
     const cases = INVALID.map((entry) => ({ ...entry, sent: entry.request() }));
-    for (const { sent } of cases) await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    for (const { sent } of cases) await kafka.sendJson(TOPICS.requested, sent);
     // A valid request published after them: once it has completed, the service has long seen the others.
     const witness = sampleRequest();
-    await kafka.sendJson(DEFAULT_TOPICS.requested, witness);
+    await kafka.sendJson(TOPICS.requested, witness);
 
     const outcomes = await Promise.all(cases.map(({ sent }) => outcomeOf(sent.requestId)));
-    expect((await outcomeOf(witness.requestId)).topic).toBe(DEFAULT_TOPICS.completed);
+    expect((await outcomeOf(witness.requestId)).topic).toBe(TOPICS.completed);
 
     const { calls } = await simulator.calls();
     for (const [index, { rule, sent, message }] of cases.entries()) {
       const outcome = outcomes[index]!;
       const context = `${rule}: ${JSON.stringify(outcome.json)}`;
-      expect(outcome.topic, context).toBe(DEFAULT_TOPICS.failed);
+      expect(outcome.topic, context).toBe(TOPICS.failed);
       expect(validateFailedEvent(outcome.json), context).toEqual([]);
       expect(outcome.json, context).toMatchObject({
         requestId: sent.requestId,
@@ -190,13 +188,13 @@ describe('validation of campaign.resend.requested, through Kafka, the service an
 
   it(`passes the edge cases (${PASSING.length}) and sends the provider the normalised body, without absent fields`, async () => {
     const cases = PASSING.map((entry) => ({ ...entry, ...entry.build() }));
-    for (const { sent } of cases) await kafka.sendJson(DEFAULT_TOPICS.requested, sent);
+    for (const { sent } of cases) await kafka.sendJson(TOPICS.requested, sent);
 
     const outcomes = await Promise.all(cases.map(({ sent }) => outcomeOf(sent.requestId)));
     for (const [index, { edge, sent, body }] of cases.entries()) {
       const outcome = outcomes[index]!;
       const context = `${edge}: ${JSON.stringify(outcome.json)}`;
-      expect(outcome.topic, context).toBe(DEFAULT_TOPICS.completed);
+      expect(outcome.topic, context).toBe(TOPICS.completed);
       expect(validateCompletedEvent(outcome.json), context).toEqual([]);
       const tasks = await simulator.tasksFor(sent.keyId as number);
       expect(tasks, context).toHaveLength(1);

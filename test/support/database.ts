@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { inject } from 'vitest';
 import { dataSourceOptions } from '../../apps/resend-service/src/database/data-source-options.js';
 import { Sql } from '../../apps/resend-service/src/database/sql.js';
+import { cloneTemplate, e2e, serverQuery } from './e2e-context.js';
 
 /** Direct SQL on the e2e database, to check the audit record as an operator would. */
 export class TestDatabase {
   private readonly pool: pg.Pool;
 
-  /** The e2e database by default; pass a URL for another server (e.g. a test's private PostgreSQL). */
-  constructor(connectionString: string = inject('databaseUrl')) {
+  /** The file's own database by default; pass a URL for another (e.g. a test's private PostgreSQL). */
+  constructor(connectionString: string = e2e.databaseUrl) {
     this.pool = new pg.Pool({ connectionString, max: 2 });
     // An idle connection dropped by a database restart must not become an uncaught error.
     this.pool.on('error', () => undefined);
@@ -30,9 +30,9 @@ export class TestDatabase {
 }
 
 /**
- * A database of its own on the e2e server, for a test whose counts must not see other files'
- * leftovers (requests still retrying, unpublished outcomes). The service migrates it when started
- * with DATABASE_MIGRATIONS_RUN=true (see `settings`).
+ * A database of its own on the e2e server (a clone of the migrated template), for a test whose
+ * counts must not see what earlier tests of its file left (requests still retrying, unpublished
+ * outcomes). With `settings`, the service also runs its migrations on start (none is pending).
  */
 export class IsolatedDatabase {
   private constructor(
@@ -42,10 +42,7 @@ export class IsolatedDatabase {
 
   static async create(label: string): Promise<IsolatedDatabase> {
     const name = `resend_relay_${label}_${randomBytes(4).toString('hex')}`;
-    await serverQuery(`CREATE DATABASE ${name}`);
-    const url = new URL(inject('databaseUrl'));
-    url.pathname = `/${name}`;
-    return new IsolatedDatabase(url.toString(), name);
+    return new IsolatedDatabase(await cloneTemplate(name), name);
   }
 
   /** The service environment that points at this database and lets the service migrate it. */
@@ -71,7 +68,6 @@ export interface StatementTestDatabase {
 export async function statementTestDatabase(label: string): Promise<StatementTestDatabase> {
   const isolated = await IsolatedDatabase.create(label);
   const dataSource = await new DataSource(dataSourceOptions(isolated.url, 2)).initialize();
-  await dataSource.runMigrations();
   const db = new TestDatabase(isolated.url);
   return {
     url: isolated.url,
@@ -85,15 +81,4 @@ export async function statementTestDatabase(label: string): Promise<StatementTes
   };
 }
 
-/** A statement run on the e2e server's `postgres` database (CREATE / DROP DATABASE). */
-export async function serverQuery(sql: string): Promise<void> {
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+export { serverQuery };

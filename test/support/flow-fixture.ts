@@ -1,7 +1,6 @@
-import { DEFAULT_TOPICS } from '#contracts';
-import { inject } from 'vitest';
 import type { SimulatorSettings } from '../../apps/itniotech-simulator/src/simulator-settings.js';
 import { TestDatabase } from './database.js';
+import { e2e, TOPICS } from './e2e-context.js';
 import { KafkaTestClient } from './kafka-test-client.js';
 import { startService, type RunningService } from './service-harness.js';
 import { RunningSimulator } from './simulator-harness.js';
@@ -25,8 +24,8 @@ export async function startFlow(
 ): Promise<FlowFixture> {
   const simulator = await RunningSimulator.start(options.simulator);
   const service = await startService(simulator.url, options.service);
-  const kafka = new KafkaTestClient(inject('kafkaBrokers'));
-  await kafka.watch([DEFAULT_TOPICS.completed, DEFAULT_TOPICS.failed, ...(options.alsoWatch ?? [])]);
+  const kafka = new KafkaTestClient(e2e.kafkaBrokers);
+  await kafka.watch([TOPICS.completed, TOPICS.failed, ...(options.alsoWatch ?? [])]);
   const db = new TestDatabase();
   return {
     simulator,

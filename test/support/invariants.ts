@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { DEFAULT_TOPICS } from '#contracts';
 import type { TestDatabase } from './database.js';
 import type { KafkaTestClient } from './kafka-test-client.js';
 import type { SimulatorControl } from '../../apps/itniotech-simulator/src/simulator-control.js';
 import { waitFor } from './wait-for.js';
+import { TOPICS } from './e2e-context.js';
 
 /** `FAULT_SUITE=long` (scripts/fault-suite.sh) runs the long versions of the scenarios. */
 export const LONG_RUN = process.env.FAULT_SUITE === 'long';
@@ -89,7 +89,7 @@ export async function waitUntilSettled(
 function outcomeEventIds(kafka: KafkaTestClient): Map<string, Set<string>> {
   const ids = new Map<string, Set<string>>();
   for (const message of kafka.received) {
-    if (message.topic !== DEFAULT_TOPICS.completed && message.topic !== DEFAULT_TOPICS.failed) continue;
+    if (message.topic !== TOPICS.completed && message.topic !== TOPICS.failed) continue;
     const requestId = message.json?.requestId;
     if (typeof requestId !== 'string') continue;
     const set = ids.get(requestId) ?? new Set<string>();

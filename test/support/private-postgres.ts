@@ -3,6 +3,7 @@ import { chmodSync, chownSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrivatePostgres as Server } from '../../scripts/support/private-postgres.js';
+import { freePort } from './free-port.js';
 
 /**
  * The tests' private PostgreSQL server (see scripts/support/private-postgres.ts, shared with the
@@ -12,9 +13,9 @@ import { PrivatePostgres as Server } from '../../scripts/support/private-postgre
  */
 export type PrivatePostgres = Server;
 export const PrivatePostgres = {
-  start: (preferredPort = 55432, options: { tls?: { certFile: string; keyFile: string } } = {}): Promise<Server> =>
+  start: async (options: { tls?: { certFile: string; keyFile: string } } = {}): Promise<Server> =>
     Server.start({
-      preferredPort,
+      preferredPort: await freePort(),
       settings: {
         fsync: 'off',
         synchronous_commit: 'off',

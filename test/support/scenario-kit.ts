@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { DEFAULT_TOPICS } from '#contracts';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { TestDatabase } from './database.js';
+import { createTopics } from './e2e-context.js';
 import type { KafkaTestClient } from './kafka-test-client.js';
 import type { sampleRequest } from './requests.js';
 import { waitFor } from './wait-for.js';
-
-const run = promisify(execFile);
 
 export type Request = ReturnType<typeof sampleRequest>;
 
@@ -20,13 +17,7 @@ export type Request = ReturnType<typeof sampleRequest>;
 export async function scenarioTopic(brokers: string, name: string, partitions = 3) {
   const suffix = `${name}-${randomBytes(3).toString('hex')}`;
   const topic = `${DEFAULT_TOPICS.requested}.${suffix}`;
-  const admin = new Kafka({ clientId: 'e2e-scenario', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
-  } finally {
-    await admin.disconnect();
-  }
+  await createTopics(brokers, [topic], partitions);
   return {
     topic,
     groupId: `resend-relay-${suffix}`,
@@ -92,18 +83,6 @@ export async function terminalCount(db: TestDatabase, sent: { requestId: string 
     [sent.map((request) => request.requestId)],
   );
   return Number(row!.count);
-}
-
-/**
- * Runs scripts/kafka.sh against the test broker (same data dir: topics and offsets survive).
- * `start` waits until the broker is ready.
- */
-export async function kafkaBroker(brokers: string, action: 'stop' | 'start'): Promise<void> {
-  const port = brokers.split(',')[0]!.split(':')[1]!;
-  await run('bash', ['scripts/kafka.sh', action], {
-    env: { ...process.env, KAFKA_PORT: port },
-    timeout: 180_000,
-  });
 }
 
 /**

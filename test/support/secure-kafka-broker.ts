@@ -12,9 +12,12 @@ import {
   type Admin,
   type KafkaConfig,
 } from 'kafkajs';
+import { freePort } from './free-port.js';
+import { forgetProcessGroup, noteProcessGroup } from './process-groups.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '../..');
+const KAFKA_HOME = process.env.KAFKA_HOME ?? join(REPO, '.kafka');
 
 /** A user's ACL as the docs list it: an operation on a topic or a consumer group. */
 export interface AclGrant {
@@ -26,20 +29,22 @@ export interface AclGrant {
 /**
  * A throw-away broker in secure mode (`KAFKA_SECURITY=sasl_ssl scripts/kafka.sh`): SASL_SSL
  * listener, a CA and certificates made at start, SCRAM/PLAIN users with random passwords, and the
- * StandardAuthorizer. Port: KAFKA_SECURE_TEST_PORT (19292), controller on the next one.
+ * StandardAuthorizer, on free ports. Its process group is noted like every process a test starts.
  */
 export class SecureKafkaBroker {
   private adminClient: Admin | null = null;
 
   private constructor(
     readonly port: number,
+    private readonly controllerPort: number,
     readonly users: string[],
   ) {}
 
-  static async start(users: string[], port = Number(process.env.KAFKA_SECURE_TEST_PORT ?? 19292)): Promise<SecureKafkaBroker> {
-    const broker = new SecureKafkaBroker(port, users);
+  static async start(users: string[]): Promise<SecureKafkaBroker> {
+    const broker = new SecureKafkaBroker(await freePort(), await freePort(), users);
     await broker.script('reset').catch(() => undefined);
     await broker.script('start');
+    noteProcessGroup(broker.pid(), `secure kafka ${broker.port}`);
     return broker;
   }
 
@@ -49,11 +54,11 @@ export class SecureKafkaBroker {
 
   /** Where the script put the certificates and the users' passwords. */
   file(name: 'ca.pem' | 'other-ca.pem' | 'client.pem' | 'client.key'): string {
-    return join(REPO, '.kafka', `secure-${this.port}`, name);
+    return join(KAFKA_HOME, `secure-${this.port}`, name);
   }
 
   passwordFile(user: string): string {
-    return join(REPO, '.kafka', `secure-${this.port}`, 'users', user);
+    return join(KAFKA_HOME, `secure-${this.port}`, 'users', user);
   }
 
   password(user: string): string {
@@ -97,7 +102,15 @@ export class SecureKafkaBroker {
 
   async stop(): Promise<void> {
     await this.adminClient?.disconnect();
+    const pid = this.pid();
     await this.script('stop');
+    await this.script('reset');
+    forgetProcessGroup(pid);
+  }
+
+  /** kafka.sh starts the broker with setsid: its pid is also its process group's id. */
+  private pid(): number {
+    return Number(readFileSync(join(KAFKA_HOME, `kafka-${this.port}.pid`), 'utf8'));
   }
 
   private async admin(): Promise<Admin> {
@@ -118,7 +131,13 @@ export class SecureKafkaBroker {
     await run('bash', [join(REPO, 'scripts/kafka.sh'), command], {
       cwd: REPO,
       timeout: 180_000,
-      env: { ...process.env, KAFKA_SECURITY: 'sasl_ssl', KAFKA_PORT: String(this.port), KAFKA_SASL_USERS: this.users.join(' ') },
+      env: {
+        ...process.env,
+        KAFKA_SECURITY: 'sasl_ssl',
+        KAFKA_PORT: String(this.port),
+        KAFKA_CONTROLLER_PORT: String(this.controllerPort),
+        KAFKA_SASL_USERS: this.users.join(' '),
+      },
     });
   }
 }

@@ -1,21 +1,26 @@
 import type { INestApplication } from '@nestjs/common';
-import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../apps/resend-service/src/config/app-config.js';
 import { FlowLifecycle } from '../../apps/resend-service/src/lifecycle/flow-lifecycle.js';
 import { createApp } from '../../apps/resend-service/src/bootstrap.js';
+import { e2e } from './e2e-context.js';
 
 export const TEST_API_KEY = 'e2e-api-key';
 export const TEST_API_SECRET = 'e2e-api-secret';
 
 /**
  * The environment of a service under test, for both in-process apps and real processes: the
- * e2e database and broker, the simulator's credentials, and short timings so tests run quickly.
+ * file's own database, topics and consumer group, the simulator's credentials, and short timings
+ * so tests run quickly.
  */
 export function testServiceEnvironment(providerUrl: string): Record<string, string> {
   return {
-    DATABASE_URL: inject('databaseUrl'),
-    KAFKA_BROKERS: inject('kafkaBrokers'),
-    KAFKA_GROUP_ID: 'resend-relay-e2e',
+    DATABASE_URL: e2e.databaseUrl,
+    KAFKA_BROKERS: e2e.kafkaBrokers,
+    KAFKA_GROUP_ID: e2e.groupId,
+    KAFKA_TOPIC_REQUESTED: e2e.topics.requested,
+    KAFKA_TOPIC_COMPLETED: e2e.topics.completed,
+    KAFKA_TOPIC_FAILED: e2e.topics.failed,
+    KAFKA_TOPIC_DEAD_LETTER: e2e.topics.deadLetter,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
     ITNIOTECH_BASE_URL: providerUrl,
@@ -41,8 +46,8 @@ export interface RunningService {
 }
 
 /**
- * Starts the real resend-service (hybrid Kafka + HTTP app) in-process against the e2e database,
- * the test broker and the given provider URL. `settings` are environment variables.
+ * Starts the real resend-service (hybrid Kafka + HTTP app) in-process against the file's database,
+ * topics and the given provider URL. `settings` are environment variables.
  */
 export async function startService(providerUrl: string, settings: Record<string, string> = {}): Promise<RunningService> {
   const config = loadConfig({ ...testServiceEnvironment(providerUrl), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...settings });

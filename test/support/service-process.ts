@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { forgetProcessGroup, noteProcessGroup, signalProcessGroup } from './process-groups.js';
 import { testServiceEnvironment } from './service-harness.js';
 import { waitFor } from './wait-for.js';
 
@@ -8,7 +9,8 @@ const SERVICE_ENTRY = 'dist/apps/resend-service/src/main.js';
 /**
  * The built resend-service as a real OS process (what `npm start` runs), for tests that kill
  * it: SIGKILL at a failpoint, SIGTERM for a graceful stop, several instances in one group.
- * Its output goes to .run/test-logs/<name>.log and is kept in memory for `waitForOutput`.
+ * Its output goes to .run/test-logs/<name>.log and is kept in memory for `waitForOutput`. It leads
+ * a process group of its own (see process-groups.ts): signals go to the group.
  */
 export class ServiceProcess {
   /** Every instance not yet exited, so that a test file that failed half-way leaves none behind (see leftover-processes.ts). */
@@ -31,9 +33,13 @@ export class ServiceProcess {
     child.stdout!.on('data', capture);
     child.stderr!.on('data', capture);
     ServiceProcess.alive.add(this);
+    noteProcessGroup(child.pid!, `resend-service ${name}`);
     this.exited = new Promise((resolve) =>
       child.on('exit', (code) => {
         ServiceProcess.alive.delete(this);
+        // The group may outlive its leader only if the leader started children: stop them too.
+        signalProcessGroup(child.pid!, 'SIGKILL');
+        forgetProcessGroup(child.pid!);
         resolve(code);
       }),
     );
@@ -80,6 +86,7 @@ export class ServiceProcess {
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     return new ServiceProcess(name, child);
   }
@@ -104,14 +111,13 @@ export class ServiceProcess {
 
   /** SIGKILL: no shutdown hook runs, exactly like a crash. */
   async kill(): Promise<void> {
-    this.child.kill('SIGKILL');
+    if (this.child.exitCode === null && this.child.signalCode === null) signalProcessGroup(this.pid, 'SIGKILL');
     await this.exited;
   }
 
   /** SIGTERM and wait for the exit code. */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
-    this.child.kill('SIGTERM');
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     return this.exited;
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { TestDatabase } from './database.js';
+import { e2e } from './e2e-context.js';
 import { KafkaTestClient } from './kafka-test-client.js';
 import { ServiceProcess } from './service-process.js';
 import { RunningSimulator } from './simulator-harness.js';
@@ -41,7 +42,7 @@ export function useServiceProcesses({ watch = [], env: sharedEnv = {} }: Service
 
   beforeAll(async () => {
     parts.simulator = await RunningSimulator.start();
-    parts.kafka = new KafkaTestClient(inject('kafkaBrokers'));
+    parts.kafka = new KafkaTestClient(e2e.kafkaBrokers);
     if (watch.length > 0) await parts.kafka.watch(watch);
     parts.db = new TestDatabase();
   });

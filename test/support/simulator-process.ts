@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SimulatorControl } from '../../apps/itniotech-simulator/src/simulator-control.js';
+import { forgetProcessGroup, noteProcessGroup, signalProcessGroup } from './process-groups.js';
 import { TEST_API_KEY, TEST_API_SECRET } from './service-harness.js';
 import { waitFor } from './wait-for.js';
 
@@ -31,11 +32,19 @@ export class SimulatorProcess extends SimulatorControl {
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    noteProcessGroup(child.pid!, 'itniotech-simulator');
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        signalProcessGroup(child.pid!, 'SIGKILL');
+        forgetProcessGroup(child.pid!);
+        resolve(code);
+      }),
+    );
     const url = await waitFor(
       'the simulator process to listen',
       () => {
@@ -48,7 +57,7 @@ export class SimulatorProcess extends SimulatorControl {
   }
 
   async close(): Promise<void> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    if (this.child.exitCode === null && this.child.signalCode === null) signalProcessGroup(this.child.pid!, 'SIGTERM');
     await this.exited;
   }
 }
