@@ -1,22 +1,32 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WakeSignal } from './wake-signal.js';
 
+/** Whether `promise` has settled by now (after the microtasks already queued have run). */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  await Promise.resolve();
+  await Promise.resolve();
+  return done;
+}
+
 describe('WakeSignal', () => {
-  it('returns early when woken', async () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('returns when woken, long before its timeout', async () => {
     const signal = new WakeSignal();
-    const started = Date.now();
     const waiting = signal.wait(10_000);
+    expect(await settled(waiting)).toBe(false);
     signal.wake();
-    await waiting;
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await settled(waiting)).toBe(true);
   });
 
-  it('remembers a wake that came while nobody waited', async () => {
+  it('remembers a wake that came while nobody waited, once', async () => {
     const signal = new WakeSignal();
     signal.wake();
-    const started = Date.now();
-    await signal.wait(10_000);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await settled(signal.wait(10_000))).toBe(true);
+    expect(await settled(signal.wait(10_000))).toBe(false);
   });
 
   it('says it is sleeping only while a wait is not over, and not when a remembered wake ends it at once', async () => {
@@ -33,8 +43,13 @@ describe('WakeSignal', () => {
     await atOnce;
   });
 
-  it('times out when nobody wakes it', async () => {
+  it('times out when nobody wakes it: not before its timeout, and at it', async () => {
     const signal = new WakeSignal();
-    await expect(signal.wait(5)).resolves.toBeUndefined();
+    const waiting = signal.wait(5_000);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(await settled(waiting)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settled(waiting)).toBe(true);
+    expect(signal.sleeping).toBe(false);
   });
 });
