@@ -42,6 +42,7 @@ const holding = [
   'one-key-safety', // one keyId, three requests, two faults
   'one-key-liveness', // the same, liveness
   'stale-call-with-name-guard', // a lease may expire before the call: the provider's -41 keeps one task
+  'late-call-with-settle-delay', // the provider may process a call after the client gave up: the settle delay keeps one task
 ];
 
 const violated: Array<{ check: string; property: string }> = [
@@ -68,6 +69,9 @@ const violated: Array<{ check: string; property: string }> = [
   // Bug 8: two processes claim with the same lease owner (one INSTANCE_ID, a claim counter each): a stalled
   // worker passes the new owner's fence, clears its in-flight mark, and the next claim calls without a lookup.
   { check: 'bug-shared-lease-owner', property: 'ONE_TASK_PER_KEY' },
+  // Bug 11: a lookup that finds nothing is believed at once, while the provider may still process the call
+  // the client gave up on: the new call and the late one make two tasks.
+  { check: 'bug-no-settle-delay', property: 'ONE_TASK_PER_KEY' },
   // Bug 9: a result group writes the event of every call of a request it changed: a stale call (its lease ran
   // out while its result waited) grouped with the call that holds the lease now writes a second event.
   { check: 'bug-event-per-request', property: 'ONE_OUTCOME_PER_REQUEST' },

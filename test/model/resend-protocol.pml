@@ -59,6 +59,12 @@
  *   BUG_EVENT_PER_REQUEST  bug variant 9: the group statement writes the event of every call of a request
  *                       it changed — also of a stale call (its lease lost) whose result waits in the same
  *                       group as the call that holds the lease now
+ *   LATE_CALLS          a call the client gives up on (a timeout) may still be processed by the provider later
+ *                       (a task created, or the call dropped), at any moment; the lookup believes "not found"
+ *                       only once no such call of the request is pending (the settle delay,
+ *                       ITNIOTECH_LOOKUP_SETTLE_MS: its timing assumption is that the provider processes or
+ *                       drops a call within it)
+ *   BUG_NO_SETTLE_DELAY  bug variant 11 (with LATE_CALLS): the lookup believes "not found" at once
  *   NO_LOOKUP_ORDER_ASSERT  leaves out the "lookup before a new call" assertion (to see what bug 1 leads to)
  *   NO_DUPLICATES_ANSWERED_ASSERT  leaves out the "a final request leaves no duplicate unanswered" assertion
  *                       (to see what bug 3 leads to: a duplicate that never gets an outcome)
@@ -130,6 +136,9 @@ bit  intakeDone[NPART];     /* every message of the partition recorded and its o
 bit  handedOff[NREQ];       /* claimed by intake's transaction for a worker, whose call has not started yet */
 #ifdef BUG_UNKNOWN_FROM_COMMITTED_FINISH
 bit  hadUnknown[NREQ];      /* had_unknown_outcome: set only by a committed finish that recorded an unknown outcome */
+#endif
+#ifdef LATE_CALLS
+bit  latePending[NREQ];     /* a call of the request the client gave up on, which the provider has not processed yet */
 #endif
 byte faults = MAX_FAULTS;
 #ifdef BUG_EVENT_PER_REQUEST
@@ -449,6 +458,14 @@ byte holder[NREQ];
 #define NO_TASK      6 /* retryable error before connecting: surely no task */
 #define LOST_ANSWER  7 /* timeout or lost answer after the provider created the task */
 #define EXISTS       8 /* -41 / -20 "already exists" */
+#define LATE         9 /* timeout; the provider may still process the call later (LATE_CALLS) */
+
+/* A lookup that finds nothing is believed: the settle delay has passed since the call of unknown outcome began. */
+#if defined(LATE_CALLS) && !defined(BUG_NO_SETTLE_DELAY)
+#define settled(r) (!latePending[r])
+#else
+#define settled(r) (true)
+#endif
 
 proctype Worker() {
   byte r, target, i, cnt, d;
@@ -515,7 +532,10 @@ lookup:
   :: atomic { /* findTasksByName */
       if
       :: nameHasTask[nameOf(r)] -> unresolved[r] = 0; target = COMPLETED /* found: resolvedByLookup */
-      :: !nameHasTask[nameOf(r)] -> unresolved[r] = 0; target = 0 /* not found: the in-flight mark stands */
+      :: !nameHasTask[nameOf(r)] && settled(r) -> unresolved[r] = 0; target = 0 /* not found: the in-flight mark stands */
+#ifdef LATE_CALLS
+      :: !nameHasTask[nameOf(r)] && !settled(r) -> target = PENDING; newUnknown = 1 /* too soon to believe: look again later */
+#endif
       :: faults > 0 -> faults--; target = PENDING; newUnknown = 1 /* lookup failed: reschedule, still unknown */
       fi
     };
@@ -550,6 +570,9 @@ call:
       :: target = REJECTED
       :: faults > 0 -> faults--; target = NO_TASK
       :: faults > 0 -> faults--; createTask(r); target = LOST_ANSWER
+#ifdef LATE_CALLS
+      :: faults > 0 -> faults--; latePending[r] = 1; target = LATE
+#endif
       fi;
 #ifdef NAME_GUARD
       fi;
@@ -561,6 +584,7 @@ call:
       :: target == REJECTED -> target = FAILED
       :: target == NO_TASK -> target = PENDING; newUnknown = 0
       :: target == LOST_ANSWER -> target = PENDING; newUnknown = 1
+      :: target == LATE -> target = PENDING; newUnknown = 1 /* a timeout: the task may exist, or come */
 #ifdef BUG_UNKNOWN_FROM_COMMITTED_FINISH
       :: target == EXISTS && hadUnknown[r] -> target = PENDING; newUnknown = 1
       :: target == EXISTS && !hadUnknown[r] -> target = FAILED
@@ -720,6 +744,41 @@ end:
   od
 }
 
+#ifdef LATE_CALLS
+/* The provider processes a call the client gave up on: it creates the task (unless the name is taken,
+   with NAME_GUARD), or drops the call. Any time later, possibly after the request ended. */
+proctype LateCalls() {
+  byte r, i, cnt;
+end:
+  do
+  :: atomic {
+      if
+      :: latePending[0] -> r = 0
+      :: latePending[1] -> r = 1
+      :: latePending[2] -> r = 2
+#ifndef CONFIG_ONE_KEY
+      :: latePending[3] -> r = 3
+#endif
+#ifdef CONFIG_LARGE
+      :: latePending[4] -> r = 4
+      :: latePending[5] -> r = 5
+#endif
+      fi;
+      latePending[r] = 0;
+      if
+#ifdef NAME_GUARD
+      :: !nameHasTask[nameOf(r)] -> createTask(r)
+#else
+      :: createTask(r)
+#endif
+      :: skip /* dropped, or refused (-41) */
+      fi;
+      r = 0; i = 0; cnt = 0
+    }
+  od
+}
+#endif
+
 /* When nothing can move any more (every process idle or finished), every request must be done: the
    safety run's version of the liveness property. */
 proctype Quiescence() {
@@ -732,6 +791,9 @@ init {
     run Intake(0); run Intake(1);
     run Worker(); run Worker();
     run Relay();
+#ifdef LATE_CALLS
+    run LateCalls();
+#endif
     run Quiescence()
   }
 }
