@@ -4,14 +4,26 @@ import { recordScenario, suiteSize, waitUntilSettled } from './support/invariant
 import { sampleRequest } from './support/requests.js';
 import { useServiceProcesses } from './support/service-processes.js';
 import { waitFor } from './support/wait-for.js';
-import { TOPICS } from './support/e2e-context.js';
+import { e2e, TOPICS } from './support/e2e-context.js';
+import { scenarioTopic } from './support/scenario-kit.js';
 
 /**
  * SIGKILL the service at each point of the flow, restart it, and check the promise: the request
- * ends terminal, with exactly one outcome event id and exactly one provider task.
+ * ends terminal, with exactly one outcome event id and exactly one provider task. The scenarios
+ * run side by side, each on a requested topic and consumer group of its own (the outcome topics,
+ * the database and the simulator are shared, and every check is by requestId or keyId).
  */
 describe('crash recovery: SIGKILL at every point of the flow', () => {
-  const parts = useServiceProcesses();
+  const parts = useServiceProcesses({ concurrent: true });
+
+  /** A requested topic and group of the scenario's own: its instances take only its messages. */
+  async function ownTopic(name: string) {
+    const scenario = await scenarioTopic(e2e.kafkaBrokers, name);
+    return {
+      ...scenario,
+      start: (instance: string, env: Record<string, string> = {}) => parts.start(instance, { ...scenario.env, ...env }),
+    };
+  }
 
   async function expectExactlyOnce(sent: ReturnType<typeof sampleRequest>) {
     const row = await waitFor('the request to be terminal', () =>
@@ -35,18 +47,19 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
 
   const rounds = suiteSize(1, 5);
 
-  it.each(failpoints)('killed at %s: resumes and completes exactly once', async (point) => {
+  it.concurrent.each(failpoints)('killed at %s: resumes and completes exactly once', async (point) => {
     const startedAt = Date.now();
+    const own = await ownTopic(`crash-${point}`);
     const sent: ReturnType<typeof sampleRequest>[] = [];
     for (let round = 1; round <= rounds; round += 1) {
-      const victim = await parts.start(`crash-${point}-${round}`, { RESEND_RELAY_FAILPOINTS: point });
+      const victim = await own.start(`crash-${point}-${round}`, { RESEND_RELAY_FAILPOINTS: point });
       const request = sampleRequest();
       sent.push(request);
-      await parts.kafka.sendJson(TOPICS.requested, request);
+      await parts.kafka.sendJson(own.topic, request);
       await victim.waitForOutput(new RegExp(`FAILPOINT ${point}`));
       await victim.kill();
 
-      const survivor = await parts.start(`resume-${point}-${round}`);
+      const survivor = await own.start(`resume-${point}-${round}`);
       const { row } = await expectExactlyOnce(request);
       // Killed after the provider answered, before recording it: resolved by looking the task up.
       // (At after_request_recorded only the consumer is frozen: the worker may already have
@@ -61,15 +74,16 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
 
-  it('killed in the middle of a fetched batch (some chunks committed, offsets not): every request recorded and completed once', async () => {
+  it.concurrent('killed in the middle of a fetched batch (some chunks committed, offsets not): every request recorded and completed once', async () => {
     const startedAt = Date.now();
+    const own = await ownTopic('crash-mid-batch');
     const sent = Array.from({ length: suiteSize(600, 3000) }, () => sampleRequest());
     // The whole backlog is there before the instance starts: each partition's first fetch is many chunks.
     await parts.kafka.send(
-      TOPICS.requested,
+      own.topic,
       sent.map((request) => ({ key: String(request.keyId), value: JSON.stringify(request) })),
     );
-    const victim = await parts.start('crash-mid-batch', { RESEND_RELAY_FAILPOINTS: 'after_request_recorded', INTAKE_BATCH_SIZE: '50' });
+    const victim = await own.start('crash-mid-batch', { RESEND_RELAY_FAILPOINTS: 'after_request_recorded', INTAKE_BATCH_SIZE: '50' });
     await victim.waitForOutput(/FAILPOINT after_request_recorded/);
     // Wait until the other partitions have reached the failpoint too (their first chunk committed), then kill.
     const recordedAtKill = await waitFor('a chunk of every partition to be recorded', async () => {
@@ -84,7 +98,7 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     expect(recordedAtKill).toBeGreaterThan(0);
     expect(recordedAtKill).toBeLessThan(sent.length);
 
-    const survivor = await parts.start('resume-mid-batch');
+    const survivor = await own.start('resume-mid-batch');
     const report = await waitUntilSettled(sent, parts, 180_000);
     recordScenario('SIGKILL in the middle of a batch', `1 kill after ${recordedAtKill} of ${sent.length} recorded`, report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
@@ -97,19 +111,20 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     await survivor.stop();
   });
 
-  it('killed while the provider call is in flight: resumes by lookup, one task', async () => {
+  it.concurrent('killed while the provider call is in flight: resumes by lookup, one task', async () => {
     const startedAt = Date.now();
+    const own = await ownTopic('crash-in-flight');
     const sent: ReturnType<typeof sampleRequest>[] = [];
     for (let round = 1; round <= rounds; round += 1) {
-      const victim = await parts.start(`crash-in-flight-${round}`);
+      const victim = await own.start(`crash-in-flight-${round}`);
       const request = sampleRequest();
       sent.push(request);
       await parts.simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
-      await parts.kafka.sendJson(TOPICS.requested, request);
+      await parts.kafka.sendJson(own.topic, request);
       await waitFor('the simulator to receive the call', async () => (await parts.simulator.tasksFor(request.keyId)).length === 1);
       await victim.kill();
 
-      const survivor = await parts.start(`resume-in-flight-${round}`);
+      const survivor = await own.start(`resume-in-flight-${round}`);
       const { row } = await expectExactlyOnce(request);
       expect(row.resolved_by_lookup).toBe(true);
       await survivor.stop();

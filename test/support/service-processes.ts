@@ -23,6 +23,11 @@ export interface ServiceProcessesOptions {
   watch?: string[];
   /** Environment of every instance, before the test's own. */
   env?: Record<string, string>;
+  /**
+   * The file's tests run side by side (`it.concurrent`): instances are then killed after the
+   * file, not after each test (which would kill a test still running), and each test stops its own.
+   */
+  concurrent?: boolean;
 }
 
 /**
@@ -30,7 +35,7 @@ export interface ServiceProcessesOptions {
  * outcome): a simulator, a Kafka client, the test database, and after each test every instance
  * killed and the simulator's held calls released. Call it inside the `describe`.
  */
-export function useServiceProcesses({ watch = [], env: sharedEnv = {} }: ServiceProcessesOptions = {}): ServiceProcesses {
+export function useServiceProcesses({ watch = [], env: sharedEnv = {}, concurrent = false }: ServiceProcessesOptions = {}): ServiceProcesses {
   const running: ServiceProcess[] = [];
   const parts = {
     async start(name: string, env: Record<string, string> = {}) {
@@ -47,12 +52,14 @@ export function useServiceProcesses({ watch = [], env: sharedEnv = {} }: Service
     parts.db = new TestDatabase();
   });
 
-  afterEach(async () => {
+  const killRunning = async () => {
     await Promise.all(running.splice(0).map((instance) => instance.kill()));
-    await parts.simulator.release();
-  });
+    await parts.simulator?.release();
+  };
+  if (!concurrent) afterEach(killRunning);
 
   afterAll(async () => {
+    await killRunning();
     await parts.kafka?.close();
     await parts.simulator?.reset();
     await parts.simulator?.close();
