@@ -74,42 +74,45 @@ describe('crash recovery: SIGKILL at every point of the flow', () => {
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
   });
 
-  it.concurrent('killed in the middle of a fetched batch (some chunks committed, offsets not): every request recorded and completed once', async () => {
-    const startedAt = Date.now();
-    const own = await ownTopic('crash-mid-batch');
-    const sent = Array.from({ length: suiteSize(600, 3000) }, () => sampleRequest());
-    // The whole backlog is there before the instance starts: each partition's first fetch is many chunks.
-    await parts.kafka.send(
-      own.topic,
-      sent.map((request) => ({ key: String(request.keyId), value: JSON.stringify(request) })),
-    );
-    const victim = await own.start('crash-mid-batch', { RESEND_RELAY_FAILPOINTS: 'after_request_recorded', INTAKE_BATCH_SIZE: '50' });
-    await victim.waitForOutput(/FAILPOINT after_request_recorded/);
-    // Wait until the other partitions have reached the failpoint too (their first chunk committed), then kill.
-    const recordedAtKill = await waitFor('a chunk of every partition to be recorded', async () => {
-      const rows = await parts.db.rows<{ kafka_partition: number; count: string }>(
-        `SELECT kafka_partition, count(*) AS count FROM resend_request WHERE request_id = ANY($1) GROUP BY 1`,
-        [sent.map((request) => request.requestId)],
+  it.concurrent(
+    'killed in the middle of a fetched batch (some chunks committed, offsets not): every request recorded and completed once',
+    async () => {
+      const startedAt = Date.now();
+      const own = await ownTopic('crash-mid-batch');
+      const sent = Array.from({ length: suiteSize(600, 3000) }, () => sampleRequest());
+      // The whole backlog is there before the instance starts: each partition's first fetch is many chunks.
+      await parts.kafka.send(
+        own.topic,
+        sent.map((request) => ({ key: String(request.keyId), value: JSON.stringify(request) })),
       );
-      return rows.length === 3 ? rows.reduce((total, row) => total + Number(row.count), 0) : undefined;
-    });
-    await victim.kill();
-    // Mid-batch: some chunks committed, the rest of the fetched batches not recorded.
-    expect(recordedAtKill).toBeGreaterThan(0);
-    expect(recordedAtKill).toBeLessThan(sent.length);
+      const victim = await own.start('crash-mid-batch', { RESEND_RELAY_FAILPOINTS: 'after_request_recorded', INTAKE_BATCH_SIZE: '50' });
+      await victim.waitForOutput(/FAILPOINT after_request_recorded/);
+      // Wait until the other partitions have reached the failpoint too (their first chunk committed), then kill.
+      const recordedAtKill = await waitFor('a chunk of every partition to be recorded', async () => {
+        const rows = await parts.db.rows<{ kafka_partition: number; count: string }>(
+          `SELECT kafka_partition, count(*) AS count FROM resend_request WHERE request_id = ANY($1) GROUP BY 1`,
+          [sent.map((request) => request.requestId)],
+        );
+        return rows.length === 3 ? rows.reduce((total, row) => total + Number(row.count), 0) : undefined;
+      });
+      await victim.kill();
+      // Mid-batch: some chunks committed, the rest of the fetched batches not recorded.
+      expect(recordedAtKill).toBeGreaterThan(0);
+      expect(recordedAtKill).toBeLessThan(sent.length);
 
-    const survivor = await own.start('resume-mid-batch');
-    const report = await waitUntilSettled(sent, parts, 180_000);
-    recordScenario('SIGKILL in the middle of a batch', `1 kill after ${recordedAtKill} of ${sent.length} recorded`, report, startedAt);
-    expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
-    expect(report.byStatus).toEqual({ completed: sent.length });
-    // Recorded once each: the redelivered chunks were recognised.
-    const [counted] = await parts.db.rows<{ rows: string }>(`SELECT count(*) AS rows FROM resend_request WHERE request_id = ANY($1)`, [
-      sent.map((request) => request.requestId),
-    ]);
-    expect(Number(counted!.rows)).toBe(sent.length);
-    await survivor.stop();
-  });
+      const survivor = await own.start('resume-mid-batch');
+      const report = await waitUntilSettled(sent, parts, 180_000);
+      recordScenario('SIGKILL in the middle of a batch', `1 kill after ${recordedAtKill} of ${sent.length} recorded`, report, startedAt);
+      expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
+      expect(report.byStatus).toEqual({ completed: sent.length });
+      // Recorded once each: the redelivered chunks were recognised.
+      const [counted] = await parts.db.rows<{ rows: string }>(`SELECT count(*) AS rows FROM resend_request WHERE request_id = ANY($1)`, [
+        sent.map((request) => request.requestId),
+      ]);
+      expect(Number(counted!.rows)).toBe(sent.length);
+      await survivor.stop();
+    },
+  );
 
   it.concurrent('killed while the provider call is in flight: resumes by lookup, one task', async () => {
     const startedAt = Date.now();

@@ -35,7 +35,11 @@ export interface ServiceProcessesOptions {
  * outcome): a simulator, a Kafka client, the test database, and after each test every instance
  * killed and the simulator's held calls released. Call it inside the `describe`.
  */
-export function useServiceProcesses({ watch = [], env: sharedEnv = {}, concurrent = false }: ServiceProcessesOptions = {}): ServiceProcesses {
+export function useServiceProcesses({
+  watch = [],
+  env: sharedEnv = {},
+  concurrent = false,
+}: ServiceProcessesOptions = {}): ServiceProcesses {
   const running: ServiceProcess[] = [];
   const parts = {
     async start(name: string, env: Record<string, string> = {}) {
