@@ -23,11 +23,19 @@ const MAX_ATTEMPTS = 3;
 /** The client's deadline for one call; the "timeout" fault answers far later than this. */
 const CLIENT_TIMEOUT_MS = 2_000;
 /**
- * Every backoff is between 1.1 and 2.2 s (equal jitter over 2.2 s, capped at 2.2 s): two attempts
- * of one request are then always signed in different Unix seconds, so "a fresh timestamp per
- * attempt" is observable with the provider's one-second resolution.
+ * A lookup that finds nothing is believed this long after the call of unknown outcome began: the
+ * shortest settle delay allowed (the timeout). The settle delay itself is checked in
+ * lookup-after-unknown-outcome.e2e-spec.ts; here every lookup comes after it (see BACKOFF_MS).
  */
-const BACKOFF_MS = 2_200;
+const LOOKUP_SETTLE_MS = CLIENT_TIMEOUT_MS;
+/**
+ * Every backoff is between 2.2 and 4.4 s (equal jitter over 4.4 s, capped at 4.4 s): two attempts
+ * of one request are then always signed in different Unix seconds, so "a fresh timestamp per
+ * attempt" is observable with the provider's one-second resolution; and the lookup after a call of
+ * unknown outcome, due a backoff after that call ended, always comes after the settle delay: its
+ * "not found" is believed, one lookup per call.
+ */
+const BACKOFF_MS = 4_400;
 const RESEND_PATH = '/voice/group/call/resend/ai';
 const QUERY_PATH = '/voice/group/call/query';
 
@@ -157,6 +165,7 @@ describe('provider fidelity: the classification table through the whole service 
         SUBMISSION_LONG_BACKOFF_MS: String(BACKOFF_MS),
         SUBMISSION_CONCURRENCY: '32',
         ITNIOTECH_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS),
+        ITNIOTECH_LOOKUP_SETTLE_MS: String(LOOKUP_SETTLE_MS),
       },
     });
     ({ simulator, kafka, db } = flow);
@@ -280,9 +289,13 @@ describe('provider fidelity: the classification table through the whole service 
         ? Array.from({ length: expected.attempts }, () => ['submit', 'lookup']).flat()
         : Array.from({ length: expected.attempts }, () => 'submit');
       expect(kinds, context).toEqual(expectedKinds);
-      for (const lookup of attempts.filter((attempt) => attempt.kind === 'lookup')) {
+      for (const [index, lookup] of attempts.entries()) {
+        if (lookup.kind !== 'lookup') continue;
         expect(lookup.outcome, context).toBe('not_found');
         expect(lookup.request_body, context).toMatchObject({ taskName: sent.taskName });
+        // Believed (the next step is a call, or the failure): it began after the settle delay from its call's start.
+        const call = attempts[index - 1]!;
+        expect(lookup.started_at.getTime() - call.started_at.getTime(), context).toBeGreaterThanOrEqual(LOOKUP_SETTLE_MS);
       }
     }
   }, 240_000);
@@ -365,7 +378,7 @@ describe('provider fidelity: the classification table through the whole service 
       expect(call.valid).toBe(true);
       expect(Math.abs(call.receivedAt - call.timestamp)).toBeLessThan(2);
     }
-    // The retry came more than a second later (backoff >= 1.1 s): a later second, hence another Sign.
+    // The retry came more than a second later (backoff >= 2.2 s): a later second, hence another Sign.
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(1.1);
     expect(second!.timestamp).toBeGreaterThan(first!.timestamp);
     expect(signRequest(TEST_API_KEY, TEST_API_SECRET, second!.timestamp)).not.toBe(
@@ -397,9 +410,9 @@ describe('provider fidelity: the classification table through the whole service 
 
   it('-41 on a call after an unknown outcome means "probably ours": looked up, completed with the original task id', async () => {
     const sent = sampleRequest();
-    // The first call creates the task but its answer is lost; the first lookup does not see it
-    // (the provider's search answers "Data unexisting"), so the service sends again and the
-    // provider answers -41 "Task name already exists".
+    // The first call creates the task but its answer is lost; the first lookup, after the settle
+    // delay, does not see it (the provider's search answers "Data unexisting"), so the service
+    // sends again and the provider answers -41 "Task name already exists".
     await simulator.addFaults(
       { match: { keyId: sent.keyId }, drop: 'after_processing', times: 1 },
       { match: { path: QUERY_PATH }, answer: { status: '-24' }, times: 1 },
