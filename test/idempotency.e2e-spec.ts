@@ -263,6 +263,51 @@ describe('idempotency: one provider task per keyId, one outcome per request', ()
     expect(report.byStatus).toEqual({ failed: 1, completed: 2, duplicate: 1 });
   });
 
+  it("a failed request's requestId used again is ignored as a redelivery: nothing recorded, nothing sent, no new outcome event", async () => {
+    const first = sampleRequest();
+    track(first);
+    await simulator.addFault({ match: { keyId: first.keyId }, times: 1, answer: { status: '-42' } });
+    await publishInOrder(String(first.keyId), first);
+    await kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === first.requestId);
+
+    // Published again as it was (the provider would accept it now), then a sentinel behind it on its partition.
+    const last = sentinel();
+    track(last);
+    await publishInOrder(String(first.keyId), first, last);
+    await waitForCompleted(last);
+    expect(await db.rows(`SELECT status, error_code FROM resend_request WHERE key_id = $1`, [first.keyId])).toEqual([
+      { status: 'failed', error_code: '-42' },
+    ]);
+    expect(await simulator.tasksFor(first.keyId)).toEqual([]);
+    const { calls } = await simulator.calls();
+    expect(calls.filter((call) => call.keyId === first.keyId)).toHaveLength(1);
+    expect(outcomesOf(first.requestId)).toHaveLength(1);
+    expect(await outboxRowsFor(first.requestId)).toHaveLength(1);
+  });
+
+  it('a requestId used again for a different request (another keyId and task) is ignored silently: no row, no call, no event, no dead letter', async () => {
+    const first = sampleRequest();
+    const other = sampleRequest({ requestId: first.requestId });
+    const last = sentinel();
+    track(first, last);
+    await publishInOrder(String(first.keyId), first, other, last);
+    await waitForCompleted(last);
+    await waitForCompleted(first);
+
+    expect(await db.rows(`SELECT key_id, task_name, status FROM resend_request WHERE request_id = $1`, [first.requestId])).toEqual([
+      { key_id: String(first.keyId), task_name: first.taskName, status: 'completed' },
+    ]);
+    expect(await db.rows(`SELECT 1 FROM resend_request WHERE key_id = $1`, [other.keyId])).toEqual([]);
+    expect(await simulator.tasksFor(other.keyId)).toEqual([]);
+    const { calls } = await simulator.calls();
+    expect(calls.filter((call) => call.keyId === other.keyId)).toEqual([]);
+    expect(outcomesOf(first.requestId)).toHaveLength(1);
+    expect(kafka.messagesOn(TOPICS.deadLetter, (m) => m.json?.requestId === first.requestId)).toEqual([]);
+    expect(
+      await db.rows(`SELECT 1 FROM dead_letter WHERE position(convert_to($1, 'UTF8') IN message_value) > 0`, [other.taskName]),
+    ).toEqual([]);
+  });
+
   it('repeats racing on different partitions: one task per keyId, one outcome per request', async () => {
     const startedAt = Date.now();
     const keyIds = suiteSize(8, 80);
