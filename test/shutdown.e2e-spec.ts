@@ -102,6 +102,35 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
     expect(await next.stop()).toBe(0);
   });
 
+  it('SIGTERM with a provider call running past SHUTDOWN_GRACE_MS: exits 0 within the grace period and the relay flush, leaving the call to lease expiry', async () => {
+    const graceMs = 2_000;
+    const service = await parts.start('grace', { SHUTDOWN_GRACE_MS: String(graceMs), ITNIOTECH_TIMEOUT_MS: '120000' });
+    const request = sampleRequest();
+    await parts.simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
+    await parts.kafka.sendJson(TOPICS.requested, request);
+    await waitFor('the provider call to be held', async () => (await parts.simulator.held()).count === 1, 60_000);
+
+    const stopAt = Date.now();
+    service.signal('SIGTERM');
+    const code = await service.waitForExit();
+    // Calls in flight get the grace period, the relay's final flush at most 5 s more; a few seconds for the rest.
+    expect(Date.now() - stopAt, 'time to exit after SIGTERM (ms)').toBeLessThan(graceMs + 5_000 + 3_000);
+    expect(code).toBe(0);
+    expect(service.log).toMatch(new RegExp(`1 provider calls still in flight after ${graceMs} ms`));
+    // The call was cut short: the request keeps its in-flight mark, for the next instance to look up.
+    const open = await parts.db.one(`SELECT status, outcome_unknown FROM resend_request WHERE request_id = $1`, [request.requestId]);
+    expect(open).toEqual({ status: 'in_progress', outcome_unknown: true });
+
+    await parts.simulator.release();
+    const next = await parts.start('grace-next');
+    const report = await waitUntilSettled([request], parts, 90_000);
+    expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
+    expect(await parts.db.one(`SELECT resolved_by_lookup FROM resend_request WHERE request_id = $1`, [request.requestId])).toEqual({
+      resolved_by_lookup: true,
+    });
+    expect(await next.stop()).toBe(0);
+  });
+
   it('SIGTERM while the database is unreachable: exits within the grace period instead of waiting for it; the message is redelivered and completes once', async () => {
     const startedAt = Date.now();
     const databaseUrl = new URL(e2e.databaseUrl);
