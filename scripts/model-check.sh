@@ -81,9 +81,12 @@ run_check() {
   mkdir -p "$dir"
   cp "$model" "$dir/"
   case "$mode" in
-    safety) gcc_flags="-DNOCLAIM -DCOLLAPSE -DSAFETY"; pan_flags="-m1000000 -w24" ;;
-    liveness) gcc_flags="-DCOLLAPSE -DNFAIR=3"; pan_flags="-a -m1000000 -w24" ;;
-    fair-liveness) gcc_flags="-DCOLLAPSE -DNFAIR=3"; pan_flags="-a -f -m1000000 -w24" ;;
+    # No state compression (-DCOLLAPSE): the largest check stores 8.4 million states in about 2 GiB
+    # uncompressed, and searching without compression takes a fifth less CPU (liveness: 152 s
+    # against 192 s on the CI machine); a larger hash table (-w26) for as many states.
+    safety) gcc_flags="-DNOCLAIM -DSAFETY"; pan_flags="-m1000000 -w26" ;;
+    liveness) gcc_flags="-DNFAIR=3"; pan_flags="-a -m1000000 -w26" ;;
+    fair-liveness) gcc_flags="-DNFAIR=3"; pan_flags="-a -f -m1000000 -w26" ;;
     bitstate) gcc_flags="-DNOCLAIM -DBITSTATE -DSAFETY"; pan_flags="-m1000000 -w30 -k3" ;;
   esac
   # A check that must find a counterexample stops at the first one: compiling fast beats running fast.
