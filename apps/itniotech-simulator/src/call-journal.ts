@@ -3,7 +3,16 @@ export type CallAnswer =
   | { kind: 'answered'; httpStatus: number; status?: string; reason?: string }
   | { kind: 'dropped'; phase: 'before_processing' | 'after_processing' };
 
-/** One provider call as received; `answer` is null while it is still being handled. */
+/** What a call dropped before processing got when the simulator processed it later (`processAfterDropMs`). */
+export interface LateProcessing {
+  at: string;
+  answer: CallAnswer;
+}
+
+/**
+ * One provider call as received; `answer` is null while it is still being handled.
+ * `processedAfterDrop` is set when a dropped call was processed later (no client saw that answer).
+ */
 export interface CallRecord {
   seq: number;
   receivedAt: string;
@@ -19,9 +28,10 @@ export interface CallRecord {
   faultRuleId: number | null;
   answer: CallAnswer | null;
   latencyMs: number | null;
+  processedAfterDrop: LateProcessing | null;
 }
 
-export type NewCall = Omit<CallRecord, 'seq' | 'receivedAt' | 'answer' | 'latencyMs' | 'faultRuleId'>;
+export type NewCall = Omit<CallRecord, 'seq' | 'receivedAt' | 'answer' | 'latencyMs' | 'faultRuleId' | 'processedAfterDrop'>;
 
 /**
  * Every call received, and counters by answer. Calls are recorded on arrival, so a test can
@@ -43,6 +53,7 @@ export class CallJournal {
       faultRuleId: null,
       answer: null,
       latencyMs: null,
+      processedAfterDrop: null,
     };
     this.pending += 1;
     this.remember(record);

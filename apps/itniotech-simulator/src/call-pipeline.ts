@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { answerLabel, type CallJournal, type CallRecord } from './call-journal.js';
 import type { FaultRule } from './fault-rule.js';
 import type { CallFacts, FaultRules } from './fault-rules.js';
 import type { HeldCalls } from './held-calls.js';
+import type { LateCalls } from './late-calls.js';
 import type { ProviderEndpoints } from './provider-endpoints.js';
 import type { ProviderGate } from './provider-gate.js';
 import type { RuntimeSettings } from './runtime-settings.js';
@@ -29,6 +29,7 @@ export interface PipelineParts {
   endpoints: ProviderEndpoints;
   faults: FaultRules;
   held: HeldCalls;
+  late: LateCalls;
   journal: CallJournal;
 }
 
@@ -70,7 +71,10 @@ export class CallPipeline {
     // Dropping before processing must wait first, or the delay would never happen.
     const delayFirst = rule?.delayPhase === 'before_processing' || rule?.drop === 'before_processing';
     if (delayFirst) await this.delay(rule, record);
-    if (rule?.drop === 'before_processing') return dropReply('before_processing');
+    if (rule?.drop === 'before_processing') {
+      if (rule.processAfterDropMs !== undefined) this.processAfterDrop(call, record, rule.processAfterDropMs);
+      return dropReply('before_processing');
+    }
 
     const reply = (rule && faultReply(rule)) ?? this.process(call);
 
@@ -96,6 +100,17 @@ export class CallPipeline {
     }
   }
 
+  /** A dropped call processed later: the task (or the refusal) comes after the client saw the connection break. */
+  private processAfterDrop(call: ProviderCall, record: CallRecord, delayMs: number): void {
+    this.parts.late.schedule(delayMs, () => {
+      const reply = this.process(call);
+      record.processedAfterDrop = { at: new Date().toISOString(), answer: reply.answer };
+      if (this.parts.settings.value.logCalls) {
+        this.logger.log(`${call.method} ${call.path} seq=${record.seq} processed ${delayMs} ms after the drop: ${answerLabel(reply.answer)}`);
+      }
+    });
+  }
+
   private async delay(rule: FaultRule | undefined, record: CallRecord): Promise<void> {
     if (rule?.latencyMs !== undefined) await sleep(pickLatency(rule.latencyMs));
     if (rule?.hold === true) await this.parts.held.hold({ seq: record.seq, path: record.path, taskName: record.taskName });
@@ -116,6 +131,11 @@ export class CallPipeline {
 function factsOf(call: ProviderCall): CallFacts {
   const body = typeof call.body === 'object' && call.body !== null ? (call.body as Record<string, unknown>) : {};
   return { path: call.path, keyId: body['keyId'], taskName: body['taskName'] };
+}
+
+/** The global timer (not node:timers/promises), so that unit specs can drive it with fake timers. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function pickLatency(latency: number | { min: number; max: number }): number {

@@ -16,6 +16,9 @@ const latency = z.union([
  *   alone: a short text body, like a proxy would);
  * - `body`: answer this raw text (HTTP 200 unless `httpStatus`), e.g. to send garbage;
  * - `drop`: destroy the connection without answering, before or after the task is created;
+ * - `processAfterDropMs` (with `drop: 'before_processing'`): process the dropped call this long
+ *   after the drop, as a provider that received a request and finishes it after the connection
+ *   broke: a lookup soon after the drop finds nothing, the task appears later;
  * - `latencyMs` (fixed or random in {min, max}) and `hold` (wait for POST /__simulator/release):
  *   delay the answer, before or after processing (`delayPhase`, default after: the task exists
  *   while the client waits).
@@ -40,10 +43,15 @@ export const faultRuleSchema = z
     hold: z.boolean().optional(),
     delayPhase: phase.optional(),
     drop: phase.optional(),
+    processAfterDropMs: z.number().int().min(0).optional(),
   })
   .refine(
     (rule) => [rule.answer, rule.body, rule.drop].filter((effect) => effect !== undefined).length <= 1,
     'use at most one of answer, body and drop',
+  )
+  .refine(
+    (rule) => rule.processAfterDropMs === undefined || rule.drop === 'before_processing',
+    'processAfterDropMs needs drop: before_processing (a call dropped after processing was processed already)',
   )
   .refine(
     (rule) => [rule.answer, rule.httpStatus, rule.body, rule.drop, rule.latencyMs, rule.hold].some((effect) => effect !== undefined),

@@ -57,6 +57,8 @@ describe('faultRuleSchema', () => {
     [{ latencyMs: { min: 10, max: 20 }, delayPhase: 'before_processing' }],
     [{ hold: true, match: { path: resendPath } }],
     [{ drop: 'after_processing', latencyMs: 5 }],
+    [{ drop: 'before_processing', processAfterDropMs: 3000 }],
+    [{ drop: 'before_processing', latencyMs: 1500, processAfterDropMs: 0 }],
   ])('accepts %j', (rule) => {
     expect(faultRuleSchema.safeParse(rule).success).toBe(true);
   });
@@ -75,6 +77,9 @@ describe('faultRuleSchema', () => {
     [{ latencyMs: { min: 20, max: 10 } }],
     [{ times: 0, httpStatus: 503 }],
     [{ httpStatus: 503, unknownField: true }],
+    [{ drop: 'after_processing', processAfterDropMs: 100 }],
+    [{ latencyMs: 100, processAfterDropMs: 100 }],
+    [{ drop: 'before_processing', processAfterDropMs: -1 }],
   ])('refuses %j', (rule) => {
     expect(faultRuleSchema.safeParse(rule).success).toBe(false);
   });

@@ -29,6 +29,19 @@ describe('ProviderEndpoints', () => {
       expect(endpoints.resendAi({ ...validBody, keyId: 999 }, headers)).toEqual({ status: '-41', reason: 'Task name already exists' });
     });
 
+    it('with uniqueTaskNames off, creates a second task for a repeated name, and the search lists both', () => {
+      const settings = new RuntimeSettings(resolveSimulatorSettings({ uniqueTaskNames: false }));
+      endpoints = new ProviderEndpoints(settings, tasks);
+      expect(endpoints.resendAi(validBody, headers)).toMatchObject({ status: '0', data: 100_000 });
+      expect(endpoints.resendAi(validBody, headers)).toMatchObject({ status: '0', data: 100_001 });
+      expect(endpoints.query({ current: 1, size: 20, params: { ...wholeDay, searchCondition: 'spring-sale' } })).toMatchObject({
+        data: { total: 2, records: [{ jobId: 100_000 }, { jobId: 100_001 }] },
+      });
+      // Switched back on at run time: the name is refused again.
+      settings.update({ uniqueTaskNames: true });
+      expect(endpoints.resendAi(validBody, headers)).toMatchObject({ status: '-41' });
+    });
+
     it('answers -60 for an unknown script', () => {
       expect(endpoints.resendAi({ ...validBody, scriptId: 11 }, headers)).toEqual({
         status: '-60',

@@ -15,7 +15,7 @@ export class ProviderEndpoints {
     const parsed = resendAiBodySchema.safeParse(body);
     if (!parsed.success) return failure('-22');
     const request = parsed.data;
-    if (this.tasks.hasName(request.taskName)) return failure('-41');
+    if (this.settings.value.uniqueTaskNames && this.tasks.hasName(request.taskName)) return failure('-41');
     if (!this.settings.knownScriptIds.contains(request.scriptId)) return failure('-60');
     const task = this.tasks.create({ keyId: request.keyId, taskName: request.taskName, scriptId: request.scriptId, body, headers });
     return success(task.taskId);

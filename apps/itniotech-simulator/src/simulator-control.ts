@@ -54,6 +54,10 @@ export class SimulatorControl {
     return (await this.request<{ cleared: number }>('DELETE', '/__simulator/faults')).cleared;
   }
 
+  settings(): Promise<Omit<SimulatorSettings, 'apiSecret'>> {
+    return this.request('GET', '/__simulator/settings');
+  }
+
   updateSettings(changes: RuntimeSettingsUpdate): Promise<Omit<SimulatorSettings, 'apiSecret'>> {
     return this.request('POST', '/__simulator/settings', changes);
   }

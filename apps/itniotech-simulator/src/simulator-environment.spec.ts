@@ -12,6 +12,7 @@ describe('readSimulatorEnvironment', () => {
       knownScriptIds: '1-1000',
       allowedIps: [],
       rateLimitPerSecond: 0,
+      uniqueTaskNames: true,
     });
   });
 
@@ -28,6 +29,7 @@ describe('readSimulatorEnvironment', () => {
       SIMULATOR_FIRST_TASK_ID: '7',
       SIMULATOR_CALL_HISTORY_LIMIT: '0',
       SIMULATOR_LOG_CALLS: 'false',
+      SIMULATOR_UNIQUE_TASK_NAMES: 'false',
     });
     expect(environment).toEqual({
       port: 9000,
@@ -42,6 +44,7 @@ describe('readSimulatorEnvironment', () => {
         firstTaskId: 7,
         callHistoryLimit: 0,
         logCalls: false,
+        uniqueTaskNames: false,
       },
     });
   });
@@ -53,6 +56,7 @@ describe('readSimulatorEnvironment', () => {
     ['SIMULATOR_RATE_LIMIT_PER_SECOND', '1.5'],
     ['SIMULATOR_KNOWN_SCRIPT_IDS', '10-1'],
     ['SIMULATOR_LOG_CALLS', 'maybe'],
+    ['SIMULATOR_UNIQUE_TASK_NAMES', 'no'],
   ])('fails naming %s when it is %j', (name, value) => {
     expect(() => readSimulatorEnvironment({ [name]: value })).toThrow(name);
   });

@@ -28,6 +28,7 @@ export function readSimulatorEnvironment(env: Environment): SimulatorEnvironment
       firstTaskId: readInteger(env, 'SIMULATOR_FIRST_TASK_ID', defaults.firstTaskId, 1),
       callHistoryLimit: readInteger(env, 'SIMULATOR_CALL_HISTORY_LIMIT', defaults.callHistoryLimit, 0),
       logCalls: readBoolean(env, 'SIMULATOR_LOG_CALLS', defaults.logCalls),
+      uniqueTaskNames: readBoolean(env, 'SIMULATOR_UNIQUE_TASK_NAMES', defaults.uniqueTaskNames),
     }),
   };
 }

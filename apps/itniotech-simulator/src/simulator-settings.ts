@@ -27,6 +27,12 @@ export const simulatorSettingsSchema = z.strictObject({
   callHistoryLimit: z.number().int().min(0),
   /** One log line per provider call. */
   logCalls: z.boolean(),
+  /**
+   * Refuse a resend whose task name an existing task has (-41), as the provider documents. Off, a
+   * repeated name creates another task: a test then sees every second call that got through as a
+   * second task, instead of a -41 that hides it.
+   */
+  uniqueTaskNames: z.boolean(),
 });
 
 export type SimulatorSettings = z.infer<typeof simulatorSettingsSchema>;
@@ -41,6 +47,7 @@ export const runtimeSettingsSchema = simulatorSettingsSchema
     allowedIps: true,
     rateLimitPerSecond: true,
     logCalls: true,
+    uniqueTaskNames: true,
   })
   .partial();
 
@@ -56,6 +63,7 @@ export const DEFAULT_SIMULATOR_SETTINGS: SimulatorSettings = {
   firstTaskId: 100_000,
   callHistoryLimit: 10_000,
   logCalls: true,
+  uniqueTaskNames: true,
 };
 
 /** Defaults with `overrides` applied; throws naming every invalid setting. */

@@ -3,6 +3,7 @@ import { CallJournal } from './call-journal.js';
 import { CallPipeline } from './call-pipeline.js';
 import { FaultRules } from './fault-rules.js';
 import { HeldCalls } from './held-calls.js';
+import { LateCalls } from './late-calls.js';
 import { ProviderEndpoints } from './provider-endpoints.js';
 import { ProviderGate } from './provider-gate.js';
 import { RuntimeSettings } from './runtime-settings.js';
@@ -16,6 +17,7 @@ export class Simulator implements BeforeApplicationShutdown {
   readonly journal: CallJournal;
   readonly faults = new FaultRules();
   readonly held = new HeldCalls();
+  readonly late = new LateCalls();
   readonly gate: ProviderGate;
   readonly pipeline: CallPipeline;
 
@@ -31,22 +33,28 @@ export class Simulator implements BeforeApplicationShutdown {
       endpoints,
       faults: this.faults,
       held: this.held,
+      late: this.late,
       journal: this.journal,
     });
   }
 
-  /** Back to the start: no tasks, calls, faults or counters, start-up settings; held calls go on. */
+  /**
+   * Back to the start: no tasks, calls, faults or counters, start-up settings; held calls go on;
+   * dropped calls waiting to be processed later are forgotten (no task appears after a reset).
+   */
   reset(): void {
     this.faults.clear();
     this.held.releaseAll();
+    this.late.cancelAll();
     this.tasks.clear();
     this.journal.clear();
     this.gate.reset();
     this.settings.reset();
   }
 
-  /** Held calls keep their connections open, which would keep the server from closing. */
+  /** Held calls keep their connections open, which would keep the server from closing; late ones its timers. */
   beforeApplicationShutdown(): void {
     this.held.releaseAll();
+    this.late.cancelAll();
   }
 }

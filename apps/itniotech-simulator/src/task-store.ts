@@ -17,7 +17,10 @@ export interface SimulatedTask {
 
 export type NewTask = Pick<SimulatedTask, 'keyId' | 'taskName' | 'scriptId' | 'body' | 'headers'>;
 
-/** All tasks in memory. Names are indexed, since every resend checks one. */
+/**
+ * All tasks in memory. Names are indexed, since every resend checks one. Several tasks may share
+ * a name when the simulator does not refuse repeated names (`uniqueTaskNames` off).
+ */
 export class TaskStore {
   private readonly tasksById = new Map<number, SimulatedTask>();
   private readonly idsByName = new Map<string, number>();
