@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import type { TestDatabase } from './database.js';
 import type { KafkaTestClient } from './kafka-test-client.js';
+import type { CallAnswer } from '../../apps/itniotech-simulator/src/call-journal.js';
 import type { SimulatorControl } from '../../apps/itniotech-simulator/src/simulator-control.js';
 import { waitFor } from './wait-for.js';
 import { TOPICS } from './e2e-context.js';
@@ -12,6 +13,22 @@ export function suiteSize(short: number, long: number): number {
   return LONG_RUN ? long : short;
 }
 
+/**
+ * Whether the simulator of the crash and chaos scenarios (test/crash-recovery.e2e-spec.ts,
+ * test/outages.e2e-spec.ts) refuses a repeated task name with -41, as the provider documents.
+ * Off, a second call that gets through creates a second task, which the invariants count as a
+ * duplicate task; on, the -41 hides it (then counted in `resendCallsAnsweredTaskExists`).
+ * `FAULT_SUITE_UNIQUE_TASK_NAMES=true|false`; unset: off in the short runs (`npm test`), on in
+ * the long ones (scripts/fault-suite.sh runs the long ones both ways, setting the variable).
+ */
+export const FAULT_SUITE_UNIQUE_TASK_NAMES = readUniqueTaskNames(process.env.FAULT_SUITE_UNIQUE_TASK_NAMES);
+
+function readUniqueTaskNames(value: string | undefined): boolean {
+  if (value === undefined || value === '') return LONG_RUN;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`FAULT_SUITE_UNIQUE_TASK_NAMES must be true or false, got "${value}"`);
+}
+
 export interface SentRequest {
   requestId: string;
   keyId: number;
@@ -21,12 +38,37 @@ export interface InvariantReport {
   requests: number;
   /** Requests without a terminal row (a repeat is terminal once answered), or without an outcome event. */
   lost: string[];
-  /** Provider tasks beyond one per completed keyId, plus any task for a keyId with no completed request. */
+  /**
+   * Provider tasks beyond one per completed keyId, plus any task for a keyId with no completed
+   * request. A real count of second tasks only when the simulator creates a task for a repeated
+   * name (`uniqueTaskNames` off); otherwise a second call is refused with -41 (below).
+   */
   duplicateTasks: number;
   /** Requests whose outcome was published under more than one ce_id. */
   duplicateEventIds: string[];
   byStatus: Record<string, number>;
+  /** Whether the simulator refused repeated task names (-41) during the scenario. */
+  uniqueTaskNames: boolean;
+  /**
+   * Requests whose task name received a resend call after an earlier resend call of that name
+   * that may have created the task — answered "0" or -41, dropped, answered with an HTTP error or
+   * unreadable text, or never answered — from the simulator's call journal. A retry after a
+   * provider refusal (-16, -18, -37: nothing created, and the service was told so) is not one.
+   * Named by the first request sent with that task name.
+   */
+  secondResendCalls: string[];
+  /**
+   * Of `secondResendCalls`, the requests that had no unknown outcome in PostgreSQL: no resend call
+   * that timed out, broke, got an HTTP error or was cut short by a crash (`in_flight`), no unknown
+   * outcome recorded, not resolved by a lookup. The service promises none: it calls again only
+   * after an unknown outcome, and then only after a lookup found nothing.
+   */
+  secondResendCallsWithoutUnknownOutcome: string[];
+  /** Resend calls of these requests' task names the simulator refused with -41 (a task of the name existed), late processing included. */
+  resendCallsAnsweredTaskExists: number;
 }
+
+const RESEND_PATH = '/voice/group/call/resend/ai';
 
 const TERMINAL = ['completed', 'failed', 'duplicate'];
 
@@ -39,18 +81,8 @@ export async function checkInvariants(
   sent: SentRequest[],
   parts: { db: TestDatabase; kafka: KafkaTestClient; simulator: SimulatorControl },
 ): Promise<InvariantReport> {
-  const requestIds = sent.map((request) => request.requestId);
-  const rows = await parts.db.rows<{ request_id: string; key_id: string | null; status: string; answered: boolean }>(
-    `SELECT request_id, key_id, status, finished_at IS NOT NULL AS answered FROM resend_request WHERE request_id = ANY($1)`,
-    [requestIds],
-  );
-  const rowByRequestId = new Map(rows.map((row) => [row.request_id, row]));
+  const { rows, lost } = await findLost(sent, parts);
   const eventIds = outcomeEventIds(parts.kafka);
-  const lost = requestIds.filter((requestId) => {
-    const row = rowByRequestId.get(requestId);
-    if (!row || !TERMINAL.includes(row.status) || !row.answered) return true;
-    return !eventIds.has(requestId);
-  });
   const duplicateEventIds = [...eventIds].filter(([, ids]) => ids.size > 1).map(([requestId]) => requestId);
   const byStatus: Record<string, number> = {};
   for (const row of rows) byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
@@ -60,7 +92,91 @@ export async function checkInvariants(
     duplicateTasks: await countDuplicateTasks(sent, parts),
     duplicateEventIds,
     byStatus,
+    uniqueTaskNames: (await parts.simulator.settings()).uniqueTaskNames,
+    ...(await countSecondCalls(sent, rows, parts)),
   };
+}
+
+interface RequestRow {
+  request_id: string;
+  status: string;
+  answered: boolean;
+  task_name: string | null;
+}
+
+/** The requests' rows, and those not terminal or without an outcome event. */
+async function findLost(
+  sent: SentRequest[],
+  parts: { db: TestDatabase; kafka: KafkaTestClient },
+): Promise<{ rows: RequestRow[]; lost: string[] }> {
+  const requestIds = sent.map((request) => request.requestId);
+  const rows = await parts.db.rows<RequestRow>(
+    `SELECT request_id, status, finished_at IS NOT NULL AS answered, task_name FROM resend_request WHERE request_id = ANY($1)`,
+    [requestIds],
+  );
+  const rowByRequestId = new Map(rows.map((row) => [row.request_id, row]));
+  const eventIds = outcomeEventIds(parts.kafka);
+  const lost = requestIds.filter((requestId) => {
+    const row = rowByRequestId.get(requestId);
+    if (!row || !TERMINAL.includes(row.status) || !row.answered) return true;
+    return !eventIds.has(requestId);
+  });
+  return { rows, lost };
+}
+
+/**
+ * Second resend calls, from the simulator's call journal: per task name, the calls in the order
+ * received; a call after one that may have created the task makes the name's request count.
+ */
+async function countSecondCalls(
+  sent: SentRequest[],
+  rows: RequestRow[],
+  parts: { db: TestDatabase; simulator: SimulatorControl },
+): Promise<Pick<InvariantReport, 'secondResendCalls' | 'secondResendCallsWithoutUnknownOutcome' | 'resendCallsAnsweredTaskExists'>> {
+  const order = new Map(sent.map((request, index) => [request.requestId, index]));
+  const requestByName = new Map<string, string>();
+  for (const row of [...rows].sort((a, b) => order.get(a.request_id)! - order.get(b.request_id)!)) {
+    if (row.task_name !== null && !requestByName.has(row.task_name)) requestByName.set(row.task_name, row.request_id);
+  }
+  const journal = await parts.simulator.calls();
+  if (journal.calls.length < journal.total) {
+    // Forgotten calls could hide a second call: no count rather than a wrong one.
+    throw new Error(
+      `the simulator's call journal kept ${journal.calls.length} of ${journal.total} calls: raise its callHistoryLimit to check second calls`,
+    );
+  }
+  const mayHaveCreated = new Set<string>();
+  const second = new Set<string>();
+  let answeredTaskExists = 0;
+  for (const call of journal.calls) {
+    if (call.path !== RESEND_PATH || typeof call.taskName !== 'string' || !requestByName.has(call.taskName)) continue;
+    const requestId = requestByName.get(call.taskName)!;
+    if (mayHaveCreated.has(call.taskName)) second.add(requestId);
+    const answers = [call.answer, call.processedAfterDrop?.answer];
+    answeredTaskExists += answers.filter((answer) => answer?.kind === 'answered' && answer.status === '-41').length;
+    if (!refusedByProvider(call.answer)) mayHaveCreated.add(call.taskName);
+  }
+  const secondResendCalls = [...second];
+  const unknown = await parts.db.rows<{ request_id: string }>(
+    `SELECT r.request_id FROM resend_request r
+      WHERE r.request_id = ANY($1)
+        AND (r.had_unknown_outcome OR r.resolved_by_lookup OR EXISTS (
+              SELECT 1 FROM submission_attempt a
+               WHERE a.request_id = r.id AND a.kind = 'submit' AND a.outcome IN ('in_flight', 'transport_error', 'http_error')))`,
+    [secondResendCalls],
+  );
+  const hadUnknownOutcome = new Set(unknown.map((row) => row.request_id));
+  return {
+    secondResendCalls,
+    secondResendCallsWithoutUnknownOutcome: secondResendCalls.filter((requestId) => !hadUnknownOutcome.has(requestId)),
+    resendCallsAnsweredTaskExists: answeredTaskExists,
+  };
+}
+
+/** Answered HTTP 200 with a provider status other than success or "name exists": the provider created nothing, and said so. */
+function refusedByProvider(answer: CallAnswer | null): boolean {
+  if (answer?.kind !== 'answered' || answer.httpStatus !== 200 || answer.status === undefined) return false;
+  return answer.status !== '0' && answer.status !== '-41';
 }
 
 /** Waits until every request is terminal in Postgres and has its outcome event on Kafka (or the deadline). */
@@ -69,21 +185,13 @@ export async function waitUntilSettled(
   parts: { db: TestDatabase; kafka: KafkaTestClient; simulator: SimulatorControl },
   timeoutMs = 120_000,
 ): Promise<InvariantReport> {
-  let report: InvariantReport | undefined;
   try {
-    await waitFor(
-      `${sent.length} requests to settle`,
-      async () => {
-        report = await checkInvariants(sent, parts);
-        return report.lost.length === 0;
-      },
-      timeoutMs,
-      500,
-    );
+    // Polls the cheap part; the whole report (the simulator's ledger and call journal) once.
+    await waitFor(`${sent.length} requests to settle`, async () => (await findLost(sent, parts)).lost.length === 0, timeoutMs, 500);
   } catch {
     // The report with what is still missing is more useful than the timeout: return it.
   }
-  return report ?? checkInvariants(sent, parts);
+  return checkInvariants(sent, parts);
 }
 
 function outcomeEventIds(kafka: KafkaTestClient): Map<string, Set<string>> {
@@ -127,6 +235,9 @@ export interface ScenarioRow {
   lost: number;
   duplicateTasks: number;
   duplicateEventIds: number;
+  secondResendCalls: number;
+  resendCallsAnsweredTaskExists: number;
+  uniqueTaskNames: boolean;
   seconds: number;
 }
 
@@ -139,6 +250,9 @@ export function recordScenario(scenario: string, faults: string, report: Invaria
     lost: report.lost.length,
     duplicateTasks: report.duplicateTasks,
     duplicateEventIds: report.duplicateEventIds.length,
+    secondResendCalls: report.secondResendCalls.length,
+    resendCallsAnsweredTaskExists: report.resendCallsAnsweredTaskExists,
+    uniqueTaskNames: report.uniqueTaskNames,
     seconds: Math.round((Date.now() - startedAt) / 100) / 10,
   };
   mkdirSync('.run', { recursive: true });

@@ -4,6 +4,7 @@ import { TestDatabase } from './database.js';
 import { e2e } from './e2e-context.js';
 import { KafkaTestClient } from './kafka-test-client.js';
 import { ServiceProcess } from './service-process.js';
+import type { SimulatorSettings } from '../../apps/itniotech-simulator/src/simulator-settings.js';
 import { RunningSimulator } from './simulator-harness.js';
 
 /** What a file that runs the service as real OS processes works with; filled in by its beforeAll. */
@@ -28,6 +29,8 @@ export interface ServiceProcessesOptions {
    * file, not after each test (which would kill a test still running), and each test stops its own.
    */
   concurrent?: boolean;
+  /** Settings of the file's simulator (e.g. `uniqueTaskNames`). */
+  simulator?: Partial<SimulatorSettings>;
 }
 
 /**
@@ -39,6 +42,7 @@ export function useServiceProcesses({
   watch = [],
   env: sharedEnv = {},
   concurrent = false,
+  simulator: simulatorSettings = {},
 }: ServiceProcessesOptions = {}): ServiceProcesses {
   const running: ServiceProcess[] = [];
   const parts = {
@@ -50,7 +54,7 @@ export function useServiceProcesses({
   } as ServiceProcesses;
 
   beforeAll(async () => {
-    parts.simulator = await RunningSimulator.start();
+    parts.simulator = await RunningSimulator.start(simulatorSettings);
     parts.kafka = new KafkaTestClient(e2e.kafkaBrokers);
     if (watch.length > 0) await parts.kafka.watch(watch);
     parts.db = new TestDatabase();

@@ -15,9 +15,13 @@ export class RunningSimulator extends SimulatorControl {
     super(url);
   }
 
+  /**
+   * The call journal keeps 50,000 calls (the default 10,000): the invariant checks read every
+   * resend call of a scenario from it to count second calls.
+   */
   static async start(settings: Partial<SimulatorSettings> = {}): Promise<RunningSimulator> {
     const app = await createSimulatorApp(
-      { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, logCalls: false, ...settings },
+      { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, logCalls: false, callHistoryLimit: 50_000, ...settings },
       { logger: false },
     );
     await app.listen(0, '127.0.0.1');
