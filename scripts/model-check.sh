@@ -6,6 +6,7 @@
 #   scripts/model-check.sh --full       the CI checks, plus a bit-state run of a larger configuration
 #                                       (off CI: minutes)
 #   scripts/model-check.sh --list       the checks, one a line
+#   scripts/model-check.sh --install    only install spin if it is missing (before checks run side by side)
 #
 # Each check generates pan with spin, compiles it with gcc and searches the whole state space
 # (safety: assertions and invalid end states; liveness: acceptance cycles of the LTL property).
@@ -134,6 +135,7 @@ run_check() {
 checks=("${ci_checks[@]}")
 case "${1:-}" in
   --list) for c in "${ci_checks[@]}" "${full_checks[@]}"; do echo "${c%%|*}"; done; exit 0 ;;
+  --install) ensure_spin; exit ;;
   --full) checks+=("${full_checks[@]}"); shift ;;
   "") ;;
   *)

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * Runs spin on the protocol model (test/model/resend-protocol.pml) through scripts/model-check.sh:
@@ -81,6 +81,9 @@ const violated: Array<{ check: string; property: string }> = [
 ];
 
 describe('protocol model (spin)', () => {
+  // Once, before the checks run side by side: each would otherwise install a missing spin at once.
+  beforeAll(() => run('bash', ['scripts/model-check.sh', '--install'], { cwd: root, timeout: TEN_MINUTES }), TEN_MINUTES);
+
   it('runs every check the script runs in CI', async () => {
     const { stdout } = await run('bash', ['scripts/model-check.sh', '--list'], { cwd: root });
     const ciChecks = stdout
@@ -90,15 +93,21 @@ describe('protocol model (spin)', () => {
     expect(ciChecks.sort()).toEqual([...holding, ...violated.map(({ check }) => check)].sort());
   });
 
-  it.each(holding)('%s: the model holds every property, exhaustively', { timeout: TEN_MINUTES }, async (check) => {
+  // Side by side: each check is a process of its own (niced by the script, so the end-to-end
+  // tests running beside them keep their CPU), and the run ends with the longest, not their sum.
+  it.concurrent.each(holding)('%s: the model holds every property, exhaustively', { timeout: TEN_MINUTES }, async (check) => {
     const outcome = await modelCheck(check);
     expect(outcome, outcome.line).toMatchObject({ result: 'holds', errors: 0, exitCode: 0 });
     expect(outcome.states).toBeGreaterThan(100_000); // the search really explored the configuration
   });
 
-  it.each(violated)('$check: spin finds a counterexample of $property', { timeout: TEN_MINUTES }, async ({ check, property }) => {
-    const outcome = await modelCheck(check);
-    expect(outcome, outcome.line).toMatchObject({ result: property, exitCode: 0 });
-    expect(outcome.errors).toBeGreaterThanOrEqual(1);
-  });
+  it.concurrent.each(violated)(
+    '$check: spin finds a counterexample of $property',
+    { timeout: TEN_MINUTES },
+    async ({ check, property }) => {
+      const outcome = await modelCheck(check);
+      expect(outcome, outcome.line).toMatchObject({ result: property, exitCode: 0 });
+      expect(outcome.errors).toBeGreaterThanOrEqual(1);
+    },
+  );
 });
