@@ -151,7 +151,9 @@ describe('CallPipeline', () => {
     it('refuses a late call with -41 when a second call created the task meanwhile', async () => {
       addFault({ drop: 'before_processing', processAfterDropMs: 2000, times: 1 });
       await simulator.pipeline.handle(resendCall('raced'));
-      expect(await simulator.pipeline.handle(resendCall('raced'))).toMatchObject({ body: '{"status":"0","reason":"success","data":100000}' });
+      expect(await simulator.pipeline.handle(resendCall('raced'))).toMatchObject({
+        body: '{"status":"0","reason":"success","data":100000}',
+      });
       await vi.advanceTimersByTimeAsync(2000);
       expect(simulator.journal.list()[0]).toMatchObject({ processedAfterDrop: { answer: { status: '-41' } } });
       expect(simulator.tasks.list()).toHaveLength(1);

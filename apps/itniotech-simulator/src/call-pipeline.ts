@@ -106,7 +106,9 @@ export class CallPipeline {
       const reply = this.process(call);
       record.processedAfterDrop = { at: new Date().toISOString(), answer: reply.answer };
       if (this.parts.settings.value.logCalls) {
-        this.logger.log(`${call.method} ${call.path} seq=${record.seq} processed ${delayMs} ms after the drop: ${answerLabel(reply.answer)}`);
+        this.logger.log(
+          `${call.method} ${call.path} seq=${record.seq} processed ${delayMs} ms after the drop: ${answerLabel(reply.answer)}`,
+        );
       }
     });
   }
