@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRuleInput } from '../apps/itniotech-simulator/src/simulator-control.js';
 import { TestDatabase } from './support/database.js';
-import { LONG_RUN, recordScenario, suiteSize, waitUntilSettled, type InvariantReport } from './support/invariants.js';
+import {
+  FAULT_SUITE_UNIQUE_TASK_NAMES,
+  LONG_RUN,
+  recordScenario,
+  suiteSize,
+  waitUntilSettled,
+  type InvariantReport,
+} from './support/invariants.js';
 import { KafkaTestClient } from './support/kafka-test-client.js';
 import { PrivateKafka } from './support/private-kafka.js';
 import { PrivatePostgres } from './support/private-postgres.js';
@@ -45,7 +52,9 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
   beforeAll(async () => {
     broker = await PrivateKafka.start(Object.values(TOPICS));
     brokers = broker.brokers;
-    simulator = await RunningSimulator.start();
+    // Unique task names off (the short runs, one pass of scripts/fault-suite.sh): a second call
+    // that gets through makes a second task, counted as a duplicate task, instead of a -41.
+    simulator = await RunningSimulator.start({ uniqueTaskNames: FAULT_SUITE_UNIQUE_TASK_NAMES });
     db = new TestDatabase();
   });
 
@@ -80,8 +89,21 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
     return Array.from({ length: count }, () => sampleRequest());
   }
 
+  /**
+   * Besides nothing lost or doubled: a second resend call only for a request that had an unknown
+   * outcome (after its lookup found nothing), and never one refused with -41 — every fault here
+   * that creates a task creates it within the settle delay, so the lookup before a second call
+   * finds it. (With unique names off, such a call would show as a duplicate task instead.)
+   */
   function expectClean(report: InvariantReport, sent: Request[]) {
-    expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
+    expect(report).toMatchObject({
+      lost: [],
+      duplicateTasks: 0,
+      duplicateEventIds: [],
+      uniqueTaskNames: FAULT_SUITE_UNIQUE_TASK_NAMES,
+      secondResendCallsWithoutUnknownOutcome: [],
+      resendCallsAnsweredTaskExists: 0,
+    });
     expect(report.byStatus).toEqual({ completed: sent.length });
   }
 
@@ -324,7 +346,7 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
   );
 
   it(
-    '30% of the provider calls fail (5xx, timeouts, drops after processing, -16, -18): zero lost, zero duplicate tasks',
+    '30% of the provider calls fail (5xx, timeouts, drops, tasks created late, -16, -18): zero lost, zero duplicate tasks, second calls only after unknown outcomes',
     async () => {
       const startedAt = Date.now();
       const total = suiteSize(300, 3000);
@@ -338,6 +360,8 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
         { label: 'HTTP 503', rule: { httpStatus: 503 } },
         { label: 'timeout, task created', rule: { latencyMs: timeoutMs + 500 } },
         { label: 'timeout, task created after the client gave up', rule: { latencyMs: timeoutMs + 500, delayPhase: 'before_processing' } },
+        // The settle delay (twice the timeout by default) outlasts both late creations.
+        { label: 'connection dropped, task created later', rule: { drop: 'before_processing', processAfterDropMs: timeoutMs } },
         { label: 'drop after processing', rule: { drop: 'after_processing' } },
         { label: 'drop before processing', rule: { drop: 'before_processing' } },
         { label: '-16', rule: { answer: { status: '-16' } } },
@@ -384,11 +408,14 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
       );
       recordScenario(
         '30% of provider calls failing',
-        `${calls!.failed}/${calls!.total} resend calls failed (${failedShare}%: 5xx, timeouts, drops, -16, -18), ${calls!.lookups} lookups; seed ${seed}`,
+        `${calls!.failed}/${calls!.total} resend calls failed (${failedShare}%: 5xx, timeouts, drops, late tasks, -16, -18), ${calls!.lookups} lookups; seed ${seed}`,
         report,
         startedAt,
       );
       expectClean(report, sent);
+      // Second calls did happen (after 5xx answers and drops that created nothing, once a lookup
+      // had found nothing), each after an unknown outcome: the count above can see them.
+      expect(report.secondResendCalls.length).toBeGreaterThan(0);
       // Every rule was applied at least once (rules used up are gone; some second uses are never
       // needed: a task created by a dropped or late call is found by the lookup, not sent again).
       const leftovers = await activeFaultRules(simulator.url);
