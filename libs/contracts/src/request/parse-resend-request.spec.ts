@@ -169,6 +169,14 @@ describe('parseResendRequest: accepted edge cases', () => {
   it('accepts a requestId of exactly 200 characters', () => {
     expect(parse({ requestId: 'r'.repeat(200) })).toMatchObject({ ok: true, requestId: 'r'.repeat(200) });
   });
+
+  it('keeps a requestId exactly as sent, spaces around it included (not trimmed)', () => {
+    expect(parse({ requestId: '  req 1\t ' })).toMatchObject({ ok: true, requestId: '  req 1\t ' });
+  });
+
+  it('keeps the requestId of a refused request exactly as sent too', () => {
+    expect(parse({ keyId: 0, requestId: ' req-2 ' })).toMatchObject({ ok: false, requestId: ' req-2 ' });
+  });
 });
 
 describe('parseResendRequest: several problems at once', () => {
