@@ -44,7 +44,11 @@ function provider(pages: number): ItniotechClient {
 
 function processorWith(client: ItniotechClient) {
   const charged: number[] = [];
-  const budget = { reportThrottled: async () => {}, chargeExtraCalls: async (calls: number) => void charged.push(calls) };
+  const throttles = { reported: 0 };
+  const budget = {
+    reportThrottled: async () => void (throttles.reported += 1),
+    chargeExtraCalls: async (calls: number) => void charged.push(calls),
+  };
   const recorder = { record: async () => true } as unknown as ResultRecorder;
   const processor = new SubmissionProcessor(
     database,
@@ -55,7 +59,7 @@ function processorWith(client: ItniotechClient) {
     config,
     budget as unknown as ProviderCallBudget,
   );
-  return { processor, charged };
+  return { processor, charged, throttles };
 }
 
 function claimed(overrides: Partial<ClaimedRequest>): ClaimedRequest {
@@ -95,5 +99,41 @@ describe('SubmissionProcessor: the provider call budget', () => {
     const { processor, charged } = processorWith(provider(3));
     await processor.process(claimed({ lastOutcomeUnknown: true, submitAttemptId: null }));
     expect(charged.filter((calls) => calls > 0)).toEqual([3]);
+  });
+});
+
+/** A provider whose resend answers `answer`, and whose lookups fail with `lookupErrorCode` (or find nothing). */
+function answering(answer: Partial<ProviderCallResult> & Pick<ProviderCallResult, 'kind'>, lookupErrorCode?: string): ItniotechClient {
+  return {
+    findTasksByName: async (_name: string, _range: unknown, onQuery: () => void): Promise<TaskLookupResult> => {
+      onQuery();
+      return lookupErrorCode ? { kind: 'failed', errorCode: lookupErrorCode, message: 'failed' } : { kind: 'not_found' };
+    },
+    resendAi: async (): Promise<ProviderCallResult> => ({ latencyMs: 1, timestamp: 1, ...answer }) as ProviderCallResult,
+  } as unknown as ItniotechClient;
+}
+
+describe('SubmissionProcessor: HTTP 429 cuts the adaptive rate as -15 does (docs/provider.md)', () => {
+  it.each<[string, Partial<ProviderCallResult> & Pick<ProviderCallResult, 'kind'>, number]>([
+    ['-15', { kind: 'rejected', httpStatus: 200, providerStatus: '-15', reason: 'Frequent requests' }, 1],
+    ['HTTP 429', { kind: 'http_error', httpStatus: 429, bodyExcerpt: 'Too Many Requests' }, 1],
+    ['HTTP 503 (not a throttle)', { kind: 'http_error', httpStatus: 503, bodyExcerpt: 'unavailable' }, 0],
+    ['-37 (too many tasks running, not calls)', { kind: 'rejected', httpStatus: 200, providerStatus: '-37', reason: 'limit' }, 0],
+  ])('a submit answered %s reports %i throttle(s) to the call budget', async (_case, answer, expected) => {
+    const { processor, throttles } = processorWith(answering(answer));
+    await processor.process(claimed({}));
+    expect(throttles.reported).toBe(expected);
+  });
+
+  it.each([
+    ['HTTP_429', 1],
+    ['-15', 1],
+    ['HTTP_503', 0],
+  ])('a lookup failing %s reports %i throttle(s) to the call budget', async (errorCode, expected) => {
+    const { processor, throttles } = processorWith(
+      answering({ kind: 'accepted', taskId: 7, httpStatus: 200, providerStatus: '0', reason: 'ok' }, errorCode),
+    );
+    await processor.process(claimed({ lastOutcomeUnknown: true }));
+    expect(throttles.reported).toBe(expected);
   });
 });
