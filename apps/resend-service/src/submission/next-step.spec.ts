@@ -1,4 +1,4 @@
-import type { Classification, ProviderCallResult } from '#itniotech';
+import { buildClassifier, type Classification, type ProviderCallResult } from '#itniotech';
 import { describe, expect, it } from 'vitest';
 import type { AppConfig } from '../config/app-config.js';
 import type { ClaimedRequest } from './claimed-request.js';
@@ -140,6 +140,22 @@ describe('stepAfterSubmit', () => {
     });
     const unknown = verdict({ decision: 'retry', errorCode: 'TIMEOUT', outcomeUnknown: true });
     expect(stepAfterSubmit(tired, rejected('x'), unknown, policy, now)).toMatchObject({ kind: 'retry', outcomeUnknown: true });
+  });
+
+  // The policy above: longBackoffMs 30 s, backoffBaseMs 1 s; a delay lies between half and all of base × 2^(attempts-1).
+  it('retries -37 (as the default table classifies it) after the long backoff, not the normal one', () => {
+    const classify = buildClassifier();
+    const afterFirst = stepAfterSubmit(claimed({ attempts: 1 }), rejected('-37'), classify(rejected('-37')), policy, now);
+    expect(afterFirst).toMatchObject({ kind: 'retry', errorCode: '-37', outcomeUnknown: false });
+    const firstDelay = afterFirst.kind === 'retry' ? afterFirst.retryInMs : NaN;
+    expect(firstDelay).toBeGreaterThanOrEqual(15_000);
+    expect(firstDelay).toBeLessThanOrEqual(30_000);
+    const afterSecond = stepAfterSubmit(claimed({ attempts: 2 }), rejected('-37'), classify(rejected('-37')), policy, now);
+    const secondDelay = afterSecond.kind === 'retry' ? afterSecond.retryInMs : NaN;
+    expect(secondDelay).toBeGreaterThanOrEqual(30_000);
+    expect(secondDelay).toBeLessThanOrEqual(60_000);
+    const afterThrottle = stepAfterSubmit(claimed({ attempts: 1 }), rejected('-15'), classify(rejected('-15')), policy, now);
+    expect(afterThrottle.kind === 'retry' && afterThrottle.retryInMs).toBeLessThanOrEqual(1_000);
   });
 });
 
