@@ -1,0 +1,64 @@
+import { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import type { AppConfig } from '../config/app-config.js';
+import { ProviderCallBudget } from './provider-call-budget.js';
+import { CHANGE_RATE, RECORD_THROTTLE, TAKE_CALLS, type BudgetRow } from './provider-call-budget.sql.js';
+
+const config = { providerCalls: { maxPerSecond: 40, maxConcurrent: 0, adaptive: true, adaptiveCeilingPerSecond: 100 } } as AppConfig;
+
+function row(overrides: Partial<BudgetRow>): BudgetRow {
+  return {
+    granted: 1,
+    in_flight: 0,
+    tokens: 1,
+    rate: 40,
+    rate_version: '1',
+    throttles: '0',
+    now_ms: 100_000,
+    rate_changed_at_ms: 90_000,
+    cut_at_ms: null,
+    throttled_at_ms: null,
+    ...overrides,
+  };
+}
+
+/**
+ * A budget whose database answers `seen` to the take or throttle statement and applies every rate
+ * change (as the compare-and-set does when nobody changed the rate meanwhile), with a logger that
+ * records each line under its level.
+ */
+function budgetSeeing(seen: BudgetRow) {
+  const lines: { level: string; text: string }[] = [];
+  const dataSource = {
+    query: async (statement: string, params: unknown[]) => {
+      if (statement === TAKE_CALLS || statement === RECORD_THROTTLE) return [[seen], 1];
+      if (statement === CHANGE_RATE) return [[{ ...seen, rate: params[0] as number }], 1];
+      throw new Error('unexpected statement');
+    },
+  } as unknown as DataSource;
+  const budget = new ProviderCallBudget(dataSource, config, new Registry());
+  const record = (level: string) => (text: string) => void lines.push({ level, text });
+  Object.assign(budget, { logger: { warn: record('warn'), log: record('log'), debug: record('debug'), error: record('error') } });
+  return { budget, lines };
+}
+
+describe('ProviderCallBudget: log levels of adaptive rate changes (docs/provider.md)', () => {
+  it('logs a cut at warn level, in the documented words', async () => {
+    const { budget, lines } = budgetSeeing(row({ rate: 40 }));
+    await budget.reportThrottled();
+    expect(lines).toEqual([{ level: 'warn', text: 'provider call rate (all instances) cut from 40.0 to 20.0 calls/s after a -15 answer' }]);
+  });
+
+  it('logs a raise that reaches the configured maximum again at info (log) level', async () => {
+    const { budget, lines } = budgetSeeing(row({ rate: 39.2 }));
+    await budget.take(1);
+    expect(lines).toEqual([{ level: 'log', text: expect.stringContaining('raised from 39.2 to 40.0 calls/s') as string }]);
+  });
+
+  it('logs a raise that stays below the maximum at debug level only', async () => {
+    const { budget, lines } = budgetSeeing(row({ rate: 20 }));
+    await budget.take(1);
+    expect(lines).toEqual([{ level: 'debug', text: 'provider call rate (all instances) raised from 20.0 to 20.8 calls/s' }]);
+  });
+});
