@@ -427,6 +427,59 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
     TEST_TIMEOUT_MS,
   );
 
+  it(
+    'SIGTERM while Kafka is down with an outcome event still to publish: the final flush gives up, the process exits 0 in time; the event is published after the outage',
+    async () => {
+      const graceMs = 5_000;
+      const scenario = await scenarioTopic(brokers, 'kafka-down-stop');
+      const service = await startService(`stop-kafka-down-${randomBytes(2).toString('hex')}`, simulator.url, {
+        ...scenario.env,
+        SHUTDOWN_GRACE_MS: String(graceMs),
+      });
+      const request = sampleRequest();
+      await simulator.addFault({ match: { keyId: request.keyId }, times: 1, hold: true });
+      const producer = new KafkaTestClient(brokers);
+      await publishRequests(producer, scenario.topic, [request]);
+      await producer.close();
+      await waitFor('the provider call to be held', async () => (await simulator.held()).count === 1, 60_000);
+
+      let exitMs = 0;
+      let code: number | null = null;
+      try {
+        await broker.stop();
+        // The answer comes back while Kafka is down: the outcome is recorded, its event cannot be published.
+        await simulator.release();
+        await waitFor(
+          'the outcome to be recorded',
+          async () =>
+            (await db.one(`SELECT status FROM resend_request WHERE request_id = $1`, [request.requestId]))?.status === 'completed',
+          60_000,
+        );
+        const stopAt = Date.now();
+        service.signal('SIGTERM');
+        code = await service.waitForExit();
+        exitMs = Date.now() - stopAt;
+      } finally {
+        await broker.start();
+      }
+      // The bound of docs/guarantees.md (Shutdown): the final offset commit at most 5 s, leaving the
+      // group at most 2 s, calls in flight the grace period (none is left), the relay's flush at most 5 s.
+      expect(exitMs, 'time to exit after SIGTERM (ms)').toBeLessThan(5_000 + 2_000 + graceMs + 5_000);
+      expect(code).toBe(0);
+      const unpublished = await db.rows(`SELECT id FROM outbox_event WHERE published_at IS NULL AND headers->>'ce_subject' = $1`, [
+        String(request.keyId),
+      ]);
+      expect(unpublished).toHaveLength(1);
+
+      // Kept in the outbox: the next instance publishes it.
+      const watcher = await watchOutcomes();
+      await startService(`after-kafka-down-${randomBytes(2).toString('hex')}`, simulator.url, scenario.env);
+      const [event] = await watcher.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === request.requestId, 1, 90_000);
+      expect(event!.headers.ce_id).toBe(unpublished[0]!.id);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   async function requestsWithAttemptError(requests: Request[], errorCode: string): Promise<number> {
     const [row] = await db.rows<{ count: string }>(
       `SELECT count(DISTINCT r.id) AS count FROM submission_attempt a JOIN resend_request r ON r.id = a.request_id

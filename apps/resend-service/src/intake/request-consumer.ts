@@ -8,6 +8,9 @@ import { consumedMessageFrom } from './consumed-message.js';
 import { IntakeService } from './intake.service.js';
 import { OffsetCommitter } from './offset-committer.js';
 
+/** How long shutdown waits for the consumer to leave its group before going on without it. */
+const DISCONNECT_WAIT_MS = 2_000;
+
 /**
  * The Kafka side of the hybrid app, as a Nest transport strategy (started with the app's
  * microservices, closed first by FlowLifecycle). It owns a kafkajs consumer in batch mode: each
@@ -60,7 +63,17 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
     this.consumer = null;
     this.offsets = null;
     await offsets?.stop();
-    await consumer?.disconnect();
+    if (!consumer) return;
+    // With the broker unreachable, kafkajs reconnects for minutes before its disconnect returns:
+    // shutdown does not wait for it (the group drops the member at its session timeout).
+    const disconnected = consumer.disconnect().then(
+      () => true,
+      () => true,
+    );
+    const timer = new Promise<false>((resolve) => setTimeout(() => resolve(false), DISCONNECT_WAIT_MS).unref());
+    if (!(await Promise.race([disconnected, timer]))) {
+      this.log.warn(`the Kafka consumer did not disconnect within ${DISCONNECT_WAIT_MS} ms; going on with the shutdown`);
+    }
   }
 
   on(): never {
