@@ -32,6 +32,7 @@ kafka_port=""
 kafka_starter=""
 
 cleanup() {
+  set +e
   local file pgid
   for file in "$E2E_PROCESS_GROUPS_DIR"/*; do
     [[ -f "$file" ]] || continue
@@ -39,7 +40,7 @@ cleanup() {
     kill -KILL -- "-$pgid" 2>/dev/null && log "killed process group $pgid left running ($(cat "$file"))"
   done
   rm -rf "$E2E_PROCESS_GROUPS_DIR"
-  [[ -n "$kafka_starter" ]] && kill "$kafka_starter" 2>/dev/null
+  if [[ -n "$kafka_starter" ]]; then kill "$kafka_starter" 2>/dev/null || true; wait "$kafka_starter" 2>/dev/null || true; fi
   if [[ -n "$kafka_port" ]]; then
     KAFKA_PORT=$kafka_port scripts/kafka.sh stop >/dev/null 2>&1 || true
     KAFKA_PORT=$kafka_port scripts/kafka.sh reset >/dev/null 2>&1 || true
@@ -72,8 +73,6 @@ if [[ -n "$kafka_starter" ]]; then
   wait "$kafka_starter" || { log "the Kafka broker did not start"; exit 1; }
   kafka_starter=""
   if ! KAFKA_PORT=$kafka_port scripts/kafka.sh status >/dev/null; then log "the Kafka broker is not running"; exit 1; fi
-  pid_file="${KAFKA_HOME:-$PWD/.kafka}/kafka-$kafka_port.pid"
-  echo "kafka $kafka_port (the run's broker)" >"$E2E_PROCESS_GROUPS_DIR/$(cat "$pid_file")"
 fi
 
 npx vitest run "$@"
