@@ -62,3 +62,23 @@ describe('ProviderCallBudget: log levels of adaptive rate changes (docs/provider
     expect(lines).toEqual([{ level: 'debug', text: 'provider call rate (all instances) raised from 20.0 to 20.8 calls/s' }]);
   });
 });
+
+describe('ProviderCallBudget: requests waiting for the budget use no attempt (docs/provider.md)', () => {
+  // The claim statement is what counts an attempt (submission.sql.ts): a request the claim never asks for keeps its count.
+  it('does not claim at all when the budget grants no call, and says when the next call is due', async () => {
+    const { budget } = budgetSeeing(row({ granted: 0, tokens: 0.5, rate: 40, rate_changed_at_ms: 100_000 }));
+    const limits: number[] = [];
+    const { claimed, retryInMs } = await budget.claimWithin(5, async (limit) => (limits.push(limit), ['claimed']));
+    expect(limits).toEqual([]);
+    expect(claimed).toEqual([]);
+    expect(retryInMs).toBeGreaterThan(0);
+  });
+
+  it('claims only as many requests as calls were granted; the rest stay unclaimed', async () => {
+    const { budget } = budgetSeeing(row({ granted: 2, tokens: 0, rate: 40, rate_changed_at_ms: 100_000 }));
+    const limits: number[] = [];
+    const { claimed } = await budget.claimWithin(5, async (limit) => (limits.push(limit), Array.from({ length: limit }, (_, i) => i)));
+    expect(limits).toEqual([2]);
+    expect(claimed).toHaveLength(2);
+  });
+});
