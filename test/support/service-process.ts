@@ -13,7 +13,7 @@ const SERVICE_ENTRY = 'dist/apps/resend-service/src/main.js';
  * a process group of its own (see process-groups.ts): signals go to the group.
  */
 export class ServiceProcess {
-  /** Every instance not yet exited, so that a test file that failed half-way leaves none behind (see leftover-processes.ts). */
+  /** Every instance not yet exited, so that a test file that failed half-way leaves none behind (see e2e-file.ts). */
   private static readonly alive = new Set<ServiceProcess>();
   private output = '';
   readonly startedAt = Date.now();
