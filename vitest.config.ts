@@ -15,10 +15,16 @@ const alias = Object.fromEntries(
 
 /**
  * Files whose assertions measure time or rates (calls per second, how evenly instances share the
- * work, the budget's refill in milliseconds): they run after everything else, one at a time, so
- * that nothing else on the machine's two cores bends what they measure.
+ * work, the budget's refill in milliseconds, a log line within 2 s of the spawn): they run after
+ * everything else, one at a time, so that nothing else on the machine's two cores bends what they
+ * measure.
  */
-const QUIET_E2E_FILES = ['test/rate-limit.e2e-spec.ts', 'test/provider-call-budget.e2e-spec.ts', 'test/scale.e2e-spec.ts'];
+const QUIET_E2E_FILES = [
+  'test/rate-limit.e2e-spec.ts',
+  'test/provider-call-budget.e2e-spec.ts',
+  'test/scale.e2e-spec.ts',
+  'test/startup.e2e-spec.ts',
+];
 
 /**
  * How many test files run at once in the first group. E2E files mostly wait (for the broker, a

@@ -12,7 +12,7 @@ const LONGEST_FIRST = [
   'test/outages.e2e-spec.ts',
   'test/crash-recovery.e2e-spec.ts',
   'test/tracing.e2e-spec.ts',
-  'test/startup.e2e-spec.ts',
+  'test/lookup-after-unknown-outcome.e2e-spec.ts',
   'test/idempotency.e2e-spec.ts',
   'test/provider-fidelity.e2e-spec.ts',
   'test/secure-kafka.e2e-spec.ts',
