@@ -214,8 +214,11 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
         new RegExp(`denied publishing to ${topics.completed.replaceAll('.', '\\.')} \\(TOPIC_AUTHORIZATION_FAILED\\).*needs WRITE`),
       );
 
-      const health = await request(service.url).get('/health');
-      expect(health.status).toBe(503);
+      // The row's error and the relay's state are written by different steps: /health may turn red a moment later.
+      const health = await waitFor('/health to be red with the reason', async () => {
+        const answer = await request(service.url).get('/health');
+        return answer.status === 503 && answer.body.details?.outbox?.status === 'down' ? answer : undefined;
+      });
       expect(health.body.details.kafka.status).toBe('up');
       expect(health.body.details.outbox).toMatchObject({ status: 'down', error: expect.stringContaining('needs WRITE') });
       expect(kafka.messagesOn(topics.completed)).toHaveLength(0);
