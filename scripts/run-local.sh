@@ -42,6 +42,9 @@ wait_for_http() {
   done
 }
 
+# The supported Node.js (.node-version), fetched once by scripts/node.sh when the machine's own is another version.
+PATH="$(scripts/node.sh bin-dir):$PATH"
+export PATH
 [[ -d node_modules ]] || { say "installing dependencies"; npm ci --no-audit --no-fund; }
 say "building"
 npm run -s build

@@ -13,6 +13,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The supported Node.js (.node-version, fetched once by scripts/node.sh when the machine's own is
+# another version) first on PATH: the install, tsc, lint, vitest and every process a test spawns run on it.
+PATH="$(scripts/node.sh bin-dir):$PATH"
+export PATH
+# V8's compiled code kept on disk: the run starts the service and the simulator as processes
+# hundreds of times, each loading the same modules.
+export NODE_COMPILE_CACHE=${NODE_COMPILE_CACHE:-$PWD/.run/compile-cache}
+
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 
 log() { echo "[test.sh] $*" >&2; }
