@@ -24,7 +24,7 @@ export interface OutboxRelayOptions {
   databaseConnection?: pg.ClientConfig;
   pollIntervalMs: number;
   batchSize: number;
-  /** Published rows older than this are deleted; 0 keeps them forever. */
+  /** Published rows, and rows Kafka refused for good, older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
 }
 
@@ -299,9 +299,11 @@ export class OutboxRelay {
     if (this.options.retentionDays === 0 || Date.now() - this.lastPruneAt < PRUNE_EVERY_MS) return;
     this.lastPruneAt = Date.now();
     try {
-      const [pruned] = await this.database.query<{ deleted: number }>(prunePublished, [this.options.retentionDays]);
-      const deleted = pruned!.deleted; // count(*) answers exactly one row
-      if (deleted > 0) this.logger.log(`pruned ${deleted} published outbox rows older than ${this.options.retentionDays} days`);
+      const [pruned] = await this.database.query<{ published: number; refused: number }>(pruneOld, [this.options.retentionDays]);
+      const { published, refused } = pruned!; // count(*) answers exactly one row
+      const days = this.options.retentionDays;
+      if (published > 0) this.logger.log(`pruned ${published} published outbox rows older than ${days} days`);
+      if (refused > 0) this.logger.log(`pruned ${refused} outbox rows Kafka refused more than ${days} days ago`);
     } catch (error) {
       this.logger.warn(`outbox pruning failed: ${(error as Error).message}`);
     }
@@ -343,10 +345,20 @@ const notePublishFailure: SqlStatement = {
   name: 'outbox.note-publish-failure',
   text: `UPDATE outbox_event SET held_until = NULL, publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
 };
-const prunePublished: SqlStatement = {
-  name: 'outbox.prune-published',
-  text: `WITH pruned AS (DELETE FROM outbox_event WHERE published_at < now() - make_interval(days => $1) RETURNING 1)
-         SELECT count(*)::integer AS deleted FROM pruned`,
+/**
+ * Published rows, and rows Kafka refused for good (up to 1 MiB each; the dead_letter row keeps the
+ * message), once older than the retention. Rows still to publish are kept however old. Both sides
+ * read the index on published_at (a refused row is among the few with published_at NULL).
+ */
+const pruneOld: SqlStatement = {
+  name: 'outbox.prune-old',
+  text: `WITH pruned AS (
+           DELETE FROM outbox_event
+            WHERE published_at < now() - make_interval(days => $1)
+               OR (published_at IS NULL AND refused_at < now() - make_interval(days => $1))
+           RETURNING published_at IS NOT NULL AS published)
+         SELECT count(*) FILTER (WHERE published)::integer AS published, count(*) FILTER (WHERE NOT published)::integer AS refused
+           FROM pruned`,
 };
 
 /**
