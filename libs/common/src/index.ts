@@ -5,3 +5,4 @@ export * from './sql.js';
 export * from './kafka-errors.js';
 export * from './trace-context.js';
 export * from './tracing.js';
+export * from './stage-progress.js';
