@@ -10,7 +10,7 @@ import { OperatorApiModule } from './operator-api/operator-api.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LogContextModule } from './logging/log-context.js';
-import { traceLogFields } from './logging/trace-log-fields.js';
+import { httpRequestLogOptions } from './logging/http-request-log.js';
 import type { Tracing } from './tracing/tracing.js';
 import { TracingModule } from './tracing/tracing.module.js';
 import { OutcomeModule } from './outcome/outcome.module.js';
@@ -26,17 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            // Health probes and metric scrapes every few seconds would drown the log.
-            autoLogging: { ignore: (request) => /^\/(health|metrics)\b/.test(request.url ?? '') },
-            // Belt and braces: the service never sends these, but a log line must never show them.
-            redact: ['req.headers.sign', 'req.headers.authorization', 'req.headers["api-key"]'],
-            // trace_id and span_id of the active span (the request's record, processing or call span).
-            mixin: traceLogFields,
-          },
-        }),
+        LoggerModule.forRoot({ pinoHttp: httpRequestLogOptions(config.logLevel) }),
         TracingModule.forRoot(tracing),
         LogContextModule,
         DatabaseModule,
