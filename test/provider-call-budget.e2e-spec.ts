@@ -125,7 +125,7 @@ describe('provider call budget (shared by all instances)', () => {
     const instances = [1, 2, 3].map(() => budget({ ITNIOTECH_MAX_CALLS_PER_SECOND: '40' }));
     await Promise.all(instances.map((instance) => instance.take(1)));
     expect((await row()).rate).toBe(40);
-    await Promise.all(instances.flatMap((instance) => [instance.reportThrottled(), instance.reportThrottled()]));
+    await Promise.all(instances.flatMap((instance) => [instance.reportThrottled('submit'), instance.reportThrottled('submit')]));
     const afterBurst = await row();
     expect(afterBurst.rate).toBe(20);
     expect(afterBurst.throttles).toBe('6');
@@ -133,7 +133,7 @@ describe('provider call budget (shared by all instances)', () => {
     expect(instances[0]!.currentRate).toBe(20);
     // After the cooldown, a further -15 cuts again.
     await elapse(2.5);
-    await instances[1]!.reportThrottled();
+    await instances[1]!.reportThrottled('submit');
     expect((await row()).rate).toBe(10);
   });
 
@@ -142,7 +142,7 @@ describe('provider call budget (shared by all instances)', () => {
     const [first, second] = registries.map((registry) => budget({ ITNIOTECH_MAX_CALLS_PER_SECOND: '40' }, registry));
     expect(await rateGauge(registries[0]!)).toBe(40);
     await second!.take(1);
-    await second!.reportThrottled();
+    await second!.reportThrottled('submit');
     // The first instance sees the cut at its next claim.
     await first!.take(1);
     expect(await rateGauge(registries[0]!)).toBe(20);
@@ -154,7 +154,7 @@ describe('provider call budget (shared by all instances)', () => {
   it('adaptive: calm seconds raise the rate additively, up to the configured maximum', async () => {
     const instance = budget({ ITNIOTECH_MAX_CALLS_PER_SECOND: '40' });
     await instance.take(1);
-    await instance.reportThrottled();
+    await instance.reportThrottled('submit');
     expect((await row()).rate).toBe(20);
     await instance.take(1); // less than a calm second later: no raise
     expect((await row()).rate).toBe(20);
@@ -171,14 +171,14 @@ describe('provider call budget (shared by all instances)', () => {
     const instance = budget({ ITNIOTECH_ADAPTIVE_RATE: 'true', ITNIOTECH_ADAPTIVE_CEILING_PER_SECOND: '60' });
     await instance.take(1);
     expect(instance.currentRate).toBe(60);
-    await instance.reportThrottled();
+    await instance.reportThrottled('submit');
     expect((await row()).rate).toBe(30);
   });
 
   it('non-adaptive: a -15 is counted but the configured rate stays', async () => {
     const instance = budget({ ITNIOTECH_MAX_CALLS_PER_SECOND: '40', ITNIOTECH_ADAPTIVE_RATE: 'false' });
     await instance.take(1);
-    await instance.reportThrottled();
+    await instance.reportThrottled('submit');
     expect(await row()).toMatchObject({ rate: 40, throttles: '1', cut_at: null });
   });
 

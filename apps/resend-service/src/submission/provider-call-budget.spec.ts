@@ -46,7 +46,7 @@ function budgetSeeing(seen: BudgetRow) {
 describe('ProviderCallBudget: log levels of adaptive rate changes (docs/provider.md)', () => {
   it('logs a cut at warn level, in the documented words', async () => {
     const { budget, lines } = budgetSeeing(row({ rate: 40 }));
-    await budget.reportThrottled();
+    await budget.reportThrottled('submit');
     expect(lines).toEqual([{ level: 'warn', text: 'provider call rate (all instances) cut from 40.0 to 20.0 calls/s after a -15 answer' }]);
   });
 
@@ -80,5 +80,34 @@ describe('ProviderCallBudget: requests waiting for the budget use no attempt (do
     const { claimed } = await budget.claimWithin(5, async (limit) => (limits.push(limit), Array.from({ length: limit }, (_, i) => i)));
     expect(limits).toEqual([2]);
     expect(claimed).toHaveLength(2);
+  });
+});
+
+describe('ProviderCallBudget: resend_relay_provider_throttled_total (docs/operations.md)', () => {
+  const throttled = async (registry: Registry) =>
+    Object.fromEntries(
+      ((await registry.getSingleMetric('resend_relay_provider_throttled_total')?.get())?.values ?? []).map((value) => [
+        value.labels.kind,
+        value.value,
+      ]),
+    );
+
+  it('counts each -15 or 429 answer by the kind of call, from a zero series for both kinds', async () => {
+    const registry = new Registry();
+    const dataSource = { query: async () => [[row({ rate: 40 })], 1] } as unknown as DataSource;
+    const budget = new ProviderCallBudget(dataSource, config, registry);
+    expect(await throttled(registry)).toEqual({ submit: 0, lookup: 0 });
+    await budget.reportThrottled('submit');
+    await budget.reportThrottled('submit');
+    await budget.reportThrottled('lookup');
+    expect(await throttled(registry)).toEqual({ submit: 2, lookup: 1 });
+  });
+
+  it('counts them with no limit configured too, where the budget itself ignores them', async () => {
+    const registry = new Registry();
+    const untouched = { query: async () => expect.unreachable('no limit: the database is not asked') } as unknown as DataSource;
+    const unlimited = { providerCalls: { maxPerSecond: 0, maxConcurrent: 0, adaptive: false, adaptiveCeilingPerSecond: 100 } } as AppConfig;
+    await new ProviderCallBudget(untouched, unlimited, registry).reportThrottled('lookup');
+    expect(await throttled(registry)).toEqual({ submit: 0, lookup: 1 });
   });
 });

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import type { ProviderCallKind } from '../metrics/flow-metrics.js';
 import { adaptiveRatePolicy, rateAfterCalm, rateAfterThrottle, type AdaptiveRatePolicy, type AdaptiveRateState } from './adaptive-rate.js';
 import { CHANGE_RATE, CHARGE_CALLS, GIVE_BACK_CALLS, RECORD_THROTTLE, TAKE_CALLS, type BudgetRow } from './provider-call-budget.sql.js';
 
@@ -41,6 +42,7 @@ export class ProviderCallBudget {
   private readonly ceiling: number | null;
   private readonly policy: AdaptiveRatePolicy | null;
   private lastSeen: BudgetRow | null = null;
+  private readonly throttled: Counter<'kind'>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -52,6 +54,13 @@ export class ProviderCallBudget {
     this.policy = adaptive && this.ceiling !== null ? adaptiveRatePolicy(this.ceiling) : null;
     this.enabled = this.ceiling !== null || maxConcurrent > 0;
     if (this.ceiling !== null) this.exposeRate(registry);
+    this.throttled = new Counter({
+      name: 'resend_relay_provider_throttled_total',
+      help: 'Provider answers that said "too many calls" (-15, or HTTP 429), by kind of call (submit, lookup).',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    for (const kind of ['submit', 'lookup'] as const) this.throttled.inc({ kind }, 0);
   }
 
   /** The shared rate as a gauge (only when there is one: no series means no rate limit). */
@@ -129,10 +138,12 @@ export class ProviderCallBudget {
   }
 
   /**
-   * The provider answered -15 (or HTTP 429): counts it, and in adaptive mode cuts the shared
-   * rate, once for a burst of such answers. Never throws: a failure only delays the cut.
+   * The provider answered -15 (or HTTP 429): counts it (in the metric always, in the shared row
+   * when a limit is configured), and in adaptive mode cuts the shared rate, once for a burst of
+   * such answers. Never throws: a failure only delays the cut.
    */
-  async reportThrottled(): Promise<void> {
+  async reportThrottled(kind: ProviderCallKind): Promise<void> {
+    this.throttled.inc({ kind });
     if (!this.enabled) return;
     try {
       const row = await this.run(RECORD_THROTTLE, []);

@@ -44,9 +44,9 @@ function provider(pages: number): ItniotechClient {
 
 function processorWith(client: ItniotechClient) {
   const charged: number[] = [];
-  const throttles = { reported: 0 };
+  const throttles = { reported: [] as string[] };
   const budget = {
-    reportThrottled: async () => void (throttles.reported += 1),
+    reportThrottled: async (kind: string) => void throttles.reported.push(kind),
     chargeExtraCalls: async (calls: number) => void charged.push(calls),
   };
   const recorder = { record: async () => true } as unknown as ResultRecorder;
@@ -122,7 +122,7 @@ describe('SubmissionProcessor: HTTP 429 cuts the adaptive rate as -15 does (docs
   ])('a submit answered %s reports %i throttle(s) to the call budget', async (_case, answer, expected) => {
     const { processor, throttles } = processorWith(answering(answer));
     await processor.process(claimed({}));
-    expect(throttles.reported).toBe(expected);
+    expect(throttles.reported).toEqual(Array(expected).fill('submit'));
   });
 
   it.each([
@@ -134,6 +134,6 @@ describe('SubmissionProcessor: HTTP 429 cuts the adaptive rate as -15 does (docs
       answering({ kind: 'accepted', taskId: 7, httpStatus: 200, providerStatus: '0', reason: 'ok' }, errorCode),
     );
     await processor.process(claimed({ lastOutcomeUnknown: true }));
-    expect(throttles.reported).toBe(expected);
+    expect(throttles.reported).toEqual(Array(expected).fill('lookup'));
   });
 });

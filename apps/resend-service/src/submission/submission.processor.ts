@@ -94,7 +94,7 @@ export class SubmissionProcessor {
     const result = await this.client.resendAi(request.providerBody);
     const verdict = this.classify(result);
     this.logOutcome(request, result, verdict);
-    if (THROTTLE_CODES.has(verdict.errorCode)) await this.callBudget.reportThrottled();
+    if (THROTTLE_CODES.has(verdict.errorCode)) await this.callBudget.reportThrottled('submit');
     await failpoint('before_result_commit');
     return {
       step: stepAfterSubmit(request, result, verdict, this.retryPolicy),
@@ -123,7 +123,7 @@ export class SubmissionProcessor {
     const startedAt = performance.now();
     const result = await this.client.findTasksByName(request.taskName, window, () => calls.add());
     const attempt = lookupAttemptRecord(started!.id, result, performance.now() - startedAt);
-    if (result.kind === 'failed' && THROTTLE_CODES.has(result.errorCode)) await this.callBudget.reportThrottled();
+    if (result.kind === 'failed' && THROTTLE_CODES.has(result.errorCode)) await this.callBudget.reportThrottled('lookup');
     if (result.kind === 'found') {
       this.logger.log(
         `request ${request.requestId}: earlier call did create task ${result.tasks[0]!.jobId}; completing without a new call`,
