@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { labelsByMetric, metricNames } from './promql-metric-names.js';
 
 const rulesFile = new URL('../../../../docs/alerts/resend-relay.rules.yaml', import.meta.url);
 
@@ -11,25 +12,6 @@ const METRICS = [
   'resend_relay_dead_letters_total',
   'resend_relay_outcomes_total',
 ];
-
-/** Words of PromQL that are not metric names. */
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
-
-/**
- * The metric names an expression reads: what is left once strings, label matchers, ranges,
- * grouping clauses, numbers and durations, function calls and keywords are taken out.
- */
-export function metricNames(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""')
-    .replace(/\{[^}]*\}/g, ' ')
-    .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
-    .replace(/\b\d+(\.\d+)?([smhdwy]|ms)?\b/g, ' ')
-    .replace(/[A-Za-z_][A-Za-z0-9_]*\s*\(/g, '(');
-  const names = [...bare.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)].map((match) => match[0]);
-  return [...new Set(names.filter((name) => !KEYWORDS.has(name)))];
-}
 
 interface Rule {
   alert?: string;
@@ -67,5 +49,18 @@ describe('docs/alerts/resend-relay.rules.yaml', () => {
     expect(metricNames('sum by (topic) (increase(foo_total{category="x y",a=~"b"}[5m])) > 0 and on (topic) bar_seconds offset 5m')).toEqual(
       ['foo_total', 'bar_seconds'],
     );
+    expect(metricNames('histogram_quantile(0.99, sum by (le, kind) (rate(x_bucket{instance=~"$instance"}[$__rate_interval])))')).toEqual([
+      'x_bucket',
+    ]);
+  });
+
+  it('tells the labels an expression selects on and groups by, per metric', () => {
+    const labels = labelsByMetric(
+      'histogram_quantile(0.9, sum by (le, kind) (rate(x_bucket{instance=~"$i", kind!="a"}[5m]))) / max by (topic) (y{a="b,c=d"})',
+    );
+    expect(Object.fromEntries([...labels].map(([metric, names]) => [metric, [...names].sort()]))).toEqual({
+      x_bucket: ['instance', 'kind', 'le'],
+      y: ['a', 'topic'],
+    });
   });
 });
