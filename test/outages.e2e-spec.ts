@@ -17,6 +17,7 @@ import { sampleRequest } from './support/requests.js';
 import {
   committedOffsets,
   healthStatus,
+  livenessStatus,
   noisyLines,
   publishRequests,
   recordedCount,
@@ -160,6 +161,8 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
         const [waiting] = await db.rows<{ count: string }>(`SELECT count(*) AS count FROM outbox_event WHERE published_at IS NULL`);
         expect(Number(waiting!.count)).toBeGreaterThan(0);
         expect(await healthStatus(service.url)).toBe(503);
+        // Only readiness goes red: a liveness probe that failed now would restart a process that recovers by itself.
+        expect(await livenessStatus(service.url), 'GET /health/live during the Kafka outage').toBe(200);
       } finally {
         outageLog = service.log.slice(logBeforeOutage);
         await broker.start();
@@ -260,6 +263,7 @@ describe('outages: Kafka, PostgreSQL and the provider go away and come back', ()
           120_000,
         );
         expect(await healthStatus(service.url)).toBe(503);
+        expect(await livenessStatus(service.url), 'GET /health/live during the PostgreSQL outage').toBe(200);
         committed = await committedOffsets(brokers, scenario.groupId, scenario.topic);
       } finally {
         outageLog = service.log.slice(logBeforeOutage);

@@ -43,6 +43,18 @@ export async function healthStatus(serviceUrl: string): Promise<number> {
   return (await healthAnswer(serviceUrl)).status;
 }
 
+/**
+ * The HTTP status of GET /health/live (the liveness probe), or 0 when the service does not answer
+ * within 10 s.
+ */
+export async function livenessStatus(serviceUrl: string): Promise<number> {
+  try {
+    return (await fetch(`${serviceUrl}/health/live`, { signal: AbortSignal.timeout(10_000) })).status;
+  } catch {
+    return 0;
+  }
+}
+
 /** GET /health: its status and body, or status 0 and the reason when the service does not answer within 10 s. */
 async function healthAnswer(serviceUrl: string): Promise<{ status: number; body: string }> {
   try {
