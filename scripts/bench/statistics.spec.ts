@@ -11,6 +11,12 @@ describe('percentile (nearest rank)', () => {
     expect(percentile(hundred, 100)).toBe(100);
   });
 
+  it('takes a fractional percentile at its exact rank (p99.9 of 1,000 samples is the 999th, not the largest)', () => {
+    const thousand = Array.from({ length: 1000 }, (_, index) => index + 1);
+    expect(percentile(thousand, 99.9)).toBe(999);
+    expect(percentile(thousand, 99)).toBe(990);
+  });
+
   it('is always one of the samples, never an interpolation', () => {
     expect(percentile([10, 20], 50)).toBe(10);
     expect(percentile([10, 20], 51)).toBe(20);

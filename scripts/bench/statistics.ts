@@ -8,7 +8,8 @@ export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error('percentile of no samples');
   if (!(p > 0 && p <= 100)) throw new Error(`percentile must be in (0, 100], got ${p}`);
   const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
+  // p × n first: (p / 100) × n is 999.0000000000001 for p99.9 of 1,000, and its ceiling one rank too high.
+  const rank = Math.ceil((p * sorted.length) / 100);
   return sorted[rank - 1]!;
 }
 
