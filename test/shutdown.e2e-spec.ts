@@ -75,15 +75,17 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
     await parts.kafka.sendJson(TOPICS.requested, request);
     await waitFor('the provider call to be held', async () => (await parts.simulator.held()).count === 1, 60_000);
 
-    service.signal('SIGTERM');
-    await service.waitForOutput(/shutting down on SIGTERM/);
-    const secondAt = Date.now();
+    // The first signal is SIGINT (Ctrl-C): as graceful as SIGTERM, so the process waits for the held call.
     service.signal('SIGINT');
+    await service.waitForOutput(/shutting down on SIGINT/);
+    expect(() => process.kill(service.pid, 0), 'the process still running after a first SIGINT').not.toThrow();
+    const secondAt = Date.now();
+    service.signal('SIGTERM');
     const code = await service.waitForExit();
     const exitMs = Date.now() - secondAt;
     expect(code, 'the exit code promised for a second signal (docs/guarantees.md)').toBe(130);
     expect(exitMs, 'exit after the second signal (ms)').toBeLessThan(15_000);
-    expect(service.log).toMatch(/second SIGINT: exiting now/);
+    expect(service.log).toMatch(/second SIGTERM: exiting now/);
     // The provider created the task but the answer never got back: the request is still open.
     expect(await parts.simulator.tasksFor(request.keyId)).toHaveLength(1);
     const open = await parts.db.one(`SELECT status, outcome_unknown FROM resend_request WHERE request_id = $1`, [request.requestId]);
@@ -93,7 +95,7 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
     // A new instance resumes it once the lease expires, finds the task by name, completes without a second call.
     const next = await parts.start('forced-next');
     const report = await waitUntilSettled([request], parts, 90_000);
-    recordScenario('second signal during shutdown', 'held call, SIGTERM then SIGINT', report, startedAt);
+    recordScenario('second signal during shutdown', 'held call, SIGINT then SIGTERM', report, startedAt);
     expect(report).toMatchObject({ lost: [], duplicateTasks: 0, duplicateEventIds: [] });
     const row = await parts.db.one(`SELECT status, resolved_by_lookup FROM resend_request WHERE request_id = $1`, [request.requestId]);
     expect(row).toEqual({ status: 'completed', resolved_by_lookup: true });
