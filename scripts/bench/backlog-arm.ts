@@ -28,6 +28,8 @@ export interface BacklogResult {
   statementBreakdown?: [string, number][];
   /** With BENCH_PROFILE: the service's CPU time by owner. */
   profile?: ProfileShare[];
+  /** Each outcome's time (LogAppendTime) in ms after the contender started, in order: the throughput picture's data. */
+  outcomesAfterStartMs: number[];
 }
 
 interface ProgressPoint extends ProcessSample {
@@ -69,6 +71,10 @@ export async function runBacklogArm(
           : undefined,
       rssEarlyBytes: progress.early.rssBytes,
       rssFinalBytes: progress.last.rssBytes,
+      outcomesAfterStartMs: watcher
+        .outcomeTimes()
+        .map((time) => time - startedAt)
+        .sort((a, b) => a - b),
     };
     if (database && statementsBefore) {
       say(`${arm}: waiting for the last outbox rows to be marked published`);

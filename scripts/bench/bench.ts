@@ -12,6 +12,8 @@
  * BENCH_PROFILE (false: profile the service of the backlog arm), BENCH_ARMS (backlog,paced,drain: a
  * partial run prints its results and writes no report), KAFKA_PORT (19892; the controller
  * uses the next port).
+ * Beside the report it draws the run's pictures from its own data (throughput.svg, latency.svg,
+ * bench-charts.ts) and keeps that data (chart-data.json) for `npm run bench:charts` to draw again.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,8 @@ import { say } from './bench-log.js';
 import { BenchProcess } from './bench-process.js';
 import { RequestFactory } from './bench-requests.js';
 import { readBenchSettings, type BenchArm } from './bench-settings.js';
+import { benchChartData } from './bench-charts.js';
+import { drawBenchCharts, writeChartData } from './chart-files.js';
 import { readImageNodeOptions } from './image-node-options.js';
 import { runDrainArm } from './drain-arm.js';
 import { currentLoad, describeMachine } from './machine.js';
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
   const drain = runs('drain') ? await runDrainArm(context) : null;
   if (!backlog || !paced || !drain) {
     say(`partial run (BENCH_ARMS=${settings.arms.join(',')}): no report written`);
-    process.stdout.write(`${JSON.stringify({ backlog, paced, drain }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ backlog, paced, drain }, withoutPerRequestData, 2)}\n`);
     return;
   }
 
@@ -136,4 +140,11 @@ async function main(): Promise<void> {
   writeFileSync(`${BENCH_DIR}/result.md`, report);
   process.stdout.write(`\n${report}\n`);
   say(`written to ${BENCH_DIR}/result.md`);
+  writeChartData(BENCH_DIR, benchChartData(machine, backlog, paced));
+  for (const file of await drawBenchCharts(BENCH_DIR)) say(`drawn: ${file}`);
+}
+
+/** The per-request arrays the pictures are drawn from are too long to print. */
+function withoutPerRequestData(key: string, value: unknown): unknown {
+  return key === 'outcomesAfterStartMs' || key === 'latenciesMs' ? `(${(value as unknown[]).length} values)` : value;
 }

@@ -60,6 +60,11 @@ export class OutcomeWatcher {
     return first;
   }
 
+  /** Every distinct request's outcome time (epoch ms), in the order they were read. */
+  outcomeTimes(): number[] {
+    return [...this.outcomeAt.values()];
+  }
+
   outcomeTimeOf(requestId: string): number | undefined {
     return this.outcomeAt.get(requestId);
   }

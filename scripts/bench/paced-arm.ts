@@ -44,6 +44,8 @@ export interface PacedResult {
   postgresCpuMsPerRequest: number;
   /** The service run with `--trace-gc` (BENCH_SERVICE_NODE_ARGS) only: its slow requests against its full collections. */
   slowClusters?: SlowClusterSummary;
+  /** Each measured request's latency in ms, in the order they were sent: the latency picture's data. */
+  latenciesMs: number[];
 }
 
 /** One contender of the paced arm, running from the first slice to the last. */
@@ -201,6 +203,7 @@ async function pacedResult(context: BenchContext, paced: PacedContender): Promis
     machineStealCores: measured.stealCoreMs / measured.wallMs,
     brokerCpuMsPerRequest: measured.brokerCpuMs / requests.length,
     postgresCpuMsPerRequest: measured.postgresCpuMs / requests.length,
+    latenciesMs: latencies,
   };
   if (database && context.settings.serviceNodeArgs.includes('--trace-gc')) {
     result.slowClusters = slowClustersAgainstCollections(paced, latencies);
