@@ -1,5 +1,6 @@
 import { CLASSIFICATION_TABLE, type Handling } from './classification-table.js';
 import type { ProviderCallResult } from './provider-call-result.js';
+import { cutText } from './provider-text.js';
 import { isSuccessfulHttpStatus } from './resend-ai-response.js';
 
 export interface Classification {
@@ -68,7 +69,7 @@ function classifyWith(handlingByCode: ReadonlyMap<string, Handling>, result: Pro
 }
 
 function classifyHttpError(handlingByCode: ReadonlyMap<string, Handling>, httpStatus: number, bodyExcerpt: string): Classification {
-  const shown = bodyExcerpt === '' ? 'an empty body' : `"${bodyExcerpt.slice(0, 120)}"`;
+  const shown = bodyExcerpt === '' ? 'an empty body' : `"${cutText(bodyExcerpt, 120)}"`;
   if (isSuccessfulHttpStatus(httpStatus)) {
     // The provider processed something but we cannot read what: the task may exist.
     return decide(handlingByCode, 'BAD_RESPONSE', `The provider answered HTTP ${httpStatus} with an unreadable body: ${shown}`, true);

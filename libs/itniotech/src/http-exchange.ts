@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { storableText } from './provider-text.js';
 import { forwardedRequestOptions, proxyFor, proxyUnreachable, TunnelingAgent, type ProxySettings } from './outbound-proxy.js';
 import { describeTimeout, describeTransportError, type TransportFailure } from './transport-error.js';
 
@@ -116,6 +117,7 @@ function whenConnected(socket: Socket, onConnected: () => void): void {
   socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', onConnected);
 }
 
+/** The body as text PostgreSQL can store: a NUL byte becomes U+FFFD, as bytes that are not UTF-8 do. */
 async function readBody(response: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -127,5 +129,5 @@ async function readBody(response: http.IncomingMessage): Promise<string> {
       break;
     }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return storableText(Buffer.concat(chunks).toString('utf8'));
 }

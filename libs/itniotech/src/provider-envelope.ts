@@ -1,3 +1,5 @@
+import { parseStorableJson } from './provider-text.js';
+
 /**
  * The JSON wrapper around every provider answer. The documented form is
  * `{"status":"0","reason":"success","data":...}`, but other pages of the same API answer
@@ -11,7 +13,7 @@ export interface ProviderEnvelope {
   data: unknown;
 }
 
-/** Reads a provider answer; `undefined` when the body is not a recognisable envelope. */
+/** Reads a provider answer; `undefined` when the body is not a recognisable envelope. Every string in it is storable (provider-text.ts). */
 export function parseProviderEnvelope(bodyText: string): ProviderEnvelope | undefined {
   const json = parseJson(bodyText);
   if (!isPlainObject(json)) return undefined;
@@ -23,7 +25,7 @@ export function parseProviderEnvelope(bodyText: string): ProviderEnvelope | unde
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseStorableJson(text);
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import type { HttpExchangeResult } from './http-exchange.js';
 import type { ProviderCallResult } from './provider-call-result.js';
 import { parseProviderEnvelope, readProviderId } from './provider-envelope.js';
+import { cutText } from './provider-text.js';
 
 const BODY_EXCERPT_LENGTH = 200;
 
@@ -40,5 +41,5 @@ export function isSuccessfulHttpStatus(httpStatus: number): boolean {
 
 function excerpt(bodyText: string): string {
   const singleLine = bodyText.replace(/\s+/g, ' ').trim();
-  return singleLine.length > BODY_EXCERPT_LENGTH ? `${singleLine.slice(0, BODY_EXCERPT_LENGTH)}…` : singleLine;
+  return singleLine.length > BODY_EXCERPT_LENGTH ? `${cutText(singleLine, BODY_EXCERPT_LENGTH)}…` : singleLine;
 }
