@@ -25,16 +25,22 @@ private_lists() {
   echo "-o Dir::State::Lists=$lists"
 }
 
+# The machine's package lists first; when they do not know the package, or name a version the
+# mirror no longer has (lists older than a security update), fresh lists in the cache.
 download_deb() {
-  local into=$1 options=""
-  if ! apt-cache show prometheus >/dev/null 2>&1; then
-    options=$(private_lists)
-    log "the package lists do not know prometheus; fetching them into $cache_dir/apt-lists"
-    # shellcheck disable=SC2086 # options are words on purpose
-    apt-get update -qq $options >&2
-  fi
+  local into=$1 options
+  if apt-cache show prometheus >/dev/null 2>&1 && apt_download "$into" ""; then return 0; fi
+  options=$(private_lists)
+  log "fetching the package lists into $cache_dir/apt-lists (the machine's do not serve prometheus)"
+  # shellcheck disable=SC2086 # options are words on purpose
+  apt-get update -qq $options >&2
+  apt_download "$into" "$options"
+}
+
+apt_download() {
   # shellcheck disable=SC2086
-  (cd "$into" && apt-get download -qq $options prometheus >&2) 2> >(grep -v 'Download is performed unsandboxed' >&2)
+  # apt's note that root downloads outside its sandbox is left out; its status is the pipeline's (pipefail).
+  (cd "$1" && apt-get download -qq $2 prometheus) 2>&1 >&2 | { grep -v 'Download is performed unsandboxed' >&2 || true; }
 }
 
 # Unpacked beside the cache and renamed into place, so that a run never sees half a binary; a lock
