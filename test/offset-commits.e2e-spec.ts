@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { sampleRequest } from './support/requests.js';
 import { committedOffsets, endOffsets, publishRequests, recordedCount, scenarioTopic, terminalCount } from './support/scenario-kit.js';
@@ -8,7 +9,8 @@ import { e2e } from './support/e2e-context.js';
 /**
  * The consumer group's offsets (real OS processes, a real broker): committed on a timer
  * (KAFKA_OFFSET_COMMIT_INTERVAL_MS) and at shutdown, not after every batch — the commit round
- * trip would hold up the next fetch — and only ever for messages already recorded.
+ * trip would hold up the next fetch —, when a rebalance starts, and only ever for messages already
+ * recorded.
  */
 describe('offset commits: on a timer and at shutdown', { timeout: 180_000 }, () => {
   const parts = useServiceProcesses();
@@ -60,6 +62,48 @@ describe('offset commits: on a timer and at shutdown', { timeout: 180_000 }, () 
     // Committed means recorded: every message below a committed offset has its row.
     expect(await recordedCount(parts.db, sent)).toBe(20);
     expect(service.log).not.toMatch(/could not commit offsets/);
+    expect(await service.stop()).toBe(0);
+  });
+
+  it('commits every recorded message when a rebalance starts, long before the interval', async () => {
+    const scenario = await scenarioTopic(brokers, 'offsets-on-rebalance');
+    // The longest interval there is: whatever is committed before it has passed, the rebalance committed.
+    const intervalMs = 60_000;
+    const startedAt = Date.now();
+    const service = await parts.start('offsets-on-rebalance', { ...scenario.env, KAFKA_OFFSET_COMMIT_INTERVAL_MS: String(intervalMs) });
+    const sent = Array.from({ length: 20 }, () => sampleRequest());
+    await publishRequests(parts.kafka, scenario.topic, sent);
+    await waitFor(
+      'every request to end and its outcome to be published',
+      async () => (await published(sent.map((r) => r.requestId))) === 20,
+      60_000,
+    );
+    expect([...(await committedOffsets(brokers, scenario.groupId, scenario.topic)).values()].filter((offset) => offset >= 0)).toEqual([]);
+    const ends = await endOffsets(brokers, scenario.topic);
+
+    // A second member joins the group (it commits nothing itself): the partitions it takes must
+    // not go to it with their recorded messages uncommitted, to be read and recognised again.
+    const joiner = new Kafka({ clientId: 'e2e-joiner', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).consumer({
+      groupId: scenario.groupId,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 1_000,
+    });
+    try {
+      await joiner.connect();
+      await joiner.subscribe({ topics: [scenario.topic], fromBeginning: true });
+      await joiner.run({ autoCommit: false, eachMessage: async () => undefined });
+      await waitFor(
+        'the rebalance to commit the end of every partition',
+        async () => {
+          const committed = await committedOffsets(brokers, scenario.groupId, scenario.topic);
+          return [...ends].every(([partition, end]) => committed.get(partition) === end);
+        },
+        startedAt + intervalMs - 2_000 - Date.now(),
+        250,
+      );
+    } finally {
+      await joiner.disconnect();
+    }
     expect(await service.stop()).toBe(0);
   });
 });
