@@ -134,3 +134,28 @@ describe('loadDatabaseConfig', () => {
     expect(database).toMatchObject({ url: 'postgres://relay@db:5432/x', password: 'p', ssl: { mode: 'require', ca: null } });
   });
 });
+
+describe('loadConfig: bounds on database connections and statements', () => {
+  it('bounds every connection and statement by default; the client waits 5 s longer than the server', () => {
+    expect(loadConfig(minimal).database.limits).toEqual({
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 30_000,
+      queryTimeoutMs: 35_000,
+      idleInTransactionTimeoutMs: 30_000,
+      maxLifetimeSeconds: 1_800,
+      keepAliveInitialDelayMs: 10_000,
+    });
+    expect(loadConfig({ ...minimal, DATABASE_STATEMENT_TIMEOUT_MS: '2000' }).database.limits.queryTimeoutMs).toBe(7_000);
+    expect(loadConfig(minimal).stageStallMs).toBe(30_000);
+  });
+
+  it('refuses a client timeout shorter than the statement timeout, and no bound at all', () => {
+    expect(() => loadConfig({ ...minimal, DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_QUERY_TIMEOUT_MS: '4000' })).toThrow(
+      /DATABASE_QUERY_TIMEOUT_MS must be at least DATABASE_STATEMENT_TIMEOUT_MS/,
+    );
+    expect(() => loadConfig({ ...minimal, DATABASE_STATEMENT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadDatabaseConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_QUERY_TIMEOUT_MS: '4000' })).toThrow(
+      /DATABASE_QUERY_TIMEOUT_MS must be at least/,
+    );
+  });
+});

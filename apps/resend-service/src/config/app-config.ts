@@ -28,6 +28,12 @@ export class ConfigurationError extends Error {
  * processing takes a fraction of the timeout when it answers in time (docs/guarantees.md).
  */
 const DEFAULT_SETTLE_TIMEOUTS = 2;
+/**
+ * The client waits this much longer than the server's statement timeout by default: a slow
+ * statement is cancelled by the server (the connection stays usable); only a server that does not
+ * answer at all meets the client's timeout (which destroys the connection).
+ */
+const DEFAULT_QUERY_TIMEOUT_MARGIN_MS = 5_000;
 
 /** The service's settings, grouped by the part of the flow that uses them. */
 export class AppConfig {
@@ -70,6 +76,8 @@ export class AppConfig {
     longBackoffMs: number;
   };
   readonly outbox: { enabled: boolean; pollIntervalMs: number; batchSize: number; retentionDays: number };
+  /** How long a stage may make no progress while work waits before readiness turns red (STAGE_STALL_MS). */
+  readonly stageStallMs: number;
   readonly cloudEventsSource: string;
   /** No token: the operator API's routes answer 404. */
   readonly operatorApi: { tokens: string[] };
@@ -81,12 +89,7 @@ export class AppConfig {
     this.logLevel = env.LOG_LEVEL;
     this.http = { host: env.HTTP_HOST, port: env.HTTP_PORT };
     this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
-    this.database = {
-      url: env.DATABASE_URL,
-      poolSize: env.DATABASE_POOL_SIZE,
-      runMigrations: env.DATABASE_MIGRATIONS_RUN,
-      ...security.database,
-    };
+    this.database = databaseSettings(env, security);
     this.kafka = kafkaSettings(env, security);
     this.intake = { batchSize: env.INTAKE_BATCH_SIZE, concurrentPartitions: env.INTAKE_CONCURRENT_PARTITIONS };
     this.topics = {
@@ -131,6 +134,7 @@ export class AppConfig {
       batchSize: env.OUTBOX_BATCH_SIZE,
       retentionDays: env.OUTBOX_RETENTION_DAYS,
     };
+    this.stageStallMs = env.STAGE_STALL_MS;
     this.cloudEventsSource = env.CLOUDEVENTS_SOURCE;
     this.operatorApi = { tokens: env.OPERATOR_API_TOKENS };
     this.tracing = tracingSettings(env);
@@ -145,6 +149,37 @@ export interface DatabaseSettings {
   password: string | null;
   /** From DATABASE_SSL_MODE; null leaves TLS to DATABASE_URL's own parameters. */
   ssl: DatabaseSslSettings | null;
+  limits: DatabaseLimits;
+}
+
+/** Bounds on every connection and statement of the service's pool (DATABASE_*_TIMEOUT_MS and friends). */
+export interface DatabaseLimits {
+  connectTimeoutMs: number;
+  /** Server side: the statement is cancelled (57014), the connection stays usable. */
+  statementTimeoutMs: number;
+  /** Client side: no answer at all within this, and the statement fails and its connection is destroyed. */
+  queryTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+  /** 0: connections are not replaced for their age. */
+  maxLifetimeSeconds: number;
+  keepAliveInitialDelayMs: number;
+}
+
+function databaseSettings(env: Environment, security: ConnectionSecurity): DatabaseSettings {
+  return {
+    url: env.DATABASE_URL,
+    poolSize: env.DATABASE_POOL_SIZE,
+    runMigrations: env.DATABASE_MIGRATIONS_RUN,
+    ...security.database,
+    limits: {
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS ?? env.DATABASE_STATEMENT_TIMEOUT_MS + DEFAULT_QUERY_TIMEOUT_MARGIN_MS,
+      idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      maxLifetimeSeconds: env.DATABASE_MAX_LIFETIME_SECONDS,
+      keepAliveInitialDelayMs: env.DATABASE_KEEPALIVE_INITIAL_DELAY_MS,
+    },
+  };
 }
 
 export interface KafkaSettings {
@@ -181,7 +216,7 @@ function kafkaSettings(env: Environment, security: ConnectionSecurity): KafkaSet
 /** Reads and validates the environment. Values are never echoed: some of them are secrets. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
   const { env, security } = parseEnvironment(source, environmentSchema);
-  const problems = providerTimingProblems(env);
+  const problems = [...providerTimingProblems(env), ...databaseTimingProblems(env)];
   if (problems.length > 0) throw new ConfigurationError(problems);
   return new AppConfig(env, security);
 }
@@ -191,6 +226,13 @@ function providerTimingProblems(env: Environment): string[] {
   const settleMs = env.ITNIOTECH_LOOKUP_SETTLE_MS;
   if (settleMs === undefined || settleMs >= env.ITNIOTECH_TIMEOUT_MS) return [];
   return ['ITNIOTECH_LOOKUP_SETTLE_MS must be at least ITNIOTECH_TIMEOUT_MS (default: twice it)'];
+}
+
+/** A client that gives up before the server would have cancelled the statement destroys connections the server would have kept usable. */
+function databaseTimingProblems(env: Environment): string[] {
+  const queryTimeoutMs = env.DATABASE_QUERY_TIMEOUT_MS;
+  if (queryTimeoutMs === undefined || queryTimeoutMs >= env.DATABASE_STATEMENT_TIMEOUT_MS) return [];
+  return ['DATABASE_QUERY_TIMEOUT_MS must be at least DATABASE_STATEMENT_TIMEOUT_MS (default: it plus 5 s)'];
 }
 
 /**
@@ -230,14 +272,9 @@ export function loadDatabaseConfig(source: Record<string, string | undefined> = 
     ),
   );
   const { env, security } = parseEnvironment(source, databaseOnly);
-  return {
-    database: {
-      url: env.DATABASE_URL,
-      poolSize: env.DATABASE_POOL_SIZE,
-      runMigrations: env.DATABASE_MIGRATIONS_RUN,
-      ...security.database,
-    },
-  };
+  const problems = databaseTimingProblems(env);
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return { database: databaseSettings(env, security) };
 }
 
 /** Secrets from files, then the schema, then the connection settings that depend on each other and on files. */

@@ -34,6 +34,21 @@ export const environmentSchema = z.object({
     .enum(['disable', 'require', 'verify-ca', 'verify-full'], { message: 'must be disable, require, verify-ca or verify-full' })
     .optional(),
   DATABASE_SSL_CA_FILE: z.string().optional(),
+  /**
+   * Bounds on every connection and statement (database/data-source-options.ts), so that a server
+   * that stops answering fails a call, which is retried, instead of hanging it: how long a new
+   * connection may take; how long the server runs a statement before cancelling it; how long the
+   * client waits for any answer before giving the statement up and destroying its connection
+   * (default: the statement timeout plus 5 s, never less than it); how long the server keeps a
+   * session idle in an open transaction (its locks with it); how long a connection is used before
+   * it is replaced (0: for ever); and the TCP keepalive's first probe.
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: integer(100, 120_000).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  DATABASE_QUERY_TIMEOUT_MS: integer(100, 3_600_000).optional(),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  DATABASE_MAX_LIFETIME_SECONDS: integer(0, 7 * 24 * 60 * 60).default(1_800),
+  DATABASE_KEEPALIVE_INITIAL_DELAY_MS: integer(1_000, 3_600_000).default(10_000),
 
   KAFKA_BROKERS: z
     .string()
@@ -116,6 +131,12 @@ export const environmentSchema = z.object({
   SUBMISSION_BACKOFF_BASE_MS: integer(1).default(1_000),
   SUBMISSION_BACKOFF_MAX_MS: integer(1).default(5 * 60 * 1000),
   SUBMISSION_LONG_BACKOFF_MS: integer(1).default(60_000),
+
+  /**
+   * How long a stage (intake, submission, the outbox relay) may make no progress while work waits
+   * for it before readiness turns red and resend_relay_stage_stalled says so.
+   */
+  STAGE_STALL_MS: integer(100, 3_600_000).default(30_000),
 
   OUTBOX_ENABLED: flag.default(true),
   OUTBOX_POLL_INTERVAL_MS: integer(10, 60_000).default(1_000),

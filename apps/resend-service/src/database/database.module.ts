@@ -13,7 +13,7 @@ import { postgresClientConfig } from './postgres-connection.js';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(postgresClientConfig(config.database), config.database.poolSize),
+        ...dataSourceOptions(postgresClientConfig(config.database), config.database.poolSize, config.database.limits),
         migrationsRun: config.database.runMigrations,
         logger: new TypeOrmLogger({ migrationProgress: true }),
         // Not connected while the app is built (that would block it, and HTTP with it, for as long

@@ -18,7 +18,13 @@ import { OutcomeEvents } from './outcome-events.js';
         pollIntervalMs: config.outbox.pollIntervalMs,
         batchSize: config.outbox.batchSize,
         retentionDays: config.outbox.retentionDays,
-        databaseConnection: postgresClientConfig(config.database),
+        // The LISTEN connection idles between notifications: keepalive probes notice a peer gone without a word.
+        databaseConnection: {
+          ...postgresClientConfig(config.database),
+          keepAlive: true,
+          keepAliveInitialDelayMillis: config.database.limits.keepAliveInitialDelayMs,
+          connectionTimeoutMillis: config.database.limits.connectTimeoutMs,
+        },
         kafka: { ...kafkaClientConfig(config, 'outbox'), logCreator: kafkaLogCreator() },
       }),
     }),
