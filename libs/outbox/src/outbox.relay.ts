@@ -8,6 +8,7 @@ import {
   MESSAGING_ATTRIBUTES,
   RESEND_ATTRIBUTES,
   serviceTracer,
+  StageProgress,
   WakeSignal,
   type SqlDatabase,
   type SqlStatement,
@@ -49,6 +50,11 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | null = null;
   private consecutiveFailures = 0;
+  /**
+   * When the relay last got a batch through, and whether one waits (a batch hanging, or failing
+   * with no success since): a relay whose database calls hang shows here, not in `failure`.
+   */
+  readonly progress = new StageProgress('outbox');
   private lastPruneAt = 0;
   private lastError: string | null = null;
   /** Writers' publishHeld in progress (each settles, never rejects); stop() waits for them. */
@@ -91,6 +97,7 @@ export class OutboxRelay {
     this.running = false;
     this.wake();
     await this.loop;
+    this.progress.gaveUp();
     await this.listener.stop();
   }
 
@@ -243,7 +250,7 @@ export class OutboxRelay {
 
   private async publishBatchSafely(): Promise<number> {
     try {
-      const published = await this.publishBatch();
+      const published = await this.progress.attempt(() => this.publishBatch());
       if (this.consecutiveFailures > 0) this.logger.log('publishing to Kafka again');
       this.consecutiveFailures = 0;
       this.lastError = null;

@@ -4,10 +4,12 @@ import { OutboxRelay } from '#outbox';
 import { DataSource } from 'typeorm';
 import { KafkaAdmin } from '../kafka/kafka-admin.js';
 import { FlowLifecycle } from '../lifecycle/flow-lifecycle.js';
+import { StageWatchdog } from './stage-watchdog.js';
 
 /**
  * `GET /health`: readiness. 503 while the flow has not started (it names what it waits for),
- * while the database or Kafka cannot be reached, or while the outbox relay cannot publish.
+ * while the database or Kafka cannot be reached, while the outbox relay cannot publish, or while a
+ * stage makes no progress with work waiting (`stages`: which, and for how long; StageWatchdog).
  * `GET /health/live`: liveness, the process answers (from the first second, outages or not).
  */
 @Controller('health')
@@ -20,6 +22,7 @@ export class HealthController {
     private readonly relay: OutboxRelay,
     private readonly dataSource: DataSource,
     private readonly flow: FlowLifecycle,
+    private readonly watchdog: StageWatchdog,
   ) {}
 
   @Get()
@@ -37,6 +40,7 @@ export class HealthController {
           .attempt(() => this.kafka.describeCluster())
           .withTimeout(3_000),
       () => this.outboxStatus(),
+      () => this.stagesStatus(),
     ]);
   }
 
@@ -49,6 +53,17 @@ export class HealthController {
     const indicator = this.indicators.check('flow');
     const state = this.flow.state;
     return state.started ? indicator.up() : indicator.down({ waitingFor: state.waitingFor });
+  }
+
+  private stagesStatus() {
+    const indicator = this.indicators.check('stages');
+    const stalled = this.watchdog.stalled();
+    if (stalled.length === 0) return indicator.up();
+    return indicator.down({
+      stalled: Object.fromEntries(
+        stalled.map(({ stage, waitingSeconds }) => [stage, `no progress for ${waitingSeconds} s while work waits`]),
+      ),
+    });
   }
 
   private outboxStatus() {

@@ -5,9 +5,11 @@ import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { OutcomeModule } from '../outcome/outcome.module.js';
 import { HealthController } from './health.controller.js';
 import { ReadinessFailureLogger } from './readiness-failure-logger.js';
+import { StageWatchdog } from './stage-watchdog.js';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: ReadinessFailureLogger }), KafkaModule, OutcomeModule, LifecycleModule],
   controllers: [HealthController],
+  providers: [StageWatchdog],
 })
 export class HealthModule {}

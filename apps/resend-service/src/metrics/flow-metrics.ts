@@ -3,9 +3,15 @@ import { ERROR_CATEGORIES, type ErrorCategory } from '#contracts';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OutboxMessage } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
+import type { DatabaseErrorKind } from '../database/database-errors.js';
 import type { RecordingResult } from '../intake/intake-decision.js';
 
 export type ProviderCallKind = 'submit' | 'lookup';
+/** The parts of the flow that write to the database and wait out its failures. */
+export type DatabaseStage = 'intake' | 'submission';
+
+const DATABASE_STAGES: DatabaseStage[] = ['intake', 'submission'];
+const DATABASE_ERROR_KINDS: DatabaseErrorKind[] = ['outage', 'conflict', 'bad_data', 'refused', 'bug'];
 
 const RECORDING_RESULTS: RecordingResult[] = ['pending', 'redelivery', 'duplicate', 'rejected', 'dead_lettered'];
 const PROVIDER_OUTCOMES: Record<ProviderCallKind, string[]> = {
@@ -27,6 +33,7 @@ export class FlowMetrics {
   private readonly providerCalls: Counter<'kind' | 'outcome'>;
   private readonly providerCallDuration: Histogram<'kind'>;
   private readonly providerCallsInFlight: Gauge<'kind'>;
+  private readonly databaseFailures: Counter<'stage' | 'kind'>;
 
   constructor(registry: Registry, config: AppConfig) {
     const registers = [registry];
@@ -71,6 +78,12 @@ export class FlowMetrics {
       labelNames: ['kind'],
       registers,
     });
+    this.databaseFailures = new Counter({
+      name: 'resend_relay_database_failures_total',
+      help: 'Database calls of a stage that failed, by what the failure means (database/database-errors.ts); only bad_data may dead-letter a message.',
+      labelNames: ['stage', 'kind'],
+      registers,
+    });
     this.startAtZero(config);
   }
 
@@ -94,6 +107,11 @@ export class FlowMetrics {
 
   retryScheduled(count = 1): void {
     if (count > 0) this.retriesScheduled.inc(count);
+  }
+
+  /** A database call failed; the stage waits it out and tries again (or, for bad_data, narrows it down to the message). */
+  databaseFailed(stage: DatabaseStage, kind: DatabaseErrorKind): void {
+    this.databaseFailures.inc({ stage, kind });
   }
 
   /** Runs one provider call, counting it in flight while it runs and timing it. */
@@ -128,5 +146,6 @@ export class FlowMetrics {
     }
     this.deadLetters.inc(0);
     this.retriesScheduled.inc(0);
+    for (const stage of DATABASE_STAGES) for (const kind of DATABASE_ERROR_KINDS) this.databaseFailures.inc({ stage, kind }, 0);
   }
 }

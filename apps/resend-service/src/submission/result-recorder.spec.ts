@@ -5,6 +5,7 @@ import { OutboxWriter, releaseHeldBehindEarlier, type OutboxMessage, type Outbox
 import type { Sql } from '../database/sql.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { OutcomeEvents, OutcomeSubject } from '../outcome/outcome-events.js';
+import { FlowProgress } from '../requests/flow-progress.js';
 import type { ClaimedRequest } from './claimed-request.js';
 import { ResultRecorder, type FinishedCall, type RecordedStep } from './result-recorder.js';
 import { finishRequests, finishRequestsAndReport } from './submission.sql.js';
@@ -66,7 +67,11 @@ function recorderOn(database: FakeDatabase) {
     publishHeld: vi.fn(async (_records: OutboxRecord[]) => {}),
     wake: vi.fn(),
   };
-  const metrics = { outcomesWritten: vi.fn((_events: readonly OutboxMessage[]) => {}), retryScheduled: vi.fn((_count: number) => {}) };
+  const metrics = {
+    outcomesWritten: vi.fn((_events: readonly OutboxMessage[]) => {}),
+    retryScheduled: vi.fn((_count: number) => {}),
+    databaseFailed: vi.fn(),
+  };
   const outcomes = {
     completed: (subject: OutcomeSubject) => outcomeMessage('completed', subject),
     failed: (subject: OutcomeSubject) => outcomeMessage('failed', subject),
@@ -77,6 +82,7 @@ function recorderOn(database: FakeDatabase) {
     relay as unknown as OutboxRelay,
     outcomes as unknown as OutcomeEvents,
     metrics as unknown as FlowMetrics,
+    new FlowProgress(),
   );
   return { recorder, relay, metrics };
 }

@@ -5,6 +5,7 @@ import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
 import { FlowMetrics } from '../metrics/flow-metrics.js';
+import { FlowProgress } from '../requests/flow-progress.js';
 import { OutcomeEvents } from '../outcome/outcome-events.js';
 import type { AttemptRecord } from './attempt-record.js';
 import type { ClaimedRequest } from './claimed-request.js';
@@ -69,6 +70,7 @@ export class ResultRecorder {
     private readonly relay: OutboxRelay,
     private readonly outcomes: OutcomeEvents,
     private readonly metrics: FlowMetrics,
+    private readonly progress: FlowProgress,
   ) {}
 
   /** Resolves true once committed, false when the lease was lost (nothing of this call is written then). */
@@ -85,13 +87,15 @@ export class ResultRecorder {
       const group = this.waiting.splice(0, MAX_GROUP);
       try {
         const calls = group.map((waiting) => waiting.call);
-        const { accepted, events } = await this.writeGroup(calls);
+        const { accepted, events } = await this.progress.submission.attempt(() => this.writeGroup(calls));
         this.count(
           calls.filter((call) => accepted.has(call)),
           events,
         );
         group.forEach((waiting) => waiting.resolve(accepted.has(waiting.call)));
       } catch (error) {
+        // Not blamed on the calls: each request keeps its lease and is resumed (looked up) once it expires.
+        this.metrics.databaseFailed('submission', classifyDatabaseError(error));
         group.forEach((waiting) => waiting.reject(error));
       }
     }

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../scripts/support/wait-for.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { LogContext } from '../logging/log-context.js';
+import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import { FlowProgress } from '../requests/flow-progress.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ClaimedRequest } from './claimed-request.js';
 import type { ProviderCallBudget } from './provider-call-budget.js';
@@ -111,6 +113,8 @@ describe('SubmissionWorker call slots', () => {
       new PendingWorkSignal(),
       budget as unknown as ProviderCallBudget,
       logContext as unknown as LogContext,
+      new FlowProgress(),
+      { databaseFailed: () => undefined } as unknown as FlowMetrics,
     );
     worker.start();
   }

@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { backoffDelayMs } from '#common';
 import { AppConfig } from '../config/app-config.js';
+import { classifyDatabaseError } from '../database/database-errors.js';
 import { LogContext } from '../logging/log-context.js';
+import { FlowMetrics } from '../metrics/flow-metrics.js';
+import { FlowProgress } from '../requests/flow-progress.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ClaimedRequest } from './claimed-request.js';
 import { ProviderCallBudget } from './provider-call-budget.js';
@@ -52,6 +55,8 @@ export class SubmissionWorker {
     private readonly pendingWork: PendingWorkSignal,
     private readonly callBudget: ProviderCallBudget,
     private readonly logContext: LogContext,
+    private readonly progress: FlowProgress,
+    private readonly metrics: FlowMetrics,
   ) {}
 
   get isRunning(): boolean {
@@ -141,7 +146,10 @@ export class SubmissionWorker {
   private async claimSafely(limit: number): Promise<ClaimedRequest[]> {
     try {
       // The provider call budget shared by all instances: claim no more than it grants.
-      const { claimed, retryInMs } = await this.callBudget.claimWithin(limit, (granted) => this.claims.claim(granted));
+      // A claim that succeeds, even empty, is the stage's progress: one that keeps failing or hangs is a stall.
+      const { claimed, retryInMs } = await this.progress.submission.attempt(() =>
+        this.callBudget.claimWithin(limit, (granted) => this.claims.claim(granted)),
+      );
       this.callBudgetRetryInMs = retryInMs;
       if (this.consecutiveClaimFailures > 0) this.logger.log('claiming requests again');
       this.consecutiveClaimFailures = 0;
@@ -149,6 +157,7 @@ export class SubmissionWorker {
     } catch (error) {
       this.callBudgetRetryInMs = null;
       this.consecutiveClaimFailures += 1;
+      this.metrics.databaseFailed('submission', classifyDatabaseError(error));
       if (this.consecutiveClaimFailures % 10 === 1) {
         this.logger.warn(`cannot claim requests (${this.consecutiveClaimFailures} failures in a row): ${(error as Error).message}`);
       }
