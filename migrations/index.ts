@@ -11,6 +11,7 @@ import { OutboxWriterPublishes1764400600000 } from './1764400600000-outbox-write
 import { ClaimableRequestsHaveProviderBody1764400700000 } from './1764400700000-claimable-requests-have-provider-body.js';
 import { OutboxWriterHoldsRows1764400800000 } from './1764400800000-outbox-writer-holds-rows.js';
 import { OutboxOrderPerKey1764400900000 } from './1764400900000-outbox-order-per-key.js';
+import { KafkaPositionNamesItsRecord1764401000000 } from './1764401000000-kafka-position-names-its-record.js';
 
 /** Every migration, oldest first. Listed explicitly: no file globbing at run time. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   ClaimableRequestsHaveProviderBody1764400700000,
   OutboxWriterHoldsRows1764400800000,
   OutboxOrderPerKey1764400900000,
+  KafkaPositionNamesItsRecord1764401000000,
 ];

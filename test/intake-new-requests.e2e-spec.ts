@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../apps/resend-service/src/database/sql.js';
@@ -9,7 +9,7 @@ import { waitFor } from './support/wait-for.js';
 /**
  * Intake's one-round-trip path inserts a batch of new requests without reading first: the unique
  * indexes must turn away exactly what the full decision would not record as new — a request
- * recorded before (requestId, Kafka position), a keyId a live request holds — and nothing else,
+ * recorded before (requestId, Kafka record: position and fingerprint), a keyId a live request holds — and nothing else,
  * also when the row that conflicts is not committed yet. Checked on the real schema.
  */
 const topic = `intake-new-requests-${randomUUID()}`;
@@ -49,6 +49,7 @@ function newRequest(overrides: Partial<NewRequestRow> = {}): NewRequestRow {
     kafka_topic: topic,
     kafka_partition: 0,
     kafka_offset: String(offset++),
+    kafka_record_fingerprint: randomBytes(32).toString('hex'),
     trace_parent: null,
     trace_state: null,
     ...overrides,
@@ -126,15 +127,39 @@ describe('insertNewRequests: new requests in one round trip, the unique indexes 
     expect(await recorded(batch)).toEqual(batch.map((row) => row.id).sort());
   });
 
-  it('turns away a request recorded before, by requestId or by Kafka position, and inserts the rest', async () => {
+  it('turns away a request recorded before, by requestId or by Kafka record (position and fingerprint), and inserts the rest', async () => {
     const [first, second] = [newRequest(), newRequest()];
     await insertNew([first, second]);
     const sameRequestId = newRequest({ request_id: first.request_id });
-    const samePosition = newRequest({ kafka_offset: second.kafka_offset });
+    const sameRecord = newRequest({ kafka_offset: second.kafka_offset, kafka_record_fingerprint: second.kafka_record_fingerprint });
     const fresh = newRequest();
 
-    expect(await insertNew([sameRequestId, samePosition, fresh])).toEqual([fresh.id]);
-    expect(await recorded([sameRequestId, samePosition])).toEqual([]);
+    expect(await insertNew([sameRequestId, sameRecord, fresh])).toEqual([fresh.id]);
+    expect(await recorded([sameRequestId, sameRecord])).toEqual([]);
+  });
+
+  it('inserts a new record at a position used before (the topic deleted and created again): another fingerprint', async () => {
+    const [old, oldWithoutFingerprint] = [newRequest(), newRequest()];
+    await insertNew([old]);
+    // A row recorded before fingerprints were kept.
+    await db.rows(
+      `INSERT INTO resend_request (id, request_id, key_id, status, payload, provider_body, kafka_topic, kafka_partition, kafka_offset)
+       VALUES ($1, $2, $3, 'failed', '{}', '{}', $4, $5, $6)`,
+      [
+        oldWithoutFingerprint.id,
+        oldWithoutFingerprint.request_id,
+        oldWithoutFingerprint.key_id,
+        topic,
+        0,
+        oldWithoutFingerprint.kafka_offset,
+      ],
+    );
+    const atUsedPositions = [
+      newRequest({ kafka_offset: old.kafka_offset }),
+      newRequest({ kafka_offset: oldWithoutFingerprint.kafka_offset }),
+    ];
+
+    expect(await insertNew(atUsedPositions)).toEqual(atUsedPositions.map((row) => row.id).sort());
   });
 
   it('turns away a keyId a pending, in-progress or completed request holds, and takes one whose request failed', async () => {

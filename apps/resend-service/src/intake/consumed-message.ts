@@ -1,4 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
+import { recordFingerprint } from './record-fingerprint.js';
 
 /** A Kafka record as it arrived: key and value as the exact bytes, headers as UTF-8 text (they are stored as jsonb). */
 export interface ConsumedMessage {
@@ -8,6 +9,11 @@ export interface ConsumedMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /**
+   * Of the record's timestamp, key, value and headers (recordFingerprint): with the position, what
+   * names this record — the position alone is used again when the topic is deleted and created again.
+   */
+  fingerprint: string;
 }
 
 export function consumedMessageFrom(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
@@ -18,6 +24,7 @@ export function consumedMessageFrom(topic: string, partition: number, message: K
     key: message.key ?? null,
     value: message.value ?? null,
     headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, headerText(value)])),
+    fingerprint: recordFingerprint(message),
   };
 }
 

@@ -8,6 +8,8 @@ export class DeadLetter {
   @Column({ name: 'kafka_topic', type: 'text' }) kafkaTopic!: string;
   @Column({ name: 'kafka_partition', type: 'integer' }) kafkaPartition!: number;
   @Column({ name: 'kafka_offset', type: 'bigint' }) kafkaOffset!: string;
+  /** SHA-256 of the record's timestamp, key, value and headers: the position may be used again by a recreated topic. Null on rows from before it was kept. */
+  @Column({ name: 'kafka_record_fingerprint', type: 'bytea', nullable: true }) kafkaRecordFingerprint!: Buffer | null;
   @Column({ name: 'message_key', type: 'bytea', nullable: true }) messageKey!: Buffer | null;
   @Column({ name: 'message_value', type: 'bytea', nullable: true }) messageValue!: Buffer | null;
   @Column({ type: 'jsonb', default: {} }) headers!: Record<string, string>;

@@ -31,7 +31,7 @@ export class DeadLetters {
     private readonly metrics: FlowMetrics,
   ) {}
 
-  /** Returns how many were new (not recorded before, at their Kafka position). */
+  /** Returns how many were new (the record not recorded before at its Kafka position). */
   async record(transaction: SqlTransaction, entries: readonly DeadLetterEntry[]): Promise<number> {
     let recorded = 0;
     for (const { message, reason, error, trace } of entries) {
@@ -50,6 +50,7 @@ export class DeadLetters {
         reason,
         errorMessage,
         failedAt,
+        message.fingerprint,
       ]);
       if (inserted.length === 0) continue;
       recorded += 1;

@@ -1,17 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedMessage } from './consumed-message.js';
-import { decideIntake, freshRequests, type LiveRequest, type RecordedBefore } from './intake-decision.js';
-import { readMessage, type ReceivedMessage } from './received-message.js';
+import {
+  decideIntake,
+  freshRequests,
+  requestIdAtPosition,
+  requestIdsToLookUp,
+  type LiveRequest,
+  type RecordedBefore,
+} from './intake-decision.js';
+import { readMessage, type ReceivedMessage, type ReceivedRequest } from './received-message.js';
+import { recordFingerprint } from './record-fingerprint.js';
 
 let offset = 0;
-function received(value: unknown): ReceivedMessage {
+/** A message at the next offset, or at `at` (a position used before, as after the topic was created again). */
+function received(value: unknown, at?: string): ReceivedMessage {
+  const bytes = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
   const message: ConsumedMessage = {
     topic: 'campaign.resend.requested',
     partition: 0,
-    offset: String(offset++),
+    offset: at ?? String(offset++),
     key: null,
-    value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+    value: bytes,
     headers: {},
+    fingerprint: recordFingerprint({ timestamp: '1764400000000', key: null, value: bytes, headers: {} }),
   };
   return readMessage(message);
 }
@@ -30,7 +41,12 @@ function request(requestId: string, keyId: number, scriptId = 1) {
   };
 }
 
-const nothingRecorded = (): RecordedBefore => ({ requestIds: new Set(), offsets: new Set() });
+const nothingRecorded = (): RecordedBefore => ({ requestIds: new Map() });
+
+function withoutRequestId(keyId: number) {
+  const { requestId: _none, ...rest } = request('unused', keyId);
+  return rest;
+}
 
 function live(overrides: Partial<LiveRequest> & { keyId: number; fingerprint: string | null }): Map<number, LiveRequest> {
   const row: LiveRequest = { id: 'row-1', requestId: 'earlier', status: 'pending', providerTaskId: null, ...overrides };
@@ -42,12 +58,47 @@ describe('decideIntake', () => {
     expect(decideIntake([received(request('a', 1))], nothingRecorded(), new Map())).toEqual([{ kind: 'pending' }]);
   });
 
-  it('ignores a redelivery, by requestId or by Kafka position', () => {
+  it('ignores a redelivery, by requestId or, without one, by the id its position and record name', () => {
     const byId = received(request('a', 1));
-    const { requestId: _none, ...withoutRequestId } = request('unused', 2);
-    const byOffset = received(withoutRequestId);
-    const recorded = { requestIds: new Set(['a']), offsets: new Set([byOffset.message.offset]) };
-    expect(decideIntake([byId, byOffset], recorded, new Map()).map((d) => d.kind)).toEqual(['redelivery', 'redelivery']);
+    const byPosition = received(withoutRequestId(2)) as ReceivedRequest;
+    const recorded = {
+      requestIds: new Map([
+        ['a', 'another record with the same requestId'],
+        [byPosition.requestId, byPosition.message.fingerprint],
+      ]),
+    };
+    byPosition.requestId = requestIdAtPosition(byPosition, recorded);
+    expect(byPosition.requestId).toBe(`campaign.resend.requested:0:${byPosition.message.offset}`);
+    expect(decideIntake([byId, byPosition], recorded, new Map()).map((d) => d.kind)).toEqual(['redelivery', 'redelivery']);
+  });
+
+  it('records a new message at a position an earlier record was recorded at (the topic was created again)', () => {
+    const earlier = received(request('old', 3)) as ReceivedRequest;
+    const withId = received(request('new', 4), earlier.message.offset) as ReceivedRequest;
+    const withoutId = received(withoutRequestId(5), earlier.message.offset) as ReceivedRequest;
+    // The old record at that position had no requestId either: its name is the position's.
+    const recorded = { requestIds: new Map([[withoutId.requestId, earlier.message.fingerprint]]) };
+    expect(requestIdsToLookUp([withId, withoutId])).toEqual([
+      'new',
+      `campaign.resend.requested:0:${earlier.message.offset}`,
+      `campaign.resend.requested:0:${earlier.message.offset}:${withoutId.message.fingerprint.slice(0, 16)}`,
+    ]);
+
+    withoutId.requestId = requestIdAtPosition(withoutId, recorded);
+    expect(withoutId.requestId).toBe(`campaign.resend.requested:0:${earlier.message.offset}:${withoutId.message.fingerprint.slice(0, 16)}`);
+    expect(decideIntake([withId, withoutId], recorded, new Map()).map((d) => d.kind)).toEqual(['pending', 'pending']);
+
+    // Read again, it is recorded under that name: a redelivery.
+    const again = { requestIds: new Map([...recorded.requestIds, [withoutId.requestId, withoutId.message.fingerprint]]) };
+    expect(requestIdAtPosition(withoutId, again)).toBe(withoutId.requestId);
+    expect(decideIntake([withoutId], again, new Map()).map((d) => d.kind)).toEqual(['redelivery']);
+  });
+
+  it('takes a row recorded before fingerprints were kept to be the record at its position', () => {
+    const anonymous = received(withoutRequestId(6)) as ReceivedRequest;
+    const recorded = { requestIds: new Map([[anonymous.requestId, null]]) };
+    expect(requestIdAtPosition(anonymous, recorded)).toBe(anonymous.requestId);
+    expect(decideIntake([anonymous], recorded, new Map()).map((d) => d.kind)).toEqual(['redelivery']);
   });
 
   it('treats a second copy of a requestId in the same batch as a redelivery', () => {

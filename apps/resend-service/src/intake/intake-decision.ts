@@ -1,6 +1,6 @@
 import { describeIssues } from '#contracts';
 import type { FailureDescription } from '../outcome/outcome-events.js';
-import type { ReceivedMessage, ReceivedRequest } from './received-message.js';
+import { positionRequestId, reusedPositionRequestId, type ReceivedMessage, type ReceivedRequest } from './received-message.js';
 
 /** The request that holds a keyId now: pending, in progress or completed (at most one, by a unique index). */
 export interface LiveRequest {
@@ -12,10 +12,13 @@ export interface LiveRequest {
   providerTaskId: number | null;
 }
 
-/** What has already been recorded from this batch's topic-partition, or under its requestIds. */
+/**
+ * What has already been recorded under the batch's requestIds (those a request without requestId
+ * may be named by included, see requestIdAtPosition): the fingerprint of the record each was
+ * recorded from, null for a row recorded before fingerprints were kept.
+ */
 export interface RecordedBefore {
-  requestIds: Set<string>;
-  offsets: Set<string>;
+  requestIds: Map<string, string | null>;
 }
 
 /**
@@ -53,13 +56,14 @@ export function decideIntake(
   recorded: RecordedBefore,
   live: ReadonlyMap<number, LiveRequest>,
 ): IntakeDecision[] {
-  const requestIds = new Set(recorded.requestIds);
+  const requestIds = new Set(recorded.requestIds.keys());
   const holders = new Map(live);
   return messages.map((received) => {
     if (received.kind === 'dead_letter') return { kind: 'dead_letter' };
-    if (requestIds.has(received.requestId) || recorded.offsets.has(received.message.offset)) {
-      return { kind: 'redelivery' };
-    }
+    // The same record read again has the same requestId (without one, requestIdAtPosition says
+    // whether the record at its position is this one); its position alone says nothing, as a
+    // recreated topic hands the positions out again.
+    if (requestIds.has(received.requestId)) return { kind: 'redelivery' };
     requestIds.add(received.requestId);
     const decision = decideRequest(received, holders);
     if (decision.kind === 'pending') holders.set(received.keyId!, newHolder(received));
@@ -68,11 +72,36 @@ export function decideIntake(
 }
 
 /**
+ * The id a request is recorded under. A request without requestId is named by its position — or,
+ * when a different record (another fingerprint) was recorded under that name before, because the
+ * topic was deleted and created again, by its position and its own fingerprint. A row recorded
+ * before fingerprints were kept is taken to be this record (as every row at a position was).
+ */
+export function requestIdAtPosition(received: ReceivedRequest, recorded: RecordedBefore): string {
+  if (!received.requestIdFromPosition) return received.requestId;
+  const named = positionRequestId(received.message);
+  const fingerprint = recorded.requestIds.get(named);
+  if (fingerprint === undefined || fingerprint === null || fingerprint === received.message.fingerprint) return named;
+  return reusedPositionRequestId(received.message);
+}
+
+/** The requestIds to look up for a batch: a request without requestId may be recorded under either of its two. */
+export function requestIdsToLookUp(requests: readonly ReceivedRequest[]): string[] {
+  return requests.flatMap((received) =>
+    received.requestIdFromPosition
+      ? [positionRequestId(received.message), reusedPositionRequestId(received.message)]
+      : [received.requestId],
+  );
+}
+
+/**
  * The batch's requests when every message is a valid request and no two share a requestId or a
  * keyId; null otherwise. For such a batch the decision of each message depends on the database
  * alone — not on the messages before it — and is `pending` unless a unique index of
- * resend_request holds a row for its requestId, its Kafka position or its keyId (live): the
- * insert of intake's one-round-trip path (insertNewRequests) asks the index instead.
+ * resend_request holds a row for its requestId, its record (position and fingerprint) or its
+ * keyId (live): the insert of intake's one-round-trip path (insertNewRequests) asks the index
+ * instead. One more is turned away there: a request without requestId whose position a different
+ * record was recorded at, which the full decision records under another name (requestIdAtPosition).
  */
 export function freshRequests(messages: readonly ReceivedMessage[]): ReceivedRequest[] | null {
   const requestIds = new Set<string>();

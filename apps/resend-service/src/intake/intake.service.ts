@@ -13,11 +13,12 @@ import {
 } from '#common';
 import { AppConfig } from '../config/app-config.js';
 import { OutboxWriter, type OutboxMessage } from '#outbox';
-import { classifyDatabaseError, type DatabaseErrorKind } from '../database/database-errors.js';
+import { blamesTheMessage, classifyDatabaseError, sqlStateOf, type DatabaseErrorKind } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
 import { LogContext } from '../logging/log-context.js';
 import { FlowMetrics } from '../metrics/flow-metrics.js';
 import { OutcomeEvents } from '../outcome/outcome-events.js';
+import { FlowProgress } from '../requests/flow-progress.js';
 import { PendingWorkSignal } from '../requests/pending-work-signal.js';
 import type { ClaimedRequest } from '../submission/claimed-request.js';
 import { RequestClaims } from '../submission/request-claims.js';
@@ -28,6 +29,8 @@ import {
   decideIntake,
   freshRequests,
   recordingResultOf,
+  requestIdAtPosition,
+  requestIdsToLookUp,
   type IntakeDecision,
   type LiveRequest,
   type RecordedBefore,
@@ -35,7 +38,10 @@ import {
 import { insertNewRequests, insertRequests, selectRecordedAndLockLive, type NewRequestRow, type RecordedAndLiveRow } from './intake.sql.js';
 import { readMessage, type ReceivedMessage, type ReceivedRequest } from './received-message.js';
 
-/** Races between concurrent intakes resolve on the next try; a few tries are plenty. */
+/**
+ * Races between concurrent intakes resolve on the next try; a few tries are plenty. More in a row
+ * are waited out like an outage (with a growing delay), never blamed on the messages.
+ */
 const MAX_CONFLICT_RETRIES = 5;
 
 /** Thrown by `stop()`'s effect: the batch was not recorded, and its offsets must not be committed. */
@@ -60,10 +66,12 @@ interface RecordedBatch {
  * away there (a redelivery, a repeated keyId), or a batch that is not only new valid requests, in
  * one transaction that reads first and decides (requests, their early outcomes, dead letters).
  * New requests the worker has free call slots for are claimed in the transaction that records
- * them, and their calls start once it commits. A database outage is waited out here with
- * heartbeats, instead of being thrown to the consumer; data the database refuses is narrowed down
- * to the message that carries it, which is dead-lettered, so that no message can stall its
- * partition or poison its batch.
+ * them, and their calls start once it commits. A database that cannot record the batch now — an
+ * outage, a read-only server, a missing privilege, a schema the code does not match yet, conflicts
+ * past a few in a row — is waited out here with heartbeats (a log line, a metric, readiness red
+ * once it lasts: FlowProgress), instead of being thrown to the consumer. Only data the database
+ * refuses as such (database-errors.ts: blamesTheMessage) is narrowed down to the message that
+ * carries it, which is dead-lettered, so that no such message can stall its partition or poison its batch.
  */
 @Injectable()
 export class IntakeService {
@@ -83,6 +91,7 @@ export class IntakeService {
     private readonly claims: RequestClaims,
     private readonly metrics: FlowMetrics,
     private readonly logContext: LogContext,
+    private readonly progress: FlowProgress,
   ) {}
 
   /** Resolves once every message is recorded; throws IntakeStoppedError if asked to stop first. */
@@ -93,6 +102,8 @@ export class IntakeService {
     try {
       await this.recordPatiently(batch, heartbeat);
     } catch (error) {
+      // Given up (shutdown): nothing waits for intake any more; the batch is redelivered.
+      if (error instanceof IntakeStoppedError) this.progress.intake.gaveUp();
       spans.forEach((span) => endSpanWithError(span, error));
       throw error;
     }
@@ -157,7 +168,7 @@ export class IntakeService {
     for (let outages = 0; ; outages += 1) {
       this.throwIfStopping();
       try {
-        const recorded = await this.recordNewOnce(requests);
+        const recorded = await this.progress.intake.attempt(() => this.recordNewOnce(requests));
         this.logDecisions(recorded.requests, recorded.decisions);
         this.countRecorded(recorded);
         if (recorded.unclaimed > 0) this.pendingWork.wake();
@@ -165,9 +176,11 @@ export class IntakeService {
         return batch.filter((received) => !inserted.has(received));
       } catch (error) {
         this.throwIfStopping();
-        // Rolled back as a whole: the full decision finds what the data problem is, if any.
-        if (classifyDatabaseError(error) !== 'outage') return batch;
-        this.logOutage(batch, error, outages);
+        // Rolled back as a whole: the full decision finds out what the problem is, and waits it out or narrows it down.
+        const kind = classifyDatabaseError(error);
+        if (kind !== 'outage') return batch;
+        this.metrics.databaseFailed('intake', kind);
+        this.logWaiting(batch, error, kind, outages);
         await this.waitWithHeartbeats(backoffDelayMs(outages + 1, { baseMs: 200, maxMs: 10_000 }), heartbeat);
       }
     }
@@ -198,13 +211,13 @@ export class IntakeService {
 
   /** Reads what the batch meets in the database, decides every message, and writes the decisions. */
   private async recordDecidingPatiently(batch: ReceivedMessage[], heartbeat: () => Promise<void>): Promise<void> {
-    let outages = 0;
+    let failures = 0;
     let conflicts = 0;
     for (;;) {
       this.throwIfStopping();
       let kind: DatabaseErrorKind;
       try {
-        const recorded = await this.recordOnce(batch);
+        const recorded = await this.progress.intake.attempt(() => this.recordOnce(batch));
         // After the commit: a batch rolled back by a race is decided again, and logged once, as recorded.
         this.logDecisions(batch, recorded.decisions);
         this.countRecorded(recorded);
@@ -213,14 +226,16 @@ export class IntakeService {
       } catch (error) {
         this.throwIfStopping();
         kind = classifyDatabaseError(error);
-        if (kind === 'outage') {
-          this.logOutage(batch, error, outages);
-          outages += 1;
-          await this.waitWithHeartbeats(backoffDelayMs(outages, { baseMs: 200, maxMs: 10_000 }), heartbeat);
+        this.metrics.databaseFailed('intake', kind);
+        if (kind === 'conflict' && ++conflicts <= MAX_CONFLICT_RETRIES) continue;
+        if (!blamesTheMessage(kind)) {
+          // Not the messages' fault: waited out, however long it takes, and no message is lost.
+          this.logWaiting(batch, error, kind, failures);
+          failures += 1;
+          await this.waitWithHeartbeats(backoffDelayMs(failures, { baseMs: 200, maxMs: 10_000 }), heartbeat);
           continue;
         }
-        if (kind === 'conflict' && ++conflicts <= MAX_CONFLICT_RETRIES) continue;
-        // The data, or a bug, and retrying does not help: find the message(s) it comes from.
+        // The data, and retrying does not help: find the message(s) it comes from.
         if (batch.length > 1) {
           for (const single of batch) await this.recordDecidingPatiently([single], heartbeat);
           return;
@@ -237,6 +252,7 @@ export class IntakeService {
       const { claiming, ...recorded } = await this.sql.transaction(async (transaction) => {
         const requests = batch.filter((received): received is ReceivedRequest => received.kind === 'request');
         const { recorded, live } = await this.readAndLock(transaction, requests);
+        this.nameByPosition(requests, recorded);
         const decisions = decideIntake(batch, recorded, live);
         const writes = this.writesFor(batch, decisions);
         // Sent without waiting: the COMMIT goes with them. A row a concurrent intake recorded first
@@ -270,22 +286,12 @@ export class IntakeService {
     transaction: SqlExecutor,
     requests: ReceivedRequest[],
   ): Promise<{ recorded: RecordedBefore; live: Map<number, LiveRequest> }> {
-    if (requests.length === 0) return { recorded: { requestIds: new Set(), offsets: new Set() }, live: new Map() };
-    const { topic, partition } = requests[0]!.message;
+    if (requests.length === 0) return { recorded: { requestIds: new Map() }, live: new Map() };
     const keyIds = [...new Set(requests.filter((request) => request.parsed.ok).map((request) => request.keyId!))];
-    const [found] = await transaction.query<RecordedAndLiveRow>(selectRecordedAndLockLive, [
-      requests.map((request) => request.requestId),
-      topic,
-      partition,
-      requests.map((request) => request.message.offset),
-      keyIds,
-    ]);
+    const [found] = await transaction.query<RecordedAndLiveRow>(selectRecordedAndLockLive, [requestIdsToLookUp(requests), keyIds]);
     const { recorded, live } = found!; // two aggregates: always exactly one row
     return {
-      recorded: {
-        requestIds: new Set(recorded.map((row) => row.request_id)),
-        offsets: new Set(recorded.flatMap((row) => (row.kafka_offset === null ? [] : [row.kafka_offset]))),
-      },
+      recorded: { requestIds: new Map(recorded.map((row) => [row.request_id, row.kafka_record_fingerprint])) },
       live: new Map(
         live.map((row) => [
           Number(row.key_id),
@@ -300,6 +306,19 @@ export class IntakeService {
         ]),
       ),
     };
+  }
+
+  /**
+   * A request without requestId is named by its position, unless a different record was recorded
+   * under that name (the topic was deleted and created again): then by its position and record.
+   */
+  private nameByPosition(requests: ReceivedRequest[], recorded: RecordedBefore): void {
+    for (const received of requests) {
+      const requestId = requestIdAtPosition(received, recorded);
+      if (requestId === received.requestId) continue;
+      received.requestId = requestId;
+      this.recordSpans.get(received)?.setAttribute(RESEND_ATTRIBUTES.requestId, requestId);
+    }
   }
 
   /** The rows, outcome events and dead letters that the decisions call for. */
@@ -382,12 +401,16 @@ export class IntakeService {
     for (let failures = 0; ; failures += 1) {
       this.throwIfStopping();
       try {
-        const deadLettered = await this.sql.transaction((transaction) => this.deadLetters.record(transaction, [entry]));
+        const deadLettered = await this.progress.intake.attempt(() =>
+          this.sql.transaction((transaction) => this.deadLetters.record(transaction, [entry])),
+        );
         this.metrics.messageRecorded('dead_lettered');
         this.metrics.deadLettered(deadLettered);
         return;
       } catch (error) {
-        this.logOutage([received], error, failures);
+        const kind = classifyDatabaseError(error);
+        this.metrics.databaseFailed('intake', kind);
+        this.logWaiting([received], error, kind, failures);
         await this.waitWithHeartbeats(backoffDelayMs(failures + 1, { baseMs: 200, maxMs: 10_000 }), heartbeat);
       }
     }
@@ -424,12 +447,15 @@ export class IntakeService {
     }
   }
 
-  private logOutage(batch: ReceivedMessage[], error: unknown, failures: number): void {
+  /** Names the SQLSTATE and what it means (database-errors.ts), so that a refusal that lasts can be told from an outage. */
+  private logWaiting(batch: ReceivedMessage[], error: unknown, kind: DatabaseErrorKind, failures: number): void {
     // First failure and then every tenth: an outage must not flood the log.
     if (failures % 10 !== 0) return;
     const { topic, partition, offset } = batch[0]!.message;
     const more = batch.length > 1 ? ` and ${batch.length - 1} more` : '';
-    this.logger.warn(`cannot record ${topic}[${partition}]@${offset}${more} yet (${(error as Error)?.message}); retrying`);
+    const sqlState = sqlStateOf(error);
+    const cause = `${(error as Error)?.message}; ${kind}${sqlState ? ` ${sqlState}` : ''}`;
+    this.logger.warn(`cannot record ${topic}[${partition}]@${offset}${more} yet (${cause}); retrying`);
   }
 
   private throwIfStopping(): void {
@@ -466,6 +492,7 @@ function newRow(received: ReceivedRequest): NewRequestRow {
     kafka_topic: message.topic,
     kafka_partition: message.partition,
     kafka_offset: message.offset,
+    kafka_record_fingerprint: message.fingerprint,
     trace_parent: received.trace?.traceParent ?? null,
     trace_state: received.trace?.traceState ?? null,
   };

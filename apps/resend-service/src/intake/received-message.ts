@@ -18,7 +18,10 @@ export type ReceivedMessage =
       trace: TraceContextText | null;
       /** The id its row gets if it is recorded: known up front, so a later copy in the batch can point at it. */
       rowId: string;
+      /** Set again by intake for a request without one whose position a different record used before (requestIdAtPosition). */
       requestId: string;
+      /** The message had no requestId: `requestId` names its position (positionRequestId). */
+      requestIdFromPosition: boolean;
       payload: Record<string, unknown>;
       parsed: ParsedResendRequest;
       keyId: number | null;
@@ -39,10 +42,25 @@ export function readMessage(message: ConsumedMessage): ReceivedMessage {
     trace: null,
     rowId: randomUUID(),
     // Without a requestId, the Kafka position names the request: the same every time it is read.
-    requestId: parsed.requestId ?? `${message.topic}:${message.partition}:${message.offset}`,
+    requestId: parsed.requestId ?? positionRequestId(message),
+    requestIdFromPosition: parsed.requestId === null,
     payload: decoded.value,
     parsed,
     keyId: parsed.ok ? parsed.body.keyId : parsed.keyId,
     fingerprint: parsed.ok ? bodyFingerprint(parsed.body) : null,
   };
+}
+
+/** The id of a request without requestId: its position, `<topic>:<partition>:<offset>`. */
+export function positionRequestId(message: ConsumedMessage): string {
+  return `${message.topic}:${message.partition}:${message.offset}`;
+}
+
+/**
+ * The id of a request without requestId at a position where a different record was recorded
+ * before (the topic was deleted and created again): `<topic>:<partition>:<offset>:<16 hex digits
+ * of its record fingerprint>`, the same every time this record is read, and not the old one's.
+ */
+export function reusedPositionRequestId(message: ConsumedMessage): string {
+  return `${positionRequestId(message)}:${message.fingerprint.slice(0, 16)}`;
 }

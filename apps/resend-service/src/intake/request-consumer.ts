@@ -93,11 +93,27 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
       // After a rebalance the rest of the batch belongs to another member now.
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = messages.slice(start, start + this.config.intake.batchSize);
-      await this.intake.receiveBatch(chunk, () => payload.heartbeat());
+      await this.whileHeartbeating(payload, () => this.intake.receiveBatch(chunk, () => payload.heartbeat()));
       this.log.debug(`recorded ${batch.topic}[${batch.partition}] up to offset ${chunk[chunk.length - 1]!.offset}`);
       payload.resolveOffset(chunk[chunk.length - 1]!.offset);
       this.offsets?.recorded(batch.topic, batch.partition, chunk[chunk.length - 1]!.offset);
       await payload.heartbeat();
+    }
+  }
+
+  /**
+   * Heartbeats while a chunk is being recorded, not only between its tries: one statement may take
+   * up to DATABASE_QUERY_TIMEOUT_MS, longer than the session timeout, and a member silent for that
+   * long is dropped from the group (its partitions moved to another, which would wait for the same
+   * database). Failed heartbeats are left to the next one and to the end of the batch, where a
+   * member that was dropped after all learns it and joins again.
+   */
+  private async whileHeartbeating<T>(payload: EachBatchPayload, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void payload.heartbeat().catch(() => undefined), this.config.kafka.heartbeatIntervalMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
     }
   }
 

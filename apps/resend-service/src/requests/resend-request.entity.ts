@@ -50,6 +50,8 @@ export class ResendRequest {
   @Column({ name: 'kafka_topic', type: 'text' }) kafkaTopic!: string;
   @Column({ name: 'kafka_partition', type: 'integer' }) kafkaPartition!: number;
   @Column({ name: 'kafka_offset', type: 'bigint', transformer: bigintAsNumber }) kafkaOffset!: number;
+  /** SHA-256 of the record's timestamp, key, value and headers: the position may be used again by a recreated topic. Null on rows from before it was kept. */
+  @Column({ name: 'kafka_record_fingerprint', type: 'bytea', nullable: true }) kafkaRecordFingerprint!: Buffer | null;
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' }) receivedAt!: Date;
   @Column({ name: 'first_attempt_at', type: 'timestamptz', nullable: true }) firstAttemptAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
