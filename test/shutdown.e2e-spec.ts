@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, recordScenario, waitUntilSettled } from './support/invariants.js';
@@ -7,7 +6,7 @@ import { sampleRequest } from './support/requests.js';
 import { useServiceProcesses } from './support/service-processes.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { waitFor } from './support/wait-for.js';
-import { e2e, TOPICS } from './support/e2e-context.js';
+import { createTopics, e2e, TOPICS } from './support/e2e-context.js';
 
 /** A topic of this file only, for outbox rows that must never reach a real consumer. */
 const SCRATCH_TOPIC = 'resend-relay-e2e.shutdown-scratch';
@@ -223,18 +222,6 @@ describe('shutdown: graceful stop, forced stop, outbox retention', { timeout: 24
   });
 
   async function createScratchTopic() {
-    const admin = new Kafka({
-      clientId: 'e2e-shutdown-admin',
-      brokers: e2e.kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    try {
-      if (!(await admin.listTopics()).includes(SCRATCH_TOPIC)) {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: SCRATCH_TOPIC, numPartitions: 1 }] });
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopics(e2e.kafkaBrokers, [SCRATCH_TOPIC], 1);
   }
 });
