@@ -5,7 +5,7 @@ import { insertDeadLetter } from '../apps/resend-service/src/intake/intake.sql.j
 import { statementTestDatabase, type StatementTestDatabase } from './support/database.js';
 import { checkInvariants, recordScenario, waitUntilSettled } from './support/invariants.js';
 import { sampleRequest } from './support/requests.js';
-import { endOffsets, healthStatus, publishRequests, scenarioTopic, terminalCount } from './support/scenario-kit.js';
+import { committedOffsets, endOffsets, healthStatus, publishRequests, scenarioTopic, terminalCount } from './support/scenario-kit.js';
 import { useServiceProcesses } from './support/service-processes.js';
 import { waitFor } from './support/wait-for.js';
 import { e2e, TOPICS } from './support/e2e-context.js';
@@ -32,8 +32,11 @@ describe('topic recreated: a new message at a reused Kafka position is not a red
     await waitFor('the old requests to end', async () => (await terminalCount(parts.db, old)) === old.length, 60_000);
     await waitForOutcomeOf(oldWithoutId.keyId);
     expect(await first.stop()).toBe(0);
+    expect(await committedOffsets(brokers, scenario.groupId, scenario.topic)).toEqual(new Map([[0, old.length + 1]]));
 
     await recreateTopic(scenario.topic);
+    // Kafka drops the group's offsets of a deleted topic: the group reads the new one from its beginning.
+    expect(await committedOffsets(brokers, scenario.groupId, scenario.topic)).toEqual(new Map([[0, -1]]));
     const newWithoutId = withoutRequestId(sampleRequest());
     const fresh = Array.from({ length: 10 }, () => sampleRequest());
     const poison = `not { JSON, sent after the topic was recreated ${Date.now()}`;
@@ -41,11 +44,13 @@ describe('topic recreated: a new message at a reused Kafka position is not a red
     await parts.kafka.send(scenario.topic, [{ key: 'poison', value: poison }]);
     expect(await endOffsets(brokers, scenario.topic)).toEqual(new Map([[0, fresh.length + 2]]));
 
+    const restartedAt = Date.now();
     const second = await parts.start('topic-recreated-second', scenario.env);
     const report = await waitUntilSettled(fresh, parts, 90_000);
+    const recoverySeconds = ((Date.now() - restartedAt) / 1000).toFixed(1);
     recordScenario(
       'topic recreated',
-      'request topic deleted and created again while stopped; 12 messages at used positions',
+      `request topic deleted and created again while stopped; 12 messages at used positions; all ended ${recoverySeconds} s after the restart`,
       report,
       startedAt,
     );
