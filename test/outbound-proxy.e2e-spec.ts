@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ItniotechClient, type ResendAiRequest } from '#itniotech';
@@ -82,6 +83,64 @@ describe('provider calls through an outbound proxy', () => {
     unreachable.close();
   });
 
+  describe("the call's deadline bounds the CONNECT and the TLS handshake through the tunnel", () => {
+    const CALLS = 5;
+    const TIMEOUT_MS = 500;
+
+    /** `CALLS` resend calls at once through `proxyUrl` to `baseUrl`, each with a deadline of TIMEOUT_MS. */
+    async function callsThrough(proxyUrl: string, baseUrl: string) {
+      const client = new ItniotechClient({
+        baseUrl,
+        apiKey: TEST_API_KEY,
+        apiSecret: TEST_API_SECRET,
+        timeoutMs: TIMEOUT_MS,
+        proxy: { httpsProxy: proxyUrl, httpProxy: null, noProxy: '' },
+      });
+      try {
+        const startedAt = Date.now();
+        const results = await Promise.all(
+          Array.from({ length: CALLS }, (_, index) => client.resendAi({ ...RESEND_BODY, keyId: 900_000_000_100 + index })),
+        );
+        return { results, elapsedMs: Date.now() - startedAt };
+      } finally {
+        client.close();
+      }
+    }
+
+    it('a proxy that takes the CONNECT and never answers: each call times out as not sent, and leaves no connection open at the proxy', async () => {
+      const silent = await ConnectProxy.start();
+      silent.mode = 'silent';
+      try {
+        const { results, elapsedMs } = await callsThrough(silent.url, front.url);
+        for (const result of results) {
+          expect(result).toMatchObject({ kind: 'transport_error', errorCode: 'TIMEOUT', outcomeUnknown: false });
+          expect((result as { message: string }).message).toMatch(/while connecting/);
+        }
+        expect(elapsedMs).toBeLessThan(TIMEOUT_MS * 4);
+        expect(silent.unansweredTunnels).toHaveLength(CALLS);
+        await waitFor('the client to close its connections to the proxy', () => silent.openClientConnections === 0, 5_000, 50);
+      } finally {
+        await silent.close();
+      }
+    });
+
+    it('a tunnel to a server that never completes the TLS handshake: each call times out as not sent, and the tunnel is closed', async () => {
+      const mute = await MuteServer.start();
+      const tunnels = await ConnectProxy.start();
+      try {
+        const { results } = await callsThrough(tunnels.url, `https://127.0.0.1:${mute.port}`);
+        for (const result of results) {
+          expect(result).toMatchObject({ kind: 'transport_error', errorCode: 'TIMEOUT', outcomeUnknown: false });
+        }
+        expect(tunnels.tunnels).toHaveLength(CALLS);
+        await waitFor('the client to close its tunnels', () => tunnels.openClientConnections === 0, 5_000, 50);
+      } finally {
+        await tunnels.close();
+        await mute.close();
+      }
+    });
+  });
+
   describe('the service with HTTPS_PROXY (CONNECT tunnels)', () => {
     let service: ServiceProcess;
     let kafka: KafkaTestClient;
@@ -158,3 +217,33 @@ describe('provider calls through an outbound proxy', () => {
     });
   });
 });
+
+/** A TCP server that reads what it is sent and never says anything: a TLS handshake with it never ends. */
+class MuteServer {
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<MuteServer> {
+    const server = createServer();
+    const mute = new MuteServer(server);
+    server.on('connection', (socket) => {
+      mute.sockets.add(socket);
+      // Read (and dropped), so that it sees the other end close and closes too.
+      socket.resume();
+      socket.on('error', () => undefined);
+      socket.on('close', () => mute.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return mute;
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

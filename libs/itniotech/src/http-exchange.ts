@@ -3,7 +3,14 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { storableText } from './provider-text.js';
-import { forwardedRequestOptions, proxyFor, proxyUnreachable, TunnelingAgent, type ProxySettings } from './outbound-proxy.js';
+import {
+  forwardedRequestOptions,
+  proxyFor,
+  proxyUnreachable,
+  TunnelingAgent,
+  type ProxySettings,
+  type TunnelRequestOptions,
+} from './outbound-proxy.js';
 import { describeTimeout, describeTransportError, type TransportFailure } from './transport-error.js';
 
 export interface HttpExchangeRequest {
@@ -47,10 +54,13 @@ export class HttpExchange {
         resolve(result);
       };
 
-      const clientRequest = this.#open(request);
+      // Ends a CONNECT tunnel still being opened, which destroying the request cannot reach.
+      const abandoned = new AbortController();
+      const clientRequest = this.#open(request, abandoned.signal);
       const deadline = setTimeout(() => {
         finish(describeTimeout(request.timeoutMs, connected));
         clientRequest.destroy();
+        abandoned.abort();
       }, request.timeoutMs);
 
       clientRequest.on('socket', (socket: Socket) => {
@@ -76,12 +86,13 @@ export class HttpExchange {
 
   // On the direct path (every call), headers and options are built without `{ ...x, more }`: on
   // Node 20, keys added after a spread give every object a hidden class of its own (docs/performance.md).
-  #open(request: HttpExchangeRequest): http.ClientRequest {
+  #open(request: HttpExchangeRequest, abandoned: AbortSignal): http.ClientRequest {
     const headers: Record<string, string> = Object.assign({}, request.headers);
     if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
     const proxy = this.proxy ? proxyFor(request.url, this.proxy) : null;
     if (proxy && request.url.protocol === 'https:') {
-      return https.request(request.url, { method: request.method, headers, agent: this.#tunnelThrough(proxy) });
+      const options: TunnelRequestOptions = { method: request.method, headers, agent: this.#tunnelThrough(proxy), deadline: abandoned };
+      return https.request(request.url, options);
     }
     if (proxy) {
       const forward = forwardedRequestOptions(request.url, proxy);

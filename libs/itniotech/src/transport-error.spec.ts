@@ -15,6 +15,10 @@ describe('describeTransportError', () => {
     ['ETIMEDOUT', false, 'TIMEOUT', false],
     ['EHOSTUNREACH', false, 'NETWORK', false],
     ['ESOMETHINGNEW', true, 'NETWORK', true],
+    // The proxy's own failures come before the tunnel reached the provider, whatever `connected` says.
+    ['EPROXY_UNREACHABLE', true, 'NETWORK', false],
+    ['EPROXY_REFUSED', true, 'NETWORK', false],
+    ['EPROXY_TIMEOUT', true, 'TIMEOUT', false],
   ])('%s (connected: %s) is %s, outcome unknown: %s', (code, connected, errorCode, outcomeUnknown) => {
     expect(describeTransportError(errorWithCode(code), connected)).toMatchObject({ kind: 'transport_error', errorCode, outcomeUnknown });
   });

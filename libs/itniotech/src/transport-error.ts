@@ -20,6 +20,8 @@ export function describeTransportError(error: unknown, connected: boolean): Tran
     case 'EPROXY_REFUSED':
       // Failed before a tunnel to the provider existed: the request cannot have reached it.
       return failure('NETWORK', detail, false);
+    case 'EPROXY_TIMEOUT':
+      return failure('TIMEOUT', detail, false);
     case 'ECONNREFUSED':
       return failure('CONNECTION_REFUSED', `The provider refused the connection (${detail})`, false);
     case 'ENOTFOUND':
