@@ -22,7 +22,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rm -f .run/fault-suite.jsonl
 files=("$@")
-((${#files[@]})) || files=(test/crash-recovery.e2e-spec.ts test/outages.e2e-spec.ts test/scale.e2e-spec.ts test/poison-messages.e2e-spec.ts test/provider-text.e2e-spec.ts test/topic-recreated.e2e-spec.ts)
+((${#files[@]})) || files=(test/crash-recovery.e2e-spec.ts test/outages.e2e-spec.ts test/scale.e2e-spec.ts test/poison-messages.e2e-spec.ts test/provider-text.e2e-spec.ts test/topic-recreated.e2e-spec.ts test/database-faults.e2e-spec.ts)
 existing=()
 for file in "${files[@]}"; do [[ -f "$file" ]] && existing+=("$file"); done
 passes=${FAULT_SUITE_PASSES:-both}
