@@ -54,7 +54,9 @@ export const resendRequestedJsonSchema = {
       minLength: 1,
       maxLength: ID_MAX_CHARACTERS,
       pattern: '\\S',
-      description: 'Idempotency key of this request; when absent the service uses <topic>:<partition>:<offset>.',
+      description:
+        'Idempotency key of this request; when absent the service uses <topic>:<partition>:<offset> ' +
+        '(with :<16 hex digits of the record fingerprint> appended when a recreated topic had used that position before).',
     },
     correlationId: {
       type: ['string', 'null'],

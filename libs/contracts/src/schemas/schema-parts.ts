@@ -17,7 +17,9 @@ export const dateTime = {
 export const requestId = {
   type: 'string',
   minLength: 1,
-  description: "The producer's requestId, or <topic>:<partition>:<offset> of the request message when it had none.",
+  description:
+    "The producer's requestId, or <topic>:<partition>:<offset> of the request message when it had none " +
+    '(with :<16 hex digits of the record fingerprint> appended when a recreated topic had used that position before).',
 } as const;
 
 /** A task name as the service sends it: already trimmed, 2 to 64 characters. */
