@@ -120,6 +120,11 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     };
     const noKeyId = { ...sampleRequest(), keyId: -5 };
     const withNul = sampleRequest();
+    // A valid request but for a field nested deeper than PostgreSQL's jsonb parser goes (its stack
+    // depth limit): JSON.parse reads it, the parser drops the unknown field, the database refuses it.
+    const deep = sampleRequest();
+    const depth = 30_000;
+    const deeplyNested = JSON.stringify({ ...deep, nested: 0 }).replace('"nested":0', `"nested":${'['.repeat(depth)}1${']'.repeat(depth)}`);
     const good = sampleRequest();
     const tooLarge = JSON.stringify({ ...sampleRequest(), taskName: 'x'.repeat(MAX_REQUEST_BYTES) });
     const cases: { message: RawMessage; reason: DeadLetterReason }[] = [
@@ -133,6 +138,7 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
       },
       { reason: 'not_json', message: { key, headers, partition: 1, value: null } },
       { reason: 'not_an_object', message: { key, headers, partition: 1, value: '[1, 2, 3]' } },
+      { reason: 'unrecordable', message: { key, headers, partition: 1, value: deeplyNested } },
     ];
     const positions = await producer.send(REQUESTED, [
       ...cases.map((item) => item.message),
@@ -154,6 +160,10 @@ describe('poison messages: dead-lettered verbatim, the consumer keeps going', ()
     // The message with a NUL left no request row behind, only its dead letter.
     expect(await db.rows(`SELECT 1 FROM resend_request WHERE request_id = $1`, [withNul.requestId])).toEqual([]);
     expect(await simulator.tasksFor(withNul.keyId)).toEqual([]);
+    // Nor did the one nested too deep: never sent, though its provider fields were valid.
+    expect(Buffer.byteLength(deeplyNested)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+    expect(await db.rows(`SELECT 1 FROM resend_request WHERE request_id = $1`, [deep.requestId])).toEqual([]);
+    expect(await simulator.tasksFor(deep.keyId)).toEqual([]);
 
     await expectHealthy();
     const report = await checkInvariants([good], parts());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BYTES } from '#contracts';
-import { decodeMessageValue } from './message-decoding.js';
+import { decodeMessageValue, MAX_JSON_NESTING } from './message-decoding.js';
 
 describe('decodeMessageValue', () => {
   it('accepts a JSON object', () => {
@@ -24,5 +24,26 @@ describe('decodeMessageValue', () => {
   it('survives deep nesting', () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
     expect(decodeMessageValue(Buffer.from(deep)).ok).toBe(false);
+  });
+
+  const nestedIn = (levels: number) => `{"keyId":1,"extra":${'['.repeat(levels - 1)}1${']'.repeat(levels - 1)}}`;
+
+  it('refuses an object nested deeper than the service can store as unrecordable, before anything tries to store it', () => {
+    // Storing it serialises it (JSON.stringify recurses): thousands of levels overflow the stack,
+    // an error no retry fixes, which would stall the partition.
+    const decoded = decodeMessageValue(Buffer.from(nestedIn(MAX_JSON_NESTING + 1)));
+    expect(decoded).toEqual({
+      ok: false,
+      reason: 'unrecordable',
+      message: `the message value is JSON nested deeper than ${MAX_JSON_NESTING} levels, the most the service stores`,
+    });
+    const deepest = decodeMessageValue(Buffer.from(nestedIn(30_000)));
+    expect(deepest.ok === false && deepest.reason).toBe('unrecordable');
+  });
+
+  it('accepts nesting up to the limit, and what it accepts can be serialised to be stored', () => {
+    const decoded = decodeMessageValue(Buffer.from(nestedIn(MAX_JSON_NESTING)));
+    expect(decoded.ok).toBe(true);
+    expect(() => JSON.stringify(decoded.ok && decoded.value)).not.toThrow();
   });
 });

@@ -17,7 +17,7 @@ export const DEAD_LETTER_REASONS = [
   'not_json', // no value, or not UTF-8 JSON
   'not_an_object', // JSON, but not an object
   'no_usable_key_id', // refused without a usable keyId: the failed event is published and the message is kept here too
-  'unrecordable', // the database refused to store the message (e.g. a NUL character in a string)
+  'unrecordable', // the service could not store the message (a NUL character the database refuses, JSON nested too deep)
 ] as const;
 
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
