@@ -144,16 +144,12 @@ describe('database faults: silent connections, a read-only database, a revoked p
     } finally {
       await setReadOnly(false);
     }
+    const readOnlySeconds = Math.round((Date.now() - readOnlyAt) / 1000);
 
     const report = await waitUntilSettled(requests, parts, SETTLE_TIMEOUT_MS);
     await waitForHealth(service.url, 200, 60_000);
     await readiness.stop();
-    recordScenario(
-      'read-only database',
-      `default_transaction_read_only for ${Math.round((Date.now() - readOnlyAt) / 1000)} s`,
-      report,
-      startedAt,
-    );
+    recordScenario('read-only database', `default_transaction_read_only for ${readOnlySeconds} s`, report, startedAt);
     expectEachAnsweredOnce(report, requests);
     expect(await deadLettersOf(scenario.topic)).toEqual([]);
     expect(readiness.redAfter(readOnlyAt), readiness.describe()).toBe(true);
