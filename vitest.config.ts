@@ -53,7 +53,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'scripts/**/*.spec.ts', 'test/model/**/*.spec.ts'],
+          include: [
+            'apps/**/*.spec.ts',
+            'libs/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
+            'test/model/**/*.spec.ts',
+            'test/deploy/**/*.spec.ts',
+          ],
           maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
         },
