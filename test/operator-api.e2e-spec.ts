@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
+import { OutboxRelay } from '#outbox';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../apps/resend-service/src/config/app-config.js';
@@ -289,6 +290,48 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
       });
       const late = await authorized(http().post(`/dead-letters/${listed.id}/replay`)).expect(409);
       expect(late.body.replayedAt).toBe(accepted.body.replayedAt);
+    });
+
+    it('replays through the transactional outbox: with the relay stopped the message waits there, marked replayed; the relay publishes it', async () => {
+      const since = new Date(Date.now() - 1_000).toISOString();
+      const value = Buffer.from(`not JSON either ${randomUUID()}`);
+      await flow.kafka.send(REQUESTED, [{ key: 'replay-durable', value }]);
+      const original = await waitFor('the bad message on the requested topic', () =>
+        raw.records.find((record) => record.topic === REQUESTED && record.value?.equals(value)),
+      );
+      const listed = await waitFor('the dead letter in the list', async () => {
+        const response = await authorized(http().get('/dead-letters').query({ since, limit: 200 })).expect(200);
+        return response.body.items.find(
+          (item: { kafka: { partition: number; offset: number } }) =>
+            item.kafka.partition === original.partition && item.kafka.offset === Number(original.offset),
+        );
+      });
+      const copiesOnTopic = () => raw.records.filter((record) => record.topic === REQUESTED && record.value?.equals(value));
+
+      // No producer of its own: with the relay stopped, the replay is committed to the outbox and waits there.
+      const relay = flow.service.app.get(OutboxRelay);
+      await relay.stop();
+      let outboxEventId: string;
+      try {
+        const accepted = await authorized(http().post(`/dead-letters/${listed.id}/replay`)).expect(202);
+        outboxEventId = accepted.body.outboxEventId;
+        const [row] = await flow.db.rows(`SELECT topic, message_value, published_at FROM outbox_event WHERE id = $1`, [outboxEventId]);
+        expect(row).toMatchObject({ topic: REQUESTED, published_at: null });
+        expect(Buffer.from(row!.message_value).equals(value)).toBe(true);
+        const marked = await flow.db.one(`SELECT replay_event_id FROM dead_letter WHERE id = $1`, [listed.id]);
+        expect(marked).toEqual({ replay_event_id: outboxEventId });
+        expect(copiesOnTopic()).toHaveLength(1);
+      } finally {
+        await relay.start();
+      }
+
+      // The relay publishes it, like any outcome event, and marks it published.
+      await waitFor('the replayed message, published by the relay', () => copiesOnTopic().length === 2);
+      await waitFor(
+        'the replay row marked published',
+        async () =>
+          (await flow.db.rows(`SELECT 1 FROM outbox_event WHERE id = $1 AND published_at IS NOT NULL`, [outboxEventId])).length === 1,
+      );
     });
 
     it('pages dead letters newest first', async () => {
