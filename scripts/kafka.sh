@@ -14,8 +14,11 @@
 # KAFKA_START_TIMEOUT seconds (90). The broker version is pinned in scripts/kafka/pom.xml.
 #
 # Secure mode, KAFKA_SECURITY=sasl_ssl (default: plaintext): the client listener is SASL_SSL
-# (TLS + SASL PLAIN/SCRAM-SHA-256/SCRAM-SHA-512) and the StandardAuthorizer enforces ACLs. On the
-# first start it makes, under $KAFKA_HOME/secure-<port>/ (ignored by git):
+# (TLS + SASL PLAIN/SCRAM-SHA-256/SCRAM-SHA-512) and the StandardAuthorizer enforces ACLs.
+# KAFKA_SECURITY=both: the PLAINTEXT client listener on KAFKA_PORT as in plaintext mode, and a
+# SASL_SSL listener as in secure mode on KAFKA_SASL_SSL_PORT (KAFKA_PORT+2), with the same
+# authorizer; plaintext clients keep every right (see scripts/kafka/plaintext-and-sasl-ssl.properties.template).
+# In both secure modes the first start makes, under $KAFKA_HOME/secure-<KAFKA_PORT>/ (ignored by git):
 #   ca.pem            the test CA clients must trust (KAFKA_SSL_CA_FILE)
 #   other-ca.pem      a CA the broker does not use (for "untrusted CA" tests)
 #   client.pem/.key   a client certificate signed by the CA (mutual TLS)
@@ -40,10 +43,28 @@ config_file="$home/server-$port.properties"
 # A fixed cluster id keeps `reset` + `start` reproducible; it only has to be a base64 UUID.
 cluster_id="cmVzZW5kLXJlbGF5LWxvYw"
 security=${KAFKA_SECURITY:-plaintext}
+sasl_ssl_port=${KAFKA_SASL_SSL_PORT:-$((port + 2))}
 secure_dir="$home/secure-$port"
 sasl_users="admin ${KAFKA_SASL_USERS:-resend-relay}"
 
 log() { echo "[kafka.sh] $*" >&2; }
+
+case "$security" in plaintext | sasl_ssl | both) ;; *)
+  log "KAFKA_SECURITY must be plaintext, sasl_ssl or both"
+  exit 2
+  ;;
+esac
+
+# Whether the broker has a SASL_SSL listener (and so certificates, users and the authorizer).
+has_sasl_ssl() { [[ "$security" != plaintext ]]; }
+
+# The ports the broker's client listeners take.
+client_ports() {
+  case "$security" in
+    plaintext | sasl_ssl) echo "$port" ;;
+    both) echo "$port $sasl_ssl_port" ;;
+  esac
+}
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -77,19 +98,17 @@ resolve_jars() {
 write_config() {
   mkdir -p "$data_dir" "$logs_dir"
   local templates=("$kafka_conf_dir/server.properties.template")
-  [[ "$security" == sasl_ssl ]] && templates+=("$kafka_conf_dir/sasl-ssl.properties.template")
+  has_sasl_ssl && templates+=("$kafka_conf_dir/sasl-ssl.properties.template")
+  [[ "$security" == both ]] && templates+=("$kafka_conf_dir/plaintext-and-sasl-ssl.properties.template")
   cat "${templates[@]}" | sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
-    -e "s|@DATA_DIR@|$data_dir|g" -e "s|@SECURE_DIR@|$secure_dir|g" >"$config_file"
-  if [[ "$security" == sasl_ssl ]]; then
+    -e "s|@SASL_SSL_PORT@|$sasl_ssl_port|g" -e "s|@DATA_DIR@|$data_dir|g" -e "s|@SECURE_DIR@|$secure_dir|g" >"$config_file"
+  if has_sasl_ssl; then
     local plain_users="username=\"admin\" password=\"$(password_of admin)\"" user
     for user in $sasl_users; do plain_users+=" user_$user=\"$(password_of "$user")\""; done
     # Passwords are hex: safe inside sed replacements and JAAS quotes.
     sed -i -e "s|@STORE_PASSWORD@|$(cat "$secure_dir/store-password")|g" -e "s|@ADMIN_PASSWORD@|$(password_of admin)|g" \
       -e "s|@PLAIN_USERS@|$plain_users|g" "$config_file"
     chmod 600 "$config_file"
-  elif [[ "$security" != plaintext ]]; then
-    log "KAFKA_SECURITY must be plaintext or sasl_ssl"
-    exit 2
   fi
 }
 
@@ -98,8 +117,8 @@ password_of() { cat "$secure_dir/users/$1"; }
 # A CA, a broker certificate for 127.0.0.1/localhost, a client certificate, a second CA nobody
 # uses, and one random password per user: made once per port, deleted by `reset`.
 make_secrets_once() {
-  [[ "$security" == sasl_ssl && ! -f "$secure_dir/broker.p12" ]] || return 0
-  command -v openssl >/dev/null || { log "openssl is required for KAFKA_SECURITY=sasl_ssl"; exit 1; }
+  has_sasl_ssl && [[ ! -f "$secure_dir/broker.p12" ]] || return 0
+  command -v openssl >/dev/null || { log "openssl is required for KAFKA_SECURITY=$security"; exit 1; }
   log "making a test CA, certificates and SASL users in $secure_dir"
   rm -rf "$secure_dir"
   mkdir -p "$secure_dir/users"
@@ -131,7 +150,7 @@ format_storage_once() {
   [[ -f "$data_dir/meta.properties" ]] && return 0
   log "formatting KRaft storage in $data_dir"
   local scram=() user
-  if [[ "$security" == sasl_ssl ]]; then
+  if has_sasl_ssl; then
     for user in $sasl_users; do
       for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
         scram+=(--add-scram "$mechanism=[name=$user,password=$(password_of "$user")]")
@@ -144,10 +163,16 @@ format_storage_once() {
     { cat "$logs_dir/format.log" >&2; exit 1; }
 }
 
-# "Ready" means the broker has finished starting (it logs so) and its client port accepts connections.
+all_ports_open() {
+  local each
+  for each in "$@"; do port_open "$each" || return 1; done
+}
+
+# "Ready" means the broker has finished starting (it logs so) and its client ports accept connections.
 wait_until_ready() {
   local deadline=$((SECONDS + start_timeout)) pid=$1
-  until grep -q "Kafka Server started" "$logs_dir/server.log" 2>/dev/null && port_open "$port"; do
+  # shellcheck disable=SC2046 # one word per port
+  until grep -q "Kafka Server started" "$logs_dir/server.log" 2>/dev/null && all_ports_open $(client_ports); do
     if ! kill -0 "$pid" 2>/dev/null; then
       log "broker exited during start-up; last lines of $logs_dir/server.log:"
       tail -n 30 "$logs_dir/server.log" >&2 || true
@@ -167,10 +192,13 @@ start() {
     log "already running (pid $pid) on 127.0.0.1:$port"
     return 0
   fi
-  if port_open "$port"; then
-    log "port $port is taken by another process; set KAFKA_PORT or stop it"
-    exit 1
-  fi
+  local each
+  for each in $(client_ports); do
+    if port_open "$each"; then
+      log "port $each is taken by another process; set KAFKA_PORT (KAFKA_SASL_SSL_PORT) or stop it"
+      exit 1
+    fi
+  done
   resolve_jars
   make_secrets_once
   write_config
@@ -183,7 +211,7 @@ start() {
     -cp "$lib_dir/*" kafka.Kafka "$config_file" >"$logs_dir/stdout.log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   wait_until_ready "$!"
-  log "ready on 127.0.0.1:$port"
+  if [[ "$security" == both ]]; then log "ready on 127.0.0.1:$port (PLAINTEXT) and 127.0.0.1:$sasl_ssl_port (SASL_SSL)"; else log "ready on 127.0.0.1:$port"; fi
 }
 
 stop() {

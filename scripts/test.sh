@@ -3,10 +3,13 @@
 # the model check and the end-to-end tests against a real Kafka broker, a real PostgreSQL and the
 # provider simulator over real HTTP.
 #
-# Kafka: when KAFKA_BROKERS is not set, a throw-away broker is started on a free port with empty
-# storage (in the background, while tsc runs) and stopped afterwards. PostgreSQL: DATABASE_URL's
-# server (default postgres://postgres@127.0.0.1:5432); each e2e file works on a database of its own,
-# cloned from a template migrated once (test/support/e2e-context.ts).
+# Kafka: when KAFKA_BROKERS is not set, a throw-away broker is started on free ports with empty
+# storage (in the background, while tsc runs) and stopped afterwards. It has two client listeners
+# (scripts/kafka.sh KAFKA_SECURITY=both): PLAINTEXT, with every right, for the tests; and SASL_SSL
+# (TLS, SASL users with random passwords, ACLs enforced) for test/secure-kafka.e2e-spec.ts, which
+# starts a secure broker of its own only when the broker comes from KAFKA_BROKERS.
+# PostgreSQL: DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432); each e2e file
+# works on a database of its own, cloned from a template migrated once (test/support/e2e-context.ts).
 # Every process group a test starts is noted under .run/process-groups/<run>/ and killed when the
 # run ends, however it ends (test/support/process-groups.ts).
 # Extra arguments go to vitest, e.g. `npm test -- test/resend-flow.e2e-spec.ts`.
@@ -61,11 +64,18 @@ trap 'exit 143' TERM
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   kafka_port=$(free_port)
   export KAFKA_CONTROLLER_PORT; KAFKA_CONTROLLER_PORT=$(free_port)
+  sasl_ssl_port=$(free_port)
+  while [[ $sasl_ssl_port == "$kafka_port" || $sasl_ssl_port == "$KAFKA_CONTROLLER_PORT" ]]; do sasl_ssl_port=$(free_port); done
   # The jars are resolved first (not in the background): a broker a test starts later uses them too.
   KAFKA_PORT=$kafka_port scripts/kafka.sh resolve
-  KAFKA_PORT=$kafka_port scripts/kafka.sh start &
+  # The SASL users are those test/secure-kafka.e2e-spec.ts logs in as.
+  KAFKA_PORT=$kafka_port KAFKA_SECURITY=both KAFKA_SASL_SSL_PORT=$sasl_ssl_port \
+    KAFKA_SASL_USERS="resend-relay resend-relay-limited" scripts/kafka.sh start &
   kafka_starter=$!
   export KAFKA_BROKERS="127.0.0.1:$kafka_port"
+  # The secure listener and its CA, certificates and passwords, for test/support/global-setup.ts.
+  export E2E_KAFKA_SASL_SSL_BROKERS="127.0.0.1:$sasl_ssl_port"
+  export E2E_KAFKA_SECURE_DIR="${KAFKA_HOME:-$PWD/.kafka}/secure-$kafka_port"
 fi
 
 # Type-check everything (tests included) and emit dist/ in the same pass: some e2e tests run the

@@ -19,9 +19,11 @@ const RELAY_USER = 'resend-relay';
 const LIMITED_USER = 'resend-relay-limited';
 
 /**
- * The service against a broker with a SASL_SSL listener and ACLs (scripts/kafka.sh secure mode):
- * the whole flow as a user holding exactly the documented ACLs, a user missing one of them, and
- * the connection mistakes that must stop the start-up with one clear line.
+ * The service against a SASL_SSL listener with ACLs enforced (the run broker's own, or a broker in
+ * scripts/kafka.sh secure mode when the run has none: test/support/secure-kafka-broker.ts): the
+ * whole flow as a user holding exactly the documented ACLs, a user missing one of them, and the
+ * connection mistakes that must stop the start-up with one clear line. Every ACL is on this file's
+ * own topics and groups.
  */
 describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)', () => {
   let broker: SecureKafkaBroker;
@@ -31,7 +33,7 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
   const databasePassword = `db-password-${randomBytes(12).toString('hex')}`;
 
   beforeAll(async () => {
-    broker = await SecureKafkaBroker.start([RELAY_USER, LIMITED_USER]);
+    broker = await SecureKafkaBroker.forFile([RELAY_USER, LIMITED_USER]);
     simulator = await RunningSimulator.start({ apiSecret });
     secretsDir = mkdtempSync(join(tmpdir(), 'resend-relay-secrets-'));
     writeFileSync(join(secretsDir, 'api-secret'), `${apiSecret}\n`, { mode: 0o600 });
@@ -40,7 +42,7 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
 
   afterAll(async () => {
     await simulator?.close();
-    await broker?.stop();
+    await broker?.close();
     if (secretsDir) rmSync(secretsDir, { recursive: true, force: true });
   });
 
@@ -56,24 +58,21 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
   }
 
   describe('as a user holding exactly the documented ACLs', () => {
-    const groupId = 'resend-relay-secure';
-    // A request topic of its own: this broker's partitions and offsets start at 0 again, and the
-    // e2e database already holds requests from those positions of the other broker's topic.
-    const flowTopics = { ...TOPICS, requested: `${TOPICS.requested}.secure` };
+    const groupId = `${e2e.groupId}.secure`;
     let service: ServiceProcess;
     let kafka: KafkaTestClient;
     let db: TestDatabase;
 
     beforeAll(async () => {
-      await broker.createTopics(Object.values(flowTopics));
-      await broker.grant(RELAY_USER, serviceAcls(flowTopics, groupId));
+      await broker.createTopics(Object.values(TOPICS));
+      await broker.grant(RELAY_USER, serviceAcls(TOPICS, groupId));
       kafka = new KafkaTestClient(broker.brokers, broker.clientConfig());
       await kafka.watch([TOPICS.completed, TOPICS.failed, TOPICS.deadLetter]);
       db = new TestDatabase();
       service = await ServiceProcess.start(
         'secure-flow',
         simulator.url,
-        secureEnvironment(RELAY_USER, { KAFKA_GROUP_ID: groupId, KAFKA_TOPIC_REQUESTED: flowTopics.requested, LOG_LEVEL: 'debug' }),
+        secureEnvironment(RELAY_USER, { KAFKA_GROUP_ID: groupId, KAFKA_TOPIC_REQUESTED: TOPICS.requested, LOG_LEVEL: 'debug' }),
       );
     });
 
@@ -86,9 +85,9 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
     it('completes, fails and dead-letters requests over TLS + SCRAM with mutual TLS, and /health is green', async () => {
       const good = sampleRequest();
       const rejected = sampleRequest({ scriptId: 999_999 });
-      await kafka.sendJson(flowTopics.requested, good);
-      await kafka.sendJson(flowTopics.requested, rejected);
-      await kafka.send(flowTopics.requested, [{ key: 'poison', value: `not json ${apiSecret.length}` }]);
+      await kafka.sendJson(TOPICS.requested, good);
+      await kafka.sendJson(TOPICS.requested, rejected);
+      await kafka.send(TOPICS.requested, [{ key: 'poison', value: `not json ${apiSecret.length}` }]);
 
       const [completed] = await kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId);
       expect(completed!.json).toMatchObject({ keyId: good.keyId, attempts: 1 });
@@ -106,7 +105,7 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
         env: {
           PATH: process.env.PATH,
           ...broker.serviceEnvironment('admin', 'plain'),
-          KAFKA_TOPIC_REQUESTED: flowTopics.requested,
+          KAFKA_TOPIC_REQUESTED: TOPICS.requested,
           KAFKA_TOPIC_COMPLETED: TOPICS.completed,
           KAFKA_TOPIC_FAILED: TOPICS.failed,
           SAMPLE_TIMEOUT_MS: '45000',
@@ -164,7 +163,7 @@ describe('Kafka over TLS + SASL with least-privilege ACLs (real secure broker)',
       failed: `${TOPICS.failed}.limited`,
       deadLetter: `${TOPICS.deadLetter}.limited`,
     };
-    const groupId = 'resend-relay-limited';
+    const groupId = `${e2e.groupId}.limited`;
     const completedWrite = { resource: 'topic', name: topics.completed, operation: 'WRITE' } as const;
     let service: ServiceProcess;
     let kafka: KafkaTestClient;

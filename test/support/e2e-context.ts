@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { DEFAULT_TOPICS } from '#contracts';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import pg from 'pg';
 import { expect, inject } from 'vitest';
 import { waitFor } from './wait-for.js';
@@ -94,9 +94,15 @@ export async function serverQuery(sql: string): Promise<void> {
  * Creates the topics and waits until each partition has a leader. kafkajs's own wait
  * (`waitForLeaders`) gives up on the "does not host this topic-partition" a broker answers while
  * it is still creating many topics at once (files start side by side): this wait asks again.
+ * `connection`: TLS and SASL settings, for a secure listener.
  */
-export async function createTopics(brokers: string, topics: string[], numPartitions = 3): Promise<void> {
-  const admin = new Kafka({ clientId: 'e2e-context', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+export async function createTopics(
+  brokers: string,
+  topics: string[],
+  numPartitions = 3,
+  connection: Omit<KafkaConfig, 'brokers'> = {},
+): Promise<void> {
+  const admin = new Kafka({ clientId: 'e2e-context', brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...connection }).admin();
   await admin.connect();
   try {
     await admin.createTopics({ waitForLeaders: false, topics: topics.map((topic) => ({ topic, numPartitions })) });
@@ -128,6 +134,12 @@ export async function releaseContext(): Promise<void> {
   }
 }
 
+/** A SASL_SSL listener and the directory where scripts/kafka.sh put its CA, certificates and passwords. */
+export interface SecureListener {
+  brokers: string;
+  secretsDir: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The e2e PostgreSQL server (no database), e.g. postgres://postgres@127.0.0.1:5432/. */
@@ -135,5 +147,7 @@ declare module 'vitest' {
     /** The migrated database every file's own database is cloned from. */
     templateDatabase: string;
     kafkaBrokers: string;
+    /** The run broker's SASL_SSL listener (scripts/test.sh), or null when the run has none. */
+    secureKafka: SecureListener | null;
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -12,6 +12,8 @@ import {
   type Admin,
   type KafkaConfig,
 } from 'kafkajs';
+import { inject } from 'vitest';
+import { createTopics, type SecureListener } from './e2e-context.js';
 import { freePort } from './free-port.js';
 import { forgetProcessGroup, noteProcessGroup } from './process-groups.js';
 
@@ -27,24 +29,46 @@ export interface AclGrant {
 }
 
 /**
- * A throw-away broker in secure mode (`KAFKA_SECURITY=sasl_ssl scripts/kafka.sh`): SASL_SSL
- * listener, a CA and certificates made at start, SCRAM/PLAIN users with random passwords, and the
- * StandardAuthorizer, on free ports. Its process group is noted like every process a test starts.
+ * A SASL_SSL listener with a CA and certificates, SCRAM/PLAIN users with random passwords, and the
+ * StandardAuthorizer (scripts/kafka.sh): the run broker's own (scripts/test.sh starts it with
+ * KAFKA_SECURITY=both) when it has one, else a throw-away broker in secure mode on free ports, for
+ * a run against a broker given in KAFKA_BROKERS. On the run's broker a file grants its ACLs on its
+ * own topics and group only, and takes them back (with the topics it created) at the end.
  */
 export class SecureKafkaBroker {
   private adminClient: Admin | null = null;
+  private readonly granted: { user: string; grant: AclGrant }[] = [];
+  private readonly createdTopics: string[] = [];
 
   private constructor(
     readonly port: number,
-    private readonly controllerPort: number,
-    readonly users: string[],
+    private readonly secretsDir: string,
+    /** Set when the broker is this file's own: it is stopped and deleted at the end. */
+    private readonly own: { controllerPort: number; users: string[] } | null,
   ) {}
 
+  /** The run's SASL_SSL listener, or a broker of the file's own when the run has none. */
+  static async forFile(users: string[]): Promise<SecureKafkaBroker> {
+    const listener = inject('secureKafka');
+    return listener ? SecureKafkaBroker.shared(listener, users) : SecureKafkaBroker.start(users);
+  }
+
+  /** A throw-away broker in secure mode on free ports. */
   static async start(users: string[]): Promise<SecureKafkaBroker> {
-    const broker = new SecureKafkaBroker(await freePort(), await freePort(), users);
+    const port = await freePort();
+    const broker = new SecureKafkaBroker(port, join(KAFKA_HOME, `secure-${port}`), { controllerPort: await freePort(), users });
     await broker.script('reset').catch(() => undefined);
     await broker.script('start');
     noteProcessGroup(broker.pid(), `secure kafka ${broker.port}`);
+    return broker;
+  }
+
+  private static shared(listener: SecureListener, users: string[]): SecureKafkaBroker {
+    const broker = new SecureKafkaBroker(Number(listener.brokers.split(':').at(-1)), listener.secretsDir, null);
+    const missing = ['admin', ...users].filter((user) => !existsSync(broker.passwordFile(user)));
+    if (missing.length > 0) {
+      throw new Error(`the run's SASL_SSL listener has no user ${missing.join(', ')}: add them to KAFKA_SASL_USERS in scripts/test.sh`);
+    }
     return broker;
   }
 
@@ -54,11 +78,11 @@ export class SecureKafkaBroker {
 
   /** Where the script put the certificates and the users' passwords. */
   file(name: 'ca.pem' | 'other-ca.pem' | 'client.pem' | 'client.key'): string {
-    return join(KAFKA_HOME, `secure-${this.port}`, name);
+    return join(this.secretsDir, name);
   }
 
   passwordFile(user: string): string {
-    return join(KAFKA_HOME, `secure-${this.port}`, 'users', user);
+    return join(this.secretsDir, 'users', user);
   }
 
   password(user: string): string {
@@ -87,25 +111,44 @@ export class SecureKafkaBroker {
     };
   }
 
+  /** Creates those of `topics` the broker lacks (on the run's broker the file's own already exist). */
   async createTopics(topics: string[]): Promise<void> {
-    const admin = await this.admin();
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 3 })) });
+    const existing = new Set(await (await this.admin()).listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await createTopics(this.brokers, missing, 3, this.clientConfig());
+    this.createdTopics.push(...missing);
   }
 
   async grant(user: string, grants: AclGrant[]): Promise<void> {
     await (await this.admin()).createAcls({ acl: grants.map((grant) => toAcl(user, grant)) });
+    this.granted.push(...grants.map((grant) => ({ user, grant })));
   }
 
   async revoke(user: string, grants: AclGrant[]): Promise<void> {
     await (await this.admin()).deleteAcls({ filters: grants.map((grant) => toAcl(user, grant)) });
   }
 
-  async stop(): Promise<void> {
-    await this.adminClient?.disconnect();
-    const pid = this.pid();
-    await this.script('stop');
-    await this.script('reset');
-    forgetProcessGroup(pid);
+  /**
+   * The file's own broker is stopped and deleted; on the run's broker the ACLs the file granted
+   * and the topics it created are deleted, so the next file (or run) sees none of them.
+   */
+  async close(): Promise<void> {
+    if (this.own) {
+      await this.adminClient?.disconnect();
+      const pid = this.pid();
+      await this.script('stop');
+      await this.script('reset');
+      forgetProcessGroup(pid);
+      return;
+    }
+    if (this.adminClient) {
+      if (this.granted.length > 0) {
+        await this.adminClient.deleteAcls({ filters: this.granted.map(({ user, grant }) => toAcl(user, grant)) });
+      }
+      if (this.createdTopics.length > 0) await this.adminClient.deleteTopics({ topics: this.createdTopics });
+      await this.adminClient.disconnect();
+    }
   }
 
   /** kafka.sh starts the broker with setsid: its pid is also its process group's id. */
@@ -128,6 +171,7 @@ export class SecureKafkaBroker {
   }
 
   private async script(command: 'start' | 'stop' | 'reset'): Promise<void> {
+    if (!this.own) throw new Error("the run's broker is started and stopped by scripts/test.sh");
     await run('bash', [join(REPO, 'scripts/kafka.sh'), command], {
       cwd: REPO,
       timeout: 180_000,
@@ -135,8 +179,8 @@ export class SecureKafkaBroker {
         ...process.env,
         KAFKA_SECURITY: 'sasl_ssl',
         KAFKA_PORT: String(this.port),
-        KAFKA_CONTROLLER_PORT: String(this.controllerPort),
-        KAFKA_SASL_USERS: this.users.join(' '),
+        KAFKA_CONTROLLER_PORT: String(this.own.controllerPort),
+        KAFKA_SASL_USERS: this.own.users.join(' '),
       },
     });
   }
