@@ -96,6 +96,19 @@ describe('Sql.transaction: pipelined statements', () => {
     expect(await labels('b-')).toEqual(['b-taken']);
   });
 
+  it('fails with the error of a sent statement, not the "transaction is aborted" (25P02) a later awaited one got behind it', async () => {
+    await admin.rows(`INSERT INTO ${table} (label) VALUES ('g-taken')`);
+
+    const transaction = sql.transaction(async (tx) => {
+      tx.send(insertLabel, ['g-taken']);
+      // Runs after the failed insert: the server answers it only with 25P02.
+      await tx.query(`INSERT INTO ${table} (label) VALUES ('g-1')`);
+    });
+
+    await expect(transaction).rejects.toMatchObject({ code: '23505' });
+    expect(await labels('g-')).toEqual(['g-taken']);
+  });
+
   it('does not commit when the work swallowed the error of a statement it awaited', async () => {
     const transaction = sql.transaction(async (tx) => {
       await tx.query(`INSERT INTO ${table} (label) VALUES ('c-1')`);

@@ -32,7 +32,7 @@ export class Sql implements SqlDatabase {
       return result;
     } catch (error) {
       await connection.rollBack(transaction);
-      throw error;
+      throw await transaction.causeOf(error);
     } finally {
       connection.release();
     }
@@ -120,6 +120,18 @@ class PipelinedTransaction implements SqlTransaction {
     if (failure) throw failure.reason;
     const commit = outcomes.at(-1) as PromiseFulfilledResult<pg.QueryResult>;
     if (commit.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${commit.value.command}, not COMMIT`);
+  }
+
+  /**
+   * What failed the transaction: for a statement answered only "current transaction is aborted"
+   * (25P02), the error of the statement sent before it that failed — what a caller can act on
+   * (a NUL in the data, a unique race); otherwise `error` itself. Call once every statement is settled.
+   */
+  async causeOf(error: unknown): Promise<unknown> {
+    if ((error as { code?: unknown } | null)?.code !== '25P02') return error;
+    const outcomes = await Promise.allSettled(this.sent);
+    const first = outcomes.find((outcome) => outcome.status === 'rejected');
+    return first ? first.reason : error;
   }
 
   /** Resolves once every statement sent has been answered, whatever the answer: the connection is idle again. */
