@@ -334,6 +334,62 @@ describe('operator API (/requests, /dead-letters, /openapi.json)', () => {
       );
     });
 
+    it('replays a no_usable_key_id dead letter with its requestId: recognised as the request it already is, and ignored', async () => {
+      const since = new Date(Date.now() - 1_000).toISOString();
+      const key = `replay-refused-${randomUUID()}`;
+      const refused = { ...sampleRequest(), keyId: -5 };
+      await flow.kafka.send(REQUESTED, [{ key, value: JSON.stringify(refused) }]);
+      await flow.kafka.waitForMessages(TOPICS.failed, (m) => m.json?.requestId === refused.requestId);
+      const listed = await waitFor('the dead letter in the list', async () => {
+        const response = await authorized(http().get('/dead-letters').query({ since, limit: 200 })).expect(200);
+        return response.body.items.find(
+          (item: { reason: string; valueSize: number }) =>
+            item.reason === 'no_usable_key_id' && item.valueSize === Buffer.byteLength(JSON.stringify(refused)),
+        );
+      });
+      await authorized(http().post(`/dead-letters/${listed.id}/replay`)).expect(202);
+      const copies = () => raw.records.filter((record) => record.topic === REQUESTED && record.key?.toString() === key);
+      await waitFor('the replayed message on the requested topic', () => copies().length === 2);
+
+      // A good message behind it on its partition (same key): once that one completes, the replay was read.
+      const good = sampleRequest();
+      await flow.kafka.send(REQUESTED, [{ key, value: JSON.stringify(good) }]);
+      await flow.kafka.waitForMessages(TOPICS.completed, (m) => m.json?.requestId === good.requestId, 1, 60_000);
+      const replayed = copies()[1]!;
+      const afterwards = await authorized(http().get('/dead-letters').query({ since, limit: 200 })).expect(200);
+      expect(
+        afterwards.body.items.filter(
+          (item: { kafka: { partition: number; offset: number } }) =>
+            item.kafka.partition === replayed.partition && item.kafka.offset === Number(replayed.offset),
+        ),
+      ).toEqual([]);
+      expect(flow.kafka.messagesOn(TOPICS.failed, (m) => m.json?.requestId === refused.requestId)).toHaveLength(1);
+      expect(await flow.db.rows(`SELECT status FROM resend_request WHERE request_id = $1`, [refused.requestId])).toEqual([
+        { status: 'failed' },
+      ]);
+    });
+
+    it('pages do not shift when dead letters arrive meanwhile', async () => {
+      const since = new Date(Date.now() - 1_000).toISOString();
+      const marker = randomUUID();
+      const bad = (n: number) => ({ key: `paging-${marker}`, value: `not JSON ${n} ${marker}` });
+      const ours = async () =>
+        (await authorized(http().get('/dead-letters').query({ since, limit: 200 })).expect(200)).body.items.filter(
+          (item: { valueSize: number; kafka: { offset: number } }) => item.valueSize === Buffer.byteLength(bad(1).value),
+        );
+      await flow.kafka.send(REQUESTED, [bad(1), bad(2)]);
+      await waitFor('both dead letters listed', async () => (await ours()).length >= 2);
+      const before = (await authorized(http().get('/dead-letters').query({ since, limit: 2 })).expect(200)).body.items;
+      const first = (await authorized(http().get('/dead-letters').query({ since, limit: 1 })).expect(200)).body;
+      expect(first.items.map((item: { id: string }) => item.id)).toEqual([before[0].id]);
+
+      // A newer dead letter arrives between the two pages.
+      await flow.kafka.send(REQUESTED, [bad(3)]);
+      await waitFor('the newer dead letter listed', async () => (await ours()).length >= 3);
+      const second = (await authorized(http().get('/dead-letters').query({ since, limit: 1, cursor: first.nextCursor })).expect(200)).body;
+      expect(second.items.map((item: { id: string }) => item.id)).toEqual([before[1].id]);
+    });
+
     it('pages dead letters newest first', async () => {
       const first = await authorized(http().get('/dead-letters').query({ limit: 1 })).expect(200);
       expect(first.body.items).toHaveLength(1);
