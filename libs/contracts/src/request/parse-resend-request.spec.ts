@@ -106,6 +106,12 @@ describe('parseResendRequest: accepted edge cases', () => {
     ['sendTime as ISO local date-time', { sendTime: '2024-06-03T10:42:05' }, { sendTime: '2024-06-03 10:42:05' }],
     ['sendTime as ISO without seconds', { sendTime: '2024-06-03T10:42' }, { sendTime: '2024-06-03 10:42:00' }],
     ['sendTime as ISO with a fraction (dropped)', { sendTime: '2024-12-31T23:59:59.999' }, { sendTime: '2024-12-31 23:59:59' }],
+    [
+      'sendTime in the past (the provider decides what it does with it)',
+      { sendTime: '2001-01-01 00:00:00' },
+      { sendTime: '2001-01-01 00:00:00' },
+    ],
+    ['maxRingingTime written 60.0 (the JSON number 60)', JSON.parse('{"maxRingingTime": 60.0}') as object, { maxRingingTime: 60 }],
     ['maxCalls 1', { maxCalls: 1 }, { maxCalls: 1 }],
     ['maxRingingTime 20', { maxRingingTime: 20 }, { maxRingingTime: 20 }],
     ['maxRingingTime 120', { maxRingingTime: 120 }, { maxRingingTime: 120 }],
