@@ -132,6 +132,22 @@ describe('start-up while a dependency is down', () => {
     }
   });
 
+  it('DATABASE_MIGRATIONS_RUN=false applies no migration: the flow starts on the database as it is', async () => {
+    const name = `resend_relay_startup_${randomBytes(4).toString('hex')}`;
+    const databaseUrl = new URL(e2e.databaseUrl);
+    databaseUrl.pathname = `/${name}`;
+    await serverQuery(`CREATE DATABASE ${name}`);
+    cleanups.unshift(() => serverQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    const { service } = await startWaiting('no-migrations', { DATABASE_URL: databaseUrl.toString(), DATABASE_MIGRATIONS_RUN: 'false' });
+    await service.waitForOutput(/flow started/, 60_000);
+    const db = new TestDatabase(databaseUrl.toString());
+    try {
+      expect(await db.rows(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('SIGTERM while waiting for a dependency stops the process at once, exit 0', async () => {
     const { address } = await closedProxyTo(brokers.split(',')[0]!);
     const { service } = await startWaiting('sigterm', { KAFKA_BROKERS: address });
