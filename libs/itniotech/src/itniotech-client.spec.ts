@@ -1,10 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildClassifier } from './classification.js';
 import { ItniotechClient } from './itniotech-client.js';
 
 const servers: http.Server[] = [];
 const clients: ItniotechClient[] = [];
+
+/** A real HTTP server on 127.0.0.1 (a free port), answering with `handler`. */
+async function serve(handler: http.RequestListener): Promise<string> {
+  const server = http.createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 /** A real HTTP server on 127.0.0.1 that notes each request's method and path, and answers "not found". */
 async function recordingProvider(): Promise<{ url: string; requests: string[] }> {
@@ -40,5 +49,42 @@ describe('ItniotechClient: the base URL (ITNIOTECH_BASE_URL, docs/provider.md)',
       'POST /gateway/itniotech/voice/group/call/query',
       'GET /gateway/itniotech/voice/group/call/detail/42',
     ]);
+  });
+});
+
+describe('ItniotechClient: an http:// provider behind HTTP_PROXY (docs/security.md, outbound proxy)', () => {
+  /** The proxy forwards the request itself: what it answers, or how it fails, once connected, is all the client sees. */
+  async function clientBehind(proxy: http.RequestListener) {
+    const proxyUrl = await serve(proxy);
+    const client = new ItniotechClient({
+      baseUrl: 'http://provider.invalid:8090',
+      apiKey: 'key',
+      apiSecret: 'secret',
+      timeoutMs: 5_000,
+      proxy: { httpProxy: proxyUrl, httpsProxy: null, noProxy: '' },
+    });
+    clients.push(client);
+    return client;
+  }
+  const body = { keyId: 1, taskName: 'June resend', resendType: 1 as const, scriptId: 7 };
+
+  it.each([502, 504])(
+    'reads an error page the proxy answers (%i) like the provider’s own HTTP error: retried, the outcome unknown',
+    async (status) => {
+      const client = await clientBehind((request, response) => {
+        request.resume();
+        response.writeHead(status, { 'Content-Type': 'text/html' });
+        response.end(`<html><body>${status} from the proxy</body></html>`);
+      });
+      const result = await client.resendAi(body);
+      expect(result).toMatchObject({ kind: 'http_error', httpStatus: status });
+      expect(buildClassifier()(result)).toMatchObject({ decision: 'retry', errorCode: `HTTP_${status}`, outcomeUnknown: true });
+    },
+  );
+
+  it('takes a connection the proxy drops after accepting the request for a call that may have been sent', async () => {
+    const client = await clientBehind((request) => request.socket.destroy());
+    const result = await client.resendAi(body);
+    expect(result).toMatchObject({ kind: 'transport_error', errorCode: 'CONNECTION_RESET', outcomeUnknown: true });
   });
 });
