@@ -17,8 +17,8 @@
 # (TLS + SASL PLAIN/SCRAM-SHA-256/SCRAM-SHA-512) and the StandardAuthorizer enforces ACLs.
 # KAFKA_SECURITY=both: the PLAINTEXT client listener on KAFKA_PORT as in plaintext mode, and a
 # SASL_SSL listener as in secure mode on KAFKA_SASL_SSL_PORT (KAFKA_PORT+2), with the same
-# authorizer; plaintext clients keep every right (see scripts/kafka/plaintext-and-sasl-ssl.properties.template).
-# In both secure modes the first start makes, under $KAFKA_HOME/secure-<KAFKA_PORT>/ (ignored by git):
+# authorizer; plaintext clients keep every right (scripts/kafka/plaintext-and-sasl-ssl.properties.template).
+# With sasl_ssl or both, the first start makes, under $KAFKA_HOME/secure-<KAFKA_PORT>/ (ignored by git):
 #   ca.pem            the test CA clients must trust (KAFKA_SSL_CA_FILE)
 #   other-ca.pem      a CA the broker does not use (for "untrusted CA" tests)
 #   client.pem/.key   a client certificate signed by the CA (mutual TLS)
