@@ -10,6 +10,7 @@ import { startTracing, type Tracing } from '../apps/resend-service/src/tracing/t
 import { TestDatabase } from './support/database.js';
 import { startFlow, type FlowFixture } from './support/flow-fixture.js';
 import { KafkaTestClient, type ReceivedMessage } from './support/kafka-test-client.js';
+import { freePort } from './support/free-port.js';
 import { OtlpReceiver } from './support/otlp-receiver.js';
 import { sampleRequest } from './support/requests.js';
 import { TEST_API_KEY, TEST_API_SECRET, testServiceEnvironment } from './support/service-harness.js';
@@ -306,6 +307,21 @@ describe('tracing: OTEL_ variables, OTLP over HTTP, a trace continued by another
     expect(exported).not.toContain(TEST_API_KEY);
     for (const sign of await signsOf(db, sent.requestId)) expect(exported).not.toContain(sign);
   }, 240_000);
+
+  it('with the collector down, requests complete and the process stops in time: failed exports are OpenTelemetry warnings', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const instance = await start('trace-collector-down', { OTEL_EXPORTER_OTLP_ENDPOINT: nobody });
+    const sent = sampleRequest();
+    await kafka.sendJson(TOPICS.requested, sent);
+    await kafka.waitForMessages(TOPICS.completed, (message) => message.json?.requestId === sent.requestId, 1, 60_000);
+    await instance.waitForOutput(/"context":"OpenTelemetry"/, 30_000);
+    const otelLines = instance.log.split('\n').filter((line) => line.includes('"context":"OpenTelemetry"'));
+    expect(otelLines.map((line) => (JSON.parse(line) as { level: number }).level)).not.toContain(50);
+    // Shutdown exports what is still buffered; an unreachable collector does not hold it up.
+    const stopAt = Date.now();
+    expect(await instance.stop()).toBe(0);
+    expect(Date.now() - stopAt, 'time to exit after SIGTERM (ms)').toBeLessThan(15_000);
+  }, 120_000);
 
   it("with tracing off (no OTEL_ variable), passes the message's own traceparent on to the outcome event unchanged", async () => {
     await Promise.all(running.splice(0).map((instance) => instance.stop()));
