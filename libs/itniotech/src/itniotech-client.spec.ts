@@ -88,3 +88,23 @@ describe('ItniotechClient: an http:// provider behind HTTP_PROXY (docs/security.
     expect(result).toMatchObject({ kind: 'transport_error', errorCode: 'CONNECTION_RESET', outcomeUnknown: true });
   });
 });
+
+describe('ItniotechClient.findTasksByName: a record it cannot read (docs/provider.md, Looking tasks up)', () => {
+  const range = { from: new Date('2026-12-07T00:00:00Z'), to: new Date('2026-12-07T01:00:00Z') };
+  const complete = { jobId: 100000, taskName: 'June resend', status: 0, createdTime: '2026-12-07 00:30:00' };
+
+  it.each([
+    ['without a jobId', { ...complete, jobId: undefined }],
+    ['without a taskName', { ...complete, taskName: undefined }],
+    ['without a status', { ...complete, status: undefined }],
+  ])('makes the lookup failed, BAD_RESPONSE, for a record %s: never "not found"', async (_case, record) => {
+    const provider = await serve((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify({ status: '0', reason: 'success', data: { records: [record], total: 1, current: 1, size: 20 } }));
+    });
+    const client = new ItniotechClient({ baseUrl: provider, apiKey: 'key', apiSecret: 'secret', timeoutMs: 5_000 });
+    clients.push(client);
+    expect(await client.findTasksByName('June resend', range)).toMatchObject({ kind: 'failed', errorCode: 'BAD_RESPONSE' });
+  });
+});
