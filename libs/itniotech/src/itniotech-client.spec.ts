@@ -108,3 +108,31 @@ describe('ItniotechClient.findTasksByName: a record it cannot read (docs/provide
     expect(await client.findTasksByName('June resend', range)).toMatchObject({ kind: 'failed', errorCode: 'BAD_RESPONSE' });
   });
 });
+
+describe('ItniotechClient: an absent task (docs/provider.md, ambiguities: -24 or an empty data)', () => {
+  /** A provider that answers every call with `envelope`. */
+  async function clientAnswering(envelope: object) {
+    const provider = await serve((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify(envelope));
+    });
+    const client = new ItniotechClient({ baseUrl: provider, apiKey: 'key', apiSecret: 'secret', timeoutMs: 5_000 });
+    clients.push(client);
+    return client;
+  }
+  const range = { from: new Date('2026-12-07T00:00:00Z'), to: new Date('2026-12-07T01:00:00Z') };
+
+  it.each([
+    ['-24', { status: '-24', reason: 'Data unexisting' }],
+    ['data: null', { status: '0', reason: 'success', data: null }],
+  ])('a detail answered %s is not_found', async (_case, envelope) => {
+    expect(await (await clientAnswering(envelope)).getTaskDetail(42)).toEqual({ kind: 'not_found' });
+  });
+
+  it('a query answered -24 is not_found', async () => {
+    expect(await (await clientAnswering({ status: '-24', reason: 'Data unexisting' })).findTasksByName('June resend', range)).toEqual({
+      kind: 'not_found',
+    });
+  });
+});
