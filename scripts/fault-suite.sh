@@ -7,7 +7,8 @@
 # Two passes, because the provider's -41 ("Task name already exists") would hide a second call:
 #   1. every scenario against a simulator that refuses a repeated task name with -41, as the
 #      provider documents (FAULT_SUITE_UNIQUE_TASK_NAMES=true);
-#   2. the crash and chaos scenarios (test/crash-recovery.e2e-spec.ts, test/outages.e2e-spec.ts)
+#   2. the crash and chaos scenarios (test/crash-recovery.e2e-spec.ts, test/outages.e2e-spec.ts,
+#      test/membership-changes.e2e-spec.ts, whose members leave and one is killed under load)
 #      again, against a simulator that creates a second task for a repeated name
 #      (FAULT_SUITE_UNIQUE_TASK_NAMES=false): a second call that got through then shows as a
 #      duplicate task. Its rows are marked "[names not unique]".
@@ -22,7 +23,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rm -f .run/fault-suite.jsonl
 files=("$@")
-((${#files[@]})) || files=(test/crash-recovery.e2e-spec.ts test/outages.e2e-spec.ts test/scale.e2e-spec.ts test/poison-messages.e2e-spec.ts test/provider-text.e2e-spec.ts test/topic-recreated.e2e-spec.ts test/database-faults.e2e-spec.ts)
+((${#files[@]})) || files=(test/crash-recovery.e2e-spec.ts test/outages.e2e-spec.ts test/scale.e2e-spec.ts test/poison-messages.e2e-spec.ts test/provider-text.e2e-spec.ts test/topic-recreated.e2e-spec.ts test/database-faults.e2e-spec.ts test/membership-changes.e2e-spec.ts)
 existing=()
 for file in "${files[@]}"; do [[ -f "$file" ]] && existing+=("$file"); done
 passes=${FAULT_SUITE_PASSES:-both}
@@ -38,7 +39,7 @@ fi
 if [[ $passes != unique ]]; then
   crash_and_chaos=()
   for file in "${existing[@]}"; do
-    [[ $file == */crash-recovery.e2e-spec.ts || $file == */outages.e2e-spec.ts ]] && crash_and_chaos+=("$file")
+    [[ $file == */crash-recovery.e2e-spec.ts || $file == */outages.e2e-spec.ts || $file == */membership-changes.e2e-spec.ts ]] && crash_and_chaos+=("$file")
   done
   if ((${#crash_and_chaos[@]})); then
     FAULT_SUITE=long FAULT_SUITE_UNIQUE_TASK_NAMES=false LOG_LEVEL=warn bash scripts/test.sh "${crash_and_chaos[@]}" --testTimeout=3600000 --hookTimeout=600000 || status=$?
