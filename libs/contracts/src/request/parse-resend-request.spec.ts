@@ -111,7 +111,11 @@ describe('parseResendRequest: accepted edge cases', () => {
       { sendTime: '2001-01-01 00:00:00' },
       { sendTime: '2001-01-01 00:00:00' },
     ],
-    ['maxRingingTime written 60.0 (the JSON number 60)', JSON.parse('{"maxRingingTime": 60.0}') as object, { maxRingingTime: 60 }],
+    [
+      'maxRingingTime written 60.0 (the JSON number 60)',
+      JSON.parse('{"maxRingingTime": 60.0}') as Record<string, unknown>,
+      { maxRingingTime: 60 },
+    ],
     ['maxCalls 1', { maxCalls: 1 }, { maxCalls: 1 }],
     ['maxRingingTime 20', { maxRingingTime: 20 }, { maxRingingTime: 20 }],
     ['maxRingingTime 120', { maxRingingTime: 120 }, { maxRingingTime: 120 }],
