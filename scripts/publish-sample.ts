@@ -5,8 +5,9 @@
  * Environment: the service's Kafka settings — KAFKA_BROKERS (127.0.0.1:9092), KAFKA_SSL*, KAFKA_SASL*
  * (see docs/security.md), KAFKA_TOPIC_REQUESTED/COMPLETED/FAILED (defaults).
  */
+import { createKafkaClient } from '#common';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { loadKafkaConfig } from '../apps/resend-service/src/config/app-config.js';
 import { kafkaClientConfig } from '../apps/resend-service/src/kafka/kafka-client-config.js';
 import { EXAMPLE_TASK_SETTINGS } from './support/example-task-settings.js';
@@ -32,7 +33,7 @@ const request = {
   ...EXAMPLE_TASK_SETTINGS,
 };
 
-const kafka = new Kafka({ ...kafkaClientConfig(config), clientId: 'resend-relay-sample', logLevel: logLevel.NOTHING });
+const kafka = createKafkaClient({ ...kafkaClientConfig(config), clientId: 'resend-relay-sample', logLevel: logLevel.NOTHING });
 const consumer = kafka.consumer({ groupId: `resend-relay-sample-${randomUUID()}` });
 const producer = kafka.producer({ allowAutoTopicCreation: false });
 

@@ -1,4 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '#common';
+import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { sampleRequest } from './support/requests.js';
 import { committedOffsets, endOffsets, publishRequests, recordedCount, scenarioTopic, terminalCount } from './support/scenario-kit.js';
@@ -83,7 +84,7 @@ describe('offset commits: on a timer and at shutdown', { timeout: 180_000 }, () 
 
     // A second member joins the group (it commits nothing itself): the partitions it takes must
     // not go to it with their recorded messages uncommitted, to be read and recognised again.
-    const joiner = new Kafka({ clientId: 'e2e-joiner', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).consumer({
+    const joiner = createKafkaClient({ clientId: 'e2e-joiner', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).consumer({
       groupId: scenario.groupId,
       sessionTimeout: 6_000,
       heartbeatInterval: 1_000,

@@ -1,5 +1,6 @@
+import { createKafkaClient } from '#common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertDeadLetter } from '../apps/resend-service/src/intake/intake.sql.js';
 import { statementTestDatabase, type StatementTestDatabase } from './support/database.js';
@@ -96,7 +97,7 @@ describe('topic recreated: a new message at a reused Kafka position is not a red
 
   /** Deletes the topic and creates it again under the same name, once the broker has let go of the old one. */
   async function recreateTopic(topic: string): Promise<void> {
-    const admin = new Kafka({ clientId: 'e2e-topic-recreated', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    const admin = createKafkaClient({ clientId: 'e2e-topic-recreated', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       await admin.deleteTopics({ topics: [topic] });

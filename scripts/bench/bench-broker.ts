@@ -1,3 +1,4 @@
+import { createKafkaClient } from '#common';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -12,7 +13,7 @@ export class BenchBroker {
     readonly port: number,
     private readonly home: string,
   ) {
-    this.kafka = new Kafka({ clientId: 'resend-relay-bench', brokers: [this.address], logLevel: logLevel.NOTHING });
+    this.kafka = createKafkaClient({ clientId: 'resend-relay-bench', brokers: [this.address], logLevel: logLevel.NOTHING });
   }
 
   get address(): string {

@@ -12,11 +12,12 @@
  *   node dist/scripts/bench/durable-floor-relay.js
  * Environment: as the naive relay's (scripts/bench/naive-relay.ts), plus DATABASE_URL (an empty database).
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '#common';
+import { logLevel } from 'kafkajs';
 import pg from 'pg';
 import { consumeRequests, relaySettings, required, resendAndDescribe, type Request } from './hand-rolled.js';
 
-const kafka = new Kafka({ clientId: 'durable-floor', brokers: relaySettings.brokers, logLevel: logLevel.ERROR });
+const kafka = createKafkaClient({ clientId: 'durable-floor', brokers: relaySettings.brokers, logLevel: logLevel.ERROR });
 const consumer = kafka.consumer({ groupId: relaySettings.groupId });
 const producer = kafka.producer({ allowAutoTopicCreation: false });
 const database = new pg.Pool({

@@ -6,10 +6,11 @@
  * Environment: KAFKA_BROKERS, RELAY_GROUP_ID, RELAY_TOPIC_REQUESTED, RELAY_TOPIC_COMPLETED,
  * RELAY_TOPIC_FAILED, RELAY_PARTITIONS_CONCURRENTLY, PROVIDER_URL, PROVIDER_API_KEY, PROVIDER_API_SECRET.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '#common';
+import { logLevel } from 'kafkajs';
 import { consumeRequests, relaySettings, resendAndDescribe, type Request } from './hand-rolled.js';
 
-const kafka = new Kafka({ clientId: 'naive-relay', brokers: relaySettings.brokers, logLevel: logLevel.ERROR });
+const kafka = createKafkaClient({ clientId: 'naive-relay', brokers: relaySettings.brokers, logLevel: logLevel.ERROR });
 const consumer = kafka.consumer({ groupId: relaySettings.groupId });
 const producer = kafka.producer({ allowAutoTopicCreation: false });
 

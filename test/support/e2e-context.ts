@@ -1,7 +1,8 @@
+import { createKafkaClient } from '#common';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { DEFAULT_TOPICS } from '#contracts';
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { logLevel, type KafkaConfig } from 'kafkajs';
 import pg from 'pg';
 import { expect, inject } from 'vitest';
 import { waitFor } from './wait-for.js';
@@ -102,7 +103,12 @@ export async function createTopics(
   numPartitions = 3,
   connection: Omit<KafkaConfig, 'brokers'> = {},
 ): Promise<void> {
-  const admin = new Kafka({ clientId: 'e2e-context', brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...connection }).admin();
+  const admin = createKafkaClient({
+    clientId: 'e2e-context',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    ...connection,
+  }).admin();
   await admin.connect();
   try {
     await admin.createTopics({ waitForLeaders: false, topics: topics.map((topic) => ({ topic, numPartitions })) });
@@ -125,7 +131,7 @@ export async function createTopics(
 /** Drops the file's database and deletes its topics (test/support/e2e-file.ts, after the file). */
 export async function releaseContext(): Promise<void> {
   await serverQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(e2e.databaseName)} WITH (FORCE)`);
-  const admin = new Kafka({ clientId: 'e2e-context', brokers: e2e.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafkaClient({ clientId: 'e2e-context', brokers: e2e.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await admin.deleteTopics({ topics: Object.values(e2e.topics) });

@@ -1,3 +1,4 @@
+import { createKafkaClient } from '#common';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaConfig, type Producer } from 'kafkajs';
 import { waitFor } from './wait-for.js';
@@ -20,7 +21,7 @@ export class KafkaTestClient {
 
   /** `connection`: TLS/SASL settings for a secured broker. */
   constructor(brokers: string, connection: Omit<KafkaConfig, 'brokers'> = {}) {
-    this.kafka = new Kafka({ clientId: 'e2e-tests', brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...connection });
+    this.kafka = createKafkaClient({ clientId: 'e2e-tests', brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...connection });
   }
 
   async send(topic: string, messages: { key?: string | Buffer | null; value: string | Buffer | null; headers?: IHeaders }[]) {

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type IHeaders, type Producer } from 'kafkajs';
+import { createKafkaClient } from '#common';
+import { logLevel, type IHeaders, type Producer } from 'kafkajs';
 
 export interface RawMessage {
   key: Buffer | string | null;
@@ -26,7 +27,7 @@ export class PositionedProducer {
   private connected = false;
 
   constructor(brokers: string) {
-    const kafka = new Kafka({ clientId: 'e2e-positioned', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = createKafkaClient({ clientId: 'e2e-positioned', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
     this.producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
   }
 

@@ -1,3 +1,4 @@
+import { createKafkaClient } from '#common';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { waitFor } from './wait-for.js';
@@ -22,7 +23,7 @@ export class RawTopicWatcher {
   readonly records: RawRecord[] = [];
 
   constructor(brokers: string) {
-    this.kafka = new Kafka({ clientId: 'e2e-raw-watch', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    this.kafka = createKafkaClient({ clientId: 'e2e-raw-watch', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   }
 
   async watch(topics: string[]): Promise<void> {

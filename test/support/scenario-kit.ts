@@ -1,6 +1,7 @@
+import { createKafkaClient } from '#common';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_TOPICS } from '#contracts';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin } from 'kafkajs';
 import type { TestDatabase } from './database.js';
 import { createTopics } from './e2e-context.js';
 import type { KafkaTestClient } from './kafka-test-client.js';
@@ -151,7 +152,7 @@ export function committedOffsets(brokers: string, groupId: string, topic: string
 }
 
 async function withAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Kafka({ clientId: 'e2e-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafkaClient({ clientId: 'e2e-admin', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     return await work(admin);

@@ -1,3 +1,4 @@
+import { createKafkaClient } from '#common';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import {
   AclOperationTypes,
   AclPermissionTypes,
   AclResourceTypes,
-  Kafka,
   logLevel,
   ResourcePatternTypes,
   type Admin,
@@ -158,7 +158,7 @@ export class SecureKafkaBroker {
 
   private async admin(): Promise<Admin> {
     if (!this.adminClient) {
-      const admin = new Kafka({
+      const admin = createKafkaClient({
         clientId: 'e2e-secure-admin',
         brokers: [this.brokers],
         logLevel: logLevel.NOTHING,

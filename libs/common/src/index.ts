@@ -6,3 +6,4 @@ export * from './kafka-errors.js';
 export * from './trace-context.js';
 export * from './tracing.js';
 export * from './stage-progress.js';
+export * from './kafka-client.js';

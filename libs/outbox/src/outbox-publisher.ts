@@ -1,5 +1,5 @@
-import { kafkaAuthorizationFailure } from '#common';
-import { Kafka, logLevel, type KafkaConfig, type Producer } from 'kafkajs';
+import { createKafkaClient, kafkaAuthorizationFailure } from '#common';
+import { logLevel, type KafkaConfig, type Producer } from 'kafkajs';
 
 export interface OutboxRecord {
   id: string;
@@ -29,7 +29,7 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
   private connected = false;
 
   constructor(options: KafkaPublisherOptions) {
-    const kafka = new Kafka({
+    const kafka = createKafkaClient({
       ...options,
       // kafkajs's own lines: through options.logCreator when given, else not at all.
       logLevel: options.logCreator ? logLevel.WARN : logLevel.NOTHING,

@@ -1,6 +1,7 @@
+import { createKafkaClient } from '#common';
 import { Injectable, Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import { logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
 import { kafkaClientConfig } from '../kafka/kafka-client-config.js';
 import { kafkaLogCreator } from '../kafka/kafka-log-creator.js';
@@ -126,7 +127,7 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
   }
 
   private createConsumer(): Consumer {
-    const kafka = new Kafka({
+    const kafka = createKafkaClient({
       ...kafkaClientConfig(this.config),
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(),

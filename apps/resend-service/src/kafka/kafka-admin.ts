@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { kafkaAuthorizationFailure } from '#common';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { createKafkaClient, kafkaAuthorizationFailure } from '#common';
+import { logLevel, type Admin } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
 import { kafkaLogCreator } from './kafka-log-creator.js';
 import { kafkaClientConfig } from './kafka-client-config.js';
@@ -16,7 +16,7 @@ export class KafkaAdmin implements OnApplicationShutdown {
   private connected: Promise<void> | null = null;
 
   constructor(private readonly config: AppConfig) {
-    const kafka = new Kafka({
+    const kafka = createKafkaClient({
       ...kafkaClientConfig(config, 'admin'),
       logLevel: logLevel.NOTHING,
       logCreator: kafkaLogCreator(),
