@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The test command (`npm test`): type-check and build (one tsc pass), lint, then the unit tests,
-# the model check and the end-to-end tests against a real Kafka broker, a real PostgreSQL and the
+# The test command (`npm test`): type-check and build (one tsc pass), lint, the unit tests, the
+# model check and the end-to-end tests against a real Kafka broker, a real PostgreSQL and the
 # provider simulator over real HTTP.
 #
+# The type-check and build (one tsc pass), the lint and the broker's start run in the background
+# while vitest starts: the unit tests and the model check do not wait for them, the e2e files do
+# (E2E_READY_DIR); a failed type-check or lint fails the run, its output shown at the end.
+#
 # Kafka: when KAFKA_BROKERS is not set, a throw-away broker is started on free ports with empty
-# storage (in the background, while tsc runs) and stopped afterwards. It has two client listeners
+# storage and stopped afterwards. It has two client listeners
 # (scripts/kafka.sh KAFKA_SECURITY=both): PLAINTEXT, with every right, for the tests; and SASL_SSL
 # (TLS, SASL users with random passwords, ACLs enforced) for test/secure-kafka.e2e-spec.ts, which
 # starts a secure broker of its own only when the broker comes from KAFKA_BROKERS.
@@ -50,7 +54,7 @@ cleanup() {
     pgid=$(basename "$file")
     kill -KILL -- "-$pgid" 2>/dev/null && log "killed process group $pgid left running ($(cat "$file"))"
   done
-  rm -rf "$E2E_PROCESS_GROUPS_DIR"
+  rm -rf "$E2E_PROCESS_GROUPS_DIR" "${E2E_READY_DIR:-}"
   if [[ -n "$kafka_starter" ]]; then kill "$kafka_starter" 2>/dev/null || true; wait "$kafka_starter" 2>/dev/null || true; fi
   if [[ -n "$kafka_port" ]]; then
     KAFKA_PORT=$kafka_port scripts/kafka.sh stop >/dev/null 2>&1 || true
@@ -61,6 +65,21 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# What runs beside the tests writes its exit status here; the e2e files wait for the build and the
+# broker (test/support/e2e-context.ts), the unit tests and the model check start at once.
+export E2E_READY_DIR="$PWD/.run/ready/$$"
+rm -rf "$E2E_READY_DIR"
+mkdir -p "$E2E_READY_DIR"
+started_in_background() { # name, command...: runs the command, then notes its exit status as <name>
+  local name=$1
+  shift
+  (
+    status=0
+    "$@" || status=$?
+    echo "$status" >"$E2E_READY_DIR/$name"
+  ) &
+}
+
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   kafka_port=$(free_port)
   export KAFKA_CONTROLLER_PORT; KAFKA_CONTROLLER_PORT=$(free_port)
@@ -70,27 +89,40 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   KAFKA_PORT=$kafka_port scripts/kafka.sh resolve
   # The SASL users are those test/secure-kafka.e2e-spec.ts logs in as.
   KAFKA_PORT=$kafka_port KAFKA_SECURITY=both KAFKA_SASL_SSL_PORT=$sasl_ssl_port \
-    KAFKA_SASL_USERS="resend-relay resend-relay-limited" scripts/kafka.sh start &
+    KAFKA_SASL_USERS="resend-relay resend-relay-limited" started_in_background kafka scripts/kafka.sh start
   kafka_starter=$!
   export KAFKA_BROKERS="127.0.0.1:$kafka_port"
   # The secure listener and its CA, certificates and passwords, for test/support/global-setup.ts.
   export E2E_KAFKA_SASL_SSL_BROKERS="127.0.0.1:$sasl_ssl_port"
   export E2E_KAFKA_SECURE_DIR="${KAFKA_HOME:-$PWD/.kafka}/secure-$kafka_port"
+else
+  echo 0 >"$E2E_READY_DIR/kafka"
 fi
 
-# Type-check everything (tests included) and emit dist/ in the same pass: some e2e tests run the
-# built service as real processes. Lint (ESLint, zero warnings, and Prettier's check) beside it.
-npx tsc -p tsconfig.json &
-tsc_pid=$!
-lint_status=0
-npm run -s lint || lint_status=$?
-wait "$tsc_pid" || { log "type-check failed"; exit 1; }
-((lint_status == 0)) || { log "lint failed"; exit 1; }
+# Type-check everything (tests included) and emit dist/ in the same pass (some e2e tests run the
+# built service as real processes), and lint (ESLint, zero warnings, and Prettier's check), both
+# beside the tests; their output is shown at the end when they fail.
+started_in_background build bash -c 'npx tsc -p tsconfig.json >"$E2E_READY_DIR/build.log" 2>&1'
+build_job=$!
+started_in_background lint bash -c 'npm run -s lint >"$E2E_READY_DIR/lint.log" 2>&1'
+lint_job=$!
 
+test_status=0
+npx vitest run "$@" || test_status=$?
+
+wait "$build_job" "$lint_job"
 if [[ -n "$kafka_starter" ]]; then
-  wait "$kafka_starter" || { log "the Kafka broker did not start"; exit 1; }
+  wait "$kafka_starter"
   kafka_starter=""
-  if ! KAFKA_PORT=$kafka_port scripts/kafka.sh status >/dev/null; then log "the Kafka broker is not running"; exit 1; fi
 fi
-
-npx vitest run "$@"
+for step in build lint kafka; do
+  status=$(cat "$E2E_READY_DIR/$step" 2>/dev/null || echo "?")
+  [[ "$status" == 0 ]] && continue
+  case "$step" in
+    build) log "type-check or build failed:"; cat "$E2E_READY_DIR/build.log" >&2 ;;
+    lint) log "lint failed:"; cat "$E2E_READY_DIR/lint.log" >&2 ;;
+    kafka) log "the Kafka broker did not start" ;;
+  esac
+  ((test_status != 0)) || test_status=1
+done
+exit "$test_status"

@@ -94,7 +94,8 @@ describe('protocol model (spin)', () => {
   });
 
   // Side by side: each check is a process of its own (niced by the script, so the end-to-end
-  // tests running beside them keep their CPU), and the run ends with the longest, not their sum.
+  // tests running beside them keep their CPU, but for the two liveness searches, the longest
+  // tasks of the run), and the run ends with the longest, not their sum.
   it.concurrent.each(holding)('%s: the model holds every property, exhaustively', { timeout: TEN_MINUTES }, async (check) => {
     const outcome = await modelCheck(check);
     expect(outcome, outcome.line).toMatchObject({ result: 'holds', errors: 0, exitCode: 0 });

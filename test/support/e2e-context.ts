@@ -1,6 +1,7 @@
 import { createKafkaClient } from '#common';
 import { randomBytes } from 'node:crypto';
-import { basename } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { DEFAULT_TOPICS } from '#contracts';
 import { logLevel, type KafkaConfig } from 'kafkajs';
 import pg from 'pg';
@@ -35,6 +36,7 @@ export const e2e: E2eContext = await createContext();
 export const TOPICS: TopicNames = e2e.topics;
 
 async function createContext(): Promise<E2eContext> {
+  await buildAndBrokerReady();
   const label = fileLabel();
   const suffix = `${label}_${randomBytes(3).toString('hex')}`;
   const databaseName = `resend_relay_e2e_${suffix}`.toLowerCase();
@@ -43,6 +45,26 @@ async function createContext(): Promise<E2eContext> {
   const topics = Object.fromEntries(Object.entries(DEFAULT_TOPICS).map(([name, topic]) => [name, `${topic}.${suffix}`])) as TopicNames;
   await createTopics(kafkaBrokers, Object.values(topics));
   return { label, databaseUrl, databaseName, kafkaBrokers, topics, groupId: `resend-relay-e2e-${suffix}` };
+}
+
+/**
+ * scripts/test.sh builds dist/ (which e2e tests run as processes) and starts the broker while the
+ * tests start, and notes each one's exit status in E2E_READY_DIR: an e2e file waits for both.
+ * Without the variable (vitest run by hand) both are taken as ready.
+ */
+async function buildAndBrokerReady(): Promise<void> {
+  const readyDir = process.env.E2E_READY_DIR;
+  if (!readyDir) return;
+  for (const step of ['build', 'kafka'] as const) {
+    const status = await waitFor(
+      `scripts/test.sh's ${step} step to end`,
+      async () => (await readFile(join(readyDir, step), 'utf8').catch(() => '')).trim() || undefined,
+      300_000,
+      250,
+    );
+    if (status !== '0')
+      throw new Error(`scripts/test.sh's ${step} step failed (exit status ${status}): its output is shown at the end of the run`);
+  }
 }
 
 /** `test/outbox-claim-plan.e2e-spec.ts` → `outbox_claim_plan`. */
