@@ -6,6 +6,8 @@ import { e2e } from './e2e-context.js';
 
 export const TEST_API_KEY = 'e2e-api-key';
 export const TEST_API_SECRET = 'e2e-api-secret';
+/** The provider call's timeout of every test service (ITNIOTECH_TIMEOUT_MS). */
+export const TEST_CALL_TIMEOUT_MS = 3000;
 
 /**
  * The environment of a service under test, for both in-process apps and real processes: the
@@ -26,7 +28,7 @@ export function testServiceEnvironment(providerUrl: string): Record<string, stri
     ITNIOTECH_BASE_URL: providerUrl,
     ITNIOTECH_API_KEY: TEST_API_KEY,
     ITNIOTECH_API_SECRET: TEST_API_SECRET,
-    ITNIOTECH_TIMEOUT_MS: '3000',
+    ITNIOTECH_TIMEOUT_MS: String(TEST_CALL_TIMEOUT_MS),
     HTTP_PORT: '0',
     DATABASE_MIGRATIONS_RUN: 'false',
     SUBMISSION_POLL_INTERVAL_MS: '200',
