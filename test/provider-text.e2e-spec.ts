@@ -73,7 +73,10 @@ describe('provider text PostgreSQL cannot store (NUL, lone surrogates)', { timeo
 
   it('answers released together, some with such text: every request reaches its outcome once, none sent twice', async () => {
     const startedAt = Date.now();
-    await parts.start('dirty-group');
+    // Calls held until every one is in, then answered: a call timeout long enough for all of them
+    // to arrive also on a busy machine (with the tests' 3 s, the first calls timed out while later
+    // ones were still coming, and were sent again after the lookup found nothing, as they should be).
+    await parts.start('dirty-group', { ITNIOTECH_TIMEOUT_MS: '30000' });
     // At most SUBMISSION_CONCURRENCY (64) calls in flight, or they could never all be held.
     const requests = Array.from({ length: suiteSize(12, 60) }, () => sampleRequest());
     const dirty = new Set(requests.filter((_, index) => index % 4 === 1).map((request) => request.requestId));

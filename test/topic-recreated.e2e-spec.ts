@@ -9,7 +9,7 @@ import { sampleRequest } from './support/requests.js';
 import { committedOffsets, endOffsets, healthStatus, publishRequests, scenarioTopic, terminalCount } from './support/scenario-kit.js';
 import { useServiceProcesses } from './support/service-processes.js';
 import { waitFor } from './support/wait-for.js';
-import { e2e, TOPICS } from './support/e2e-context.js';
+import { createTopics, e2e, TOPICS } from './support/e2e-context.js';
 
 /**
  * The request topic deleted and created again under the same name while the service is stopped
@@ -101,16 +101,12 @@ describe('topic recreated: a new message at a reused Kafka position is not a red
     await admin.connect();
     try {
       await admin.deleteTopics({ topics: [topic] });
-      // Deletion finishes in the background: creating the name again fails until it has.
-      await waitFor(
-        `${topic} to be created again`,
-        async () => admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] }).catch(() => false),
-        60_000,
-        250,
-      );
+      // Deletion finishes in the background: the name can be created again once it is gone.
+      await waitFor(`${topic} to be deleted`, async () => !(await admin.listTopics()).includes(topic), 60_000, 250);
     } finally {
       await admin.disconnect();
     }
+    await createTopics(brokers, [topic], 1);
   }
 });
 
