@@ -11,6 +11,7 @@ const METRICS = [
   'resend_relay_consumer_lag',
   'resend_relay_dead_letters_total',
   'resend_relay_outcomes_total',
+  'resend_relay_stage_stalled',
 ];
 
 interface Rule {
