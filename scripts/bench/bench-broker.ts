@@ -1,6 +1,6 @@
 import { createKafkaClient } from '#common';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { say } from './bench-log.js';
 
@@ -38,10 +38,10 @@ export class BenchBroker {
     return Number(readFileSync(`${this.home}/kafka-${this.port}.pid`, 'utf8').trim());
   }
 
-  /** The broker version, from the jar kafka.sh resolved. */
+  /** The broker version, as scripts/kafka/pom.xml pins it (kafka.sh resolves that one). */
   version(): string {
-    const jar = readdirSync(`${this.home}/lib`).find((name) => /^kafka_[\d.]+-.+\.jar$/.test(name));
-    return jar?.replace(/^kafka_[\d.]+-(.+)\.jar$/, '$1') ?? 'unknown';
+    const pom = readFileSync('scripts/kafka/pom.xml', 'utf8');
+    return /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1] ?? 'unknown';
   }
 
   /**
