@@ -5,18 +5,11 @@
  */
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { loadDatabaseConfig } from '../apps/resend-service/src/config/app-config.js';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { postgresClientConfig } from '../apps/resend-service/src/database/postgres-connection.js';
+import { databaseSettingsOrExit } from './support/database-settings.js';
 
-const database = (() => {
-  try {
-    return loadDatabaseConfig().database;
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
-})();
+const database = databaseSettingsOrExit();
 const databaseUrl = database.url;
 
 async function createDatabaseIfMissing(url: string): Promise<void> {

@@ -7,20 +7,13 @@
  * DATABASE_PASSWORD(_FILE), DATABASE_SSL_MODE, DATABASE_SSL_CA_FILE); SIGTERM ends the wait.
  */
 import { DataSource, MigrationExecutor } from 'typeorm';
-import { loadDatabaseConfig } from '../apps/resend-service/src/config/app-config.js';
 import { dataSourceOptions } from '../apps/resend-service/src/database/data-source-options.js';
 import { postgresClientConfig } from '../apps/resend-service/src/database/postgres-connection.js';
+import { databaseSettingsOrExit } from './support/database-settings.js';
 
 const CHECK_INTERVAL_MS = 2_000;
 
-const database = (() => {
-  try {
-    return loadDatabaseConfig().database;
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
-})();
+const database = databaseSettingsOrExit();
 
 /** The names of the migrations not applied yet; reads only (no migrations table is created). */
 async function pendingMigrations(): Promise<string[]> {

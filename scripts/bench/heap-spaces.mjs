@@ -1,7 +1,7 @@
 // A diagnostic for the benchmark, not part of it: preloaded into the service
 // (BENCH_SERVICE_NODE_ARGS=--import=./scripts/bench/heap-spaces.mjs), it writes the used size of
 // each V8 heap space every 250 ms to .run/bench/logs/heap-spaces.log, to see which space grows
-// between full collections and how fast (docs/performance.md, twelfth session).
+// between full collections and how fast (docs/performance.md, "RSS and the heap limit").
 import fs from 'node:fs';
 import { setInterval } from 'node:timers';
 import v8 from 'node:v8';
