@@ -14,7 +14,6 @@ import { httpRequestLogOptions } from './logging/http-request-log.js';
 import type { Tracing } from './tracing/tracing.js';
 import { TracingModule } from './tracing/tracing.module.js';
 import { OutcomeModule } from './outcome/outcome.module.js';
-import { RequestsModule } from './requests/requests.module.js';
 import { SubmissionModule } from './submission/submission.module.js';
 
 /** The flow of a request: intake → submission → outcome (outbox), started by LifecycleModule; plus health, metrics and the operator API. */
@@ -31,7 +30,6 @@ export class AppModule {
         LogContextModule,
         DatabaseModule,
         MetricsModule,
-        RequestsModule,
         KafkaModule,
         IntakeModule,
         SubmissionModule,

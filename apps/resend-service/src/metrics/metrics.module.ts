@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { KafkaModule } from '../kafka/kafka.module.js';
 import { ConsumerLagGauge } from './consumer-lag-gauge.js';
@@ -11,7 +11,6 @@ import { MetricsController } from './metrics.controller.js';
  * that several apps in one process (the in-process e2e tests) each count their own; the
  * process metrics (CPU, memory, event loop, GC) are prom-client's defaults, prefixed too.
  */
-@Global()
 @Module({
   imports: [KafkaModule],
   controllers: [MetricsController],

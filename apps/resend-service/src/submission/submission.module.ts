@@ -1,6 +1,8 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ItniotechClient } from '#itniotech';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { OutcomeModule } from '../outcome/outcome.module.js';
+import { RequestsModule } from '../requests/requests.module.js';
 import { ProviderCallBudget } from './provider-call-budget.js';
 import { providerProviders } from './provider.providers.js';
 import { RequestClaims } from './request-claims.js';
@@ -11,7 +13,7 @@ import { SubmissionWorker } from './submission.worker.js';
 
 /** Step 2 of the flow: claim pending requests and submit them to the provider. */
 @Module({
-  imports: [OutcomeModule],
+  imports: [MetricsModule, RequestsModule, OutcomeModule],
   providers: [...providerProviders, RequestClaims, ProviderCallBudget, RetryPolicy, ResultRecorder, SubmissionProcessor, SubmissionWorker],
   exports: [SubmissionWorker, RequestClaims, ProviderCallBudget],
 })
