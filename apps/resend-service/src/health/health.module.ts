@@ -10,7 +10,14 @@ import { ReadinessFailureLogger } from './readiness-failure-logger.js';
 import { StageWatchdog } from './stage-watchdog.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: ReadinessFailureLogger }), KafkaModule, MetricsModule, RequestsModule, OutcomeModule, LifecycleModule],
+  imports: [
+    TerminusModule.forRoot({ logger: ReadinessFailureLogger }),
+    KafkaModule,
+    MetricsModule,
+    RequestsModule,
+    OutcomeModule,
+    LifecycleModule,
+  ],
   controllers: [HealthController],
   providers: [StageWatchdog],
 })
