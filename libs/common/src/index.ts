@@ -1,7 +1,6 @@
 export * from './backoff.js';
 export * from './wake-signal.js';
 export * from './failpoint.js';
-export * from './sql.js';
 export * from './kafka-errors.js';
 export * from './trace-context.js';
 export * from './tracing.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SqlDatabase, SqlStatement, SqlTransaction } from '#common';
+import { afterCommit, type SqlDatabase, type SqlStatement, type SqlTransaction } from '#sql';
 import { claimUnpublished, inWriteOrder } from './outbox-key-order.js';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
 import { OutboxRelay } from './outbox.relay.js';
@@ -35,7 +35,7 @@ class FakeDatabase implements SqlDatabase {
       this.statements.push(typeof statement === 'string' ? statement : statement.name);
       return (statement === claimUnpublished ? this.rows : []) as never;
     };
-    return work({ query: answer, sendForRows: answer, send: (statement) => void answer(statement) });
+    return work({ query: answer, sendForRows: (statement) => afterCommit(answer(statement)), send: (statement) => void answer(statement) });
   }
 }
 

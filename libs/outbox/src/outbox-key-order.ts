@@ -1,4 +1,4 @@
-import type { SqlStatement, SqlTransaction } from '#common';
+import type { AfterCommit, SqlStatement, SqlTransaction } from '#sql';
 import type { OutboxRecord } from './outbox-publisher.js';
 
 /**
@@ -14,7 +14,7 @@ import type { OutboxRecord } from './outbox-publisher.js';
  * A batch of unpublished rows, oldest first, without those that must wait for an earlier row of
  * their key outside the batch. Rows another relay holds are skipped, not waited for. The batch
  * comes from the partial index outbox_event_unpublished in `seq` order without sorting the backlog
- * (test/outbox-claim-plan.e2e-spec.ts); each row's earlier rows of its key come from
+ * (test/outbox/outbox-claim-plan.e2e-spec.ts); each row's earlier rows of its key come from
  * outbox_event_unpublished_per_key. A row skipped for a locked or held earlier row stays locked
  * by this transaction until it ends: other relays would skip it too.
  */
@@ -93,11 +93,8 @@ export const releaseHeldBehindEarlier: SqlStatement = {
  * Sends releaseHeldBehindEarlier for the records a writer holds (call it after the statement that
  * writes them). Resolves, after the commit, with the ids released: the writer must not publish those.
  */
-export function releaseHeldOutOfOrder(transaction: SqlTransaction, held: OutboxRecord[]): Promise<Set<string>> {
-  const released = transaction
+export function releaseHeldOutOfOrder(transaction: SqlTransaction, held: OutboxRecord[]): AfterCommit<Set<string>> {
+  return transaction
     .sendForRows<{ id: string }>(releaseHeldBehindEarlier, [held.map((record) => record.id)])
-    .then((rows) => new Set(rows.map((row) => row.id)));
-  // A failure here is the transaction's, which reports it: nobody awaits the ids then.
-  released.catch(() => undefined);
-  return released;
+    .map((rows) => new Set(rows.map((row) => row.id)));
 }

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type InjectionToken, type OnApplicationShutdown } from '@nestjs/common';
-import type { SqlDatabase } from '#common';
+import type { SqlDatabase } from '#sql';
 import { KafkaOutboxPublisher, type KafkaPublisherOptions } from './outbox-publisher.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox.relay.js';
 import { OutboxWriter } from './outbox.writer.js';

@@ -1,19 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
-import {
-  backoffDelayMs,
-  contextFromTraceParent,
-  endSpanWithError,
-  failpoint,
-  MESSAGING_ATTRIBUTES,
-  RESEND_ATTRIBUTES,
-  serviceTracer,
-  StageProgress,
-  WakeSignal,
-  type SqlDatabase,
-  type SqlStatement,
-  type SqlTransaction,
-} from '#common';
+import { backoffDelayMs, contextFromTraceParent, endSpanWithError, failpoint, MESSAGING_ATTRIBUTES, RESEND_ATTRIBUTES, serviceTracer, StageProgress, WakeSignal } from '#common';
+import type { SqlDatabase, SqlStatement, SqlTransaction } from '#sql';
 import type pg from 'pg';
 import { claimInKeyOrder } from './outbox-key-order.js';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';

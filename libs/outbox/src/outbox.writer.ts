@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { SqlStatement, SqlTransaction, TraceContextText } from '#common';
+import type { TraceContextText } from '#common';
+import type { SqlStatement, SqlTransaction } from '#sql';
 import type { OutboxRecord } from './outbox-publisher.js';
 
 export interface OutboxMessage {

@@ -1,4 +1,4 @@
-import type { SqlTransaction } from '#common';
+import type { SqlTransaction } from '#sql';
 import type { OutboxMessage, OutboxWriter } from '#outbox';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';

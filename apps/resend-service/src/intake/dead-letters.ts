@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DEAD_LETTER_HEADERS, type DeadLetterReason } from '#contracts';
-import type { SqlTransaction, TraceContextText } from '#common';
+import type { TraceContextText } from '#common';
+import type { SqlTransaction } from '#sql';
 import { OutboxWriter } from '#outbox';
 import { AppConfig } from '../config/app-config.js';
 import { FlowMetrics } from '../metrics/flow-metrics.js';

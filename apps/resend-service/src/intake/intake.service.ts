@@ -9,8 +9,8 @@ import {
   RESEND_ATTRIBUTES,
   serviceTracer,
   traceContextText,
-  type SqlExecutor,
 } from '#common';
+import { afterCommit, type AfterCommit, type SqlExecutor } from '#sql';
 import { AppConfig } from '../config/app-config.js';
 import { OutboxWriter, type OutboxMessage } from '#outbox';
 import { blamesTheMessage, classifyDatabaseError, sqlStateOf, type DatabaseErrorKind } from '../database/database-errors.js';
@@ -194,13 +194,14 @@ export class IntakeService {
         const inserting = transaction.sendForRows<{ id: string }>(insertNewRequests, [JSON.stringify(rows)]);
         callSlots = this.worker.reserveCallSlots(rows.length);
         // Claims by id: a row the insert turned away is not there to be claimed.
-        const claiming = callSlots.slots > 0 ? this.claims.claimRecorded(transaction, rows.slice(0, callSlots.slots)) : Promise.resolve([]);
+        const claiming =
+          callSlots.slots > 0 ? this.claims.claimRecorded(transaction, rows.slice(0, callSlots.slots)) : afterCommit(Promise.resolve([]));
         return { inserting, claiming };
       });
       // Committed: the claimed requests' calls may start.
-      const claimed = await claiming;
+      const claimed = await claiming.read();
       callSlots?.start(claimed);
-      const insertedIds = new Set((await inserting).map((row) => row.id));
+      const insertedIds = new Set((await inserting.read()).map((row) => row.id));
       const recorded = requests.filter((received) => insertedIds.has(received.rowId));
       const decisions: IntakeDecision[] = recorded.map(() => ({ kind: 'pending' }));
       return { requests: recorded, decisions, events: [], deadLettered: 0, unclaimed: recorded.length - claimed.length };
@@ -260,14 +261,16 @@ export class IntakeService {
         if (writes.rows.length > 0) transaction.send(insertRequests, [JSON.stringify(writes.rows)]);
         const pending = writes.rows.filter((row) => row.status === 'pending');
         callSlots = this.worker.reserveCallSlots(pending.length);
-        const claiming: Promise<ClaimedRequest[]> =
-          callSlots.slots > 0 ? this.claims.claimRecorded(transaction, pending.slice(0, callSlots.slots)) : Promise.resolve([]);
+        const claiming: AfterCommit<ClaimedRequest[]> =
+          callSlots.slots > 0
+            ? this.claims.claimRecorded(transaction, pending.slice(0, callSlots.slots))
+            : afterCommit(Promise.resolve([]));
         const deadLettered = await this.deadLetters.record(transaction, writes.deadLetters);
         this.outbox.add(transaction, writes.events);
         return { decisions, events: writes.events, deadLettered, claiming, unclaimed: pending.length - callSlots.slots };
       });
       // Committed: the claimed requests' calls may start.
-      callSlots?.start(await claiming);
+      callSlots?.start(await claiming.read());
       return recorded;
     } finally {
       callSlots?.release();

@@ -1,4 +1,4 @@
-import type { SqlStatement } from '#common';
+import type { SqlStatement } from '#sql';
 
 /**
  * The statements of intake, one each for a whole batch of one partition: what the batch meets in

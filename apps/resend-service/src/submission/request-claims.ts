@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlTransaction } from '#common';
+import type { AfterCommit, SqlTransaction } from '#sql';
 import { AppConfig } from '../config/app-config.js';
 import { Sql } from '../database/sql.js';
 import { leaseOwnerSequence } from './lease-owners.js';
@@ -49,21 +49,18 @@ export class RequestClaims {
         ]),
       };
     });
-    return (await claimed).map((row) => claimedRequestFrom(row, leaseOwner));
+    return (await claimed.read()).map((row) => claimedRequestFrom(row, leaseOwner));
   }
 
   /**
    * Claims new requests in the transaction that records them (sent without waiting, like the
    * rest of it). The claimed requests come with the commit: await them only once it is done.
    */
-  claimRecorded(transaction: SqlTransaction, requests: RecordedRequest[]): Promise<ClaimedRequest[]> {
+  claimRecorded(transaction: SqlTransaction, requests: RecordedRequest[]): AfterCommit<ClaimedRequest[]> {
     const leaseOwner = this.nextLeaseOwner();
     const byId = new Map(requests.map((request) => [request.id, request]));
-    const claimed = transaction
+    return transaction
       .sendForRows<ClaimedAtIntakeRow>(claimRecordedRequests, [[...byId.keys()], leaseOwner, this.config.submission.leaseMs])
-      .then((rows) => rows.map((row) => claimedAtIntake(byId.get(row.id)!, row, leaseOwner)));
-    // A failure here is the transaction's, which reports it: nobody awaits these rows then.
-    claimed.catch(() => undefined);
-    return claimed;
+      .map((rows) => rows.map((row) => claimedAtIntake(byId.get(row.id)!, row, leaseOwner)));
   }
 }

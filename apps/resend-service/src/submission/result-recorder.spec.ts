@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import type { SqlStatement, SqlTransaction } from '#common';
+import { afterCommit, type SqlStatement, type SqlTransaction } from '#sql';
 import { OutboxWriter, releaseHeldBehindEarlier, type OutboxMessage, type OutboxRecord, type OutboxRelay } from '#outbox';
 import type { Sql } from '../database/sql.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
@@ -34,7 +34,11 @@ class FakeDatabase {
   async transaction<T>(work: (transaction: SqlTransaction) => Promise<T>): Promise<T> {
     await this.opened;
     const run = (statement: SqlStatement | string, values: unknown[] = []) => Promise.resolve(this.run(statement, values) as never);
-    return work({ query: run, sendForRows: run, send: (statement, values) => void this.run(statement, values ?? []) });
+    return work({
+      query: run,
+      sendForRows: (statement, values) => afterCommit(run(statement, values)),
+      send: (statement, values) => void this.run(statement, values ?? []),
+    });
   }
 
   private run(statement: SqlStatement | string, values: unknown[]): unknown[] {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlTransaction, TraceContextText } from '#common';
+import type { TraceContextText } from '#common';
+import type { SqlTransaction } from '#sql';
 import { OutboxRelay, OutboxWriter, outboxRowValues, releaseHeldOutOfOrder, toOutboxRecord, withIds, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
@@ -140,10 +141,10 @@ export class ResultRecorder {
         released: publishHere ? releaseHeldOutOfOrder(transaction, records) : null,
       };
     });
-    const accepted = AcceptedCalls.of(await finished);
+    const accepted = AcceptedCalls.of(await finished.read());
     const written = ending.map((call) => accepted.has(call));
     if (released) {
-      const releasedIds = await released;
+      const releasedIds = await released.read();
       const held = records.filter((record, index) => written[index] && !releasedIds.has(record.id));
       if (held.length > 0) void this.relay.publishHeld(held);
       if (releasedIds.size > 0) this.relay.wake();

@@ -1,4 +1,4 @@
-import type { SqlStatement } from '#common';
+import type { SqlStatement } from '#sql';
 import { OUTBOX_ROW_COLUMNS, outboxRows } from '#outbox';
 
 /**
@@ -14,7 +14,7 @@ import { OUTBOX_ROW_COLUMNS, outboxRows } from '#outbox';
  * On a table PostgreSQL has not analyzed yet (a new database, a backlog in its first minute) it
  * takes the due rows for a handful and reads and sorts all of them instead, for every claim:
  * 9–17 ms a claim with 20,000 pending, against 0.1 ms walking the index
- * (test/submission-claim-plan.e2e-spec.ts). Sorting is priced out for that one transaction.
+ * (test/submission/submission-claim-plan.e2e-spec.ts). Sorting is priced out for that one transaction.
  */
 export const claimInIndexOrder = 'SET LOCAL enable_sort = off';
 
@@ -242,7 +242,7 @@ export const finishRequests: SqlStatement = {
  * left as it is (not returned): its repeats must be answered in the same transaction, by a
  * statement of their own (answerRepeats), so ResultRecorder writes it again with finishRequests.
  * `has_repeats` is read after any wait for the row's lock (READ COMMITTED rechecks the updated
- * row), so a repeat that intake commits meanwhile is seen (test/finish-and-report.e2e-spec.ts).
+ * row), so a repeat that intake commits meanwhile is seen (test/submission/finish-and-report.e2e-spec.ts).
  */
 export const finishRequestsAndReport: SqlStatement = {
   name: 'submission.finish-requests-and-report',

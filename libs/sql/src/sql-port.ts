@@ -1,6 +1,7 @@
 /**
- * The small port the hot path talks to PostgreSQL through: plain SQL with parameters, rows back.
- * A statement with a `name` is prepared once per connection by pg and only executed after that.
+ * The port every query goes through: plain SQL with parameters, rows back. A statement with a
+ * `name` is prepared once per connection by pg and only executed after that; named statements
+ * live in `*.sql.ts` files beside the code that owns their table.
  */
 export interface SqlStatement {
   name: string;
@@ -9,6 +10,18 @@ export interface SqlStatement {
 
 export interface SqlExecutor {
   query<Row = Record<string, unknown>>(statement: SqlStatement | string, values?: unknown[]): Promise<Row[]>;
+}
+
+/**
+ * Rows that come with a transaction's COMMIT. Not a promise, so that it cannot be awaited inside
+ * the transaction (which would wait for a COMMIT that has not been sent: a deadlock): `read()`
+ * them once the transaction has committed, and only then.
+ */
+export interface AfterCommit<T> {
+  /** The value; throws when called before the transaction committed (or after it failed). */
+  read(): Promise<T>;
+  /** The value transformed once it is read. */
+  map<U>(transform: (value: T) => U): AfterCommit<U>;
 }
 
 /**
@@ -25,10 +38,10 @@ export interface SqlTransaction extends SqlExecutor {
 
   /**
    * Like send(), for a statement whose rows are needed once the transaction has committed: they
-   * come with the COMMIT's answer. Await them after the commit, never inside the work, and use
-   * them only if it succeeded: a statement sent after this one may still fail the transaction.
+   * come with the COMMIT's answer. Use them only if it succeeded: a statement sent after this one
+   * may still fail the transaction.
    */
-  sendForRows<Row = Record<string, unknown>>(statement: SqlStatement | string, values?: unknown[]): Promise<Row[]>;
+  sendForRows<Row = Record<string, unknown>>(statement: SqlStatement | string, values?: unknown[]): AfterCommit<Row[]>;
 }
 
 /** A database the caller can also open transactions on: committed if `work` resolves, rolled back if it throws. */
