@@ -20,10 +20,10 @@ const alias = Object.fromEntries(
  * measure.
  */
 const QUIET_E2E_FILES = [
-  'test/rate-limit.e2e-spec.ts',
-  'test/provider-call-budget.e2e-spec.ts',
-  'test/scale.e2e-spec.ts',
-  'test/startup.e2e-spec.ts',
+  'test/submission/rate-limit.e2e-spec.ts',
+  'test/submission/provider-call-budget.e2e-spec.ts',
+  'test/operations/scale.e2e-spec.ts',
+  'test/operations/startup.e2e-spec.ts',
 ];
 
 /**

@@ -7,8 +7,8 @@
 # Two passes, because the provider's -41 ("Task name already exists") would hide a second call:
 #   1. every scenario against a simulator that refuses a repeated task name with -41, as the
 #      provider documents (FAULT_SUITE_UNIQUE_TASK_NAMES=true);
-#   2. the crash and chaos scenarios (test/crash-recovery.e2e-spec.ts, test/outages.e2e-spec.ts,
-#      test/membership-changes.e2e-spec.ts, whose members leave and one is killed under load)
+#   2. the crash and chaos scenarios (test/faults/crash-recovery.e2e-spec.ts, test/faults/outages.e2e-spec.ts,
+#      test/faults/membership-changes.e2e-spec.ts, whose members leave and one is killed under load)
 #      again, against a simulator that creates a second task for a repeated name
 #      (FAULT_SUITE_UNIQUE_TASK_NAMES=false): a second call that got through then shows as a
 #      duplicate task. Its rows are marked "[names not unique]".
@@ -17,13 +17,13 @@
 # calls refused because a task of the name existed. test/support/invariants.ts counts both from the
 # simulator's call journal. The short runs (`npm test`) run these files with unique names off.
 #   scripts/fault-suite.sh                 # every scenario, both passes
-#   scripts/fault-suite.sh test/crash-recovery.e2e-spec.ts   # one file (pass 2 if it is a crash or chaos file)
+#   scripts/fault-suite.sh test/faults/crash-recovery.e2e-spec.ts   # one file (pass 2 if it is a crash or chaos file)
 #   FAULT_SUITE_PASSES=unique scripts/fault-suite.sh         # only pass 1 (not-unique: only pass 2)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rm -f .run/fault-suite.jsonl
 files=("$@")
-((${#files[@]})) || files=(test/crash-recovery.e2e-spec.ts test/outages.e2e-spec.ts test/scale.e2e-spec.ts test/poison-messages.e2e-spec.ts test/provider-text.e2e-spec.ts test/topic-recreated.e2e-spec.ts test/database-faults.e2e-spec.ts test/membership-changes.e2e-spec.ts)
+((${#files[@]})) || files=(test/faults/crash-recovery.e2e-spec.ts test/faults/outages.e2e-spec.ts test/operations/scale.e2e-spec.ts test/intake/poison-messages.e2e-spec.ts test/provider/provider-text.e2e-spec.ts test/intake/topic-recreated.e2e-spec.ts test/faults/database-faults.e2e-spec.ts test/faults/membership-changes.e2e-spec.ts)
 existing=()
 for file in "${files[@]}"; do [[ -f "$file" ]] && existing+=("$file"); done
 passes=${FAULT_SUITE_PASSES:-both}

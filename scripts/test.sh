@@ -10,13 +10,13 @@
 # Kafka: when KAFKA_BROKERS is not set, a throw-away broker is started on free ports with empty
 # storage and stopped afterwards. It has two client listeners
 # (scripts/kafka.sh KAFKA_SECURITY=both): PLAINTEXT, with every right, for the tests; and SASL_SSL
-# (TLS, SASL users with random passwords, ACLs enforced) for test/secure-kafka.e2e-spec.ts, which
+# (TLS, SASL users with random passwords, ACLs enforced) for test/infrastructure/secure-kafka.e2e-spec.ts, which
 # starts a secure broker of its own only when the broker comes from KAFKA_BROKERS.
 # PostgreSQL: DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432); each e2e file
 # works on a database of its own, cloned from a template migrated once (test/support/e2e-context.ts).
 # Every process group a test starts is noted under .run/process-groups/<run>/ and killed when the
 # run ends, however it ends (test/support/process-groups.ts).
-# Extra arguments go to vitest, e.g. `npm test -- test/resend-flow.e2e-spec.ts`.
+# Extra arguments go to vitest, e.g. `npm test -- test/flow/resend-flow.e2e-spec.ts`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -87,7 +87,7 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   while [[ $sasl_ssl_port == "$kafka_port" || $sasl_ssl_port == "$KAFKA_CONTROLLER_PORT" ]]; do sasl_ssl_port=$(free_port); done
   # The jars are resolved first (not in the background): a broker a test starts later uses them too.
   KAFKA_PORT=$kafka_port scripts/kafka.sh resolve
-  # The SASL users are those test/secure-kafka.e2e-spec.ts logs in as.
+  # The SASL users are those test/infrastructure/secure-kafka.e2e-spec.ts logs in as.
   KAFKA_PORT=$kafka_port KAFKA_SECURITY=both KAFKA_SASL_SSL_PORT=$sasl_ssl_port \
     KAFKA_SASL_USERS="resend-relay resend-relay-limited" started_in_background kafka scripts/kafka.sh start
   kafka_starter=$!

@@ -67,7 +67,7 @@ async function buildAndBrokerReady(): Promise<void> {
   }
 }
 
-/** `test/outbox-claim-plan.e2e-spec.ts` → `outbox_claim_plan`. */
+/** `test/outbox/outbox-claim-plan.e2e-spec.ts` → `outbox_claim_plan`. */
 function fileLabel(): string {
   const path = expect.getState().testPath ?? 'file';
   return basename(path)

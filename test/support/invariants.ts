@@ -14,8 +14,8 @@ export function suiteSize(short: number, long: number): number {
 }
 
 /**
- * Whether the simulator of the crash and chaos scenarios (test/crash-recovery.e2e-spec.ts,
- * test/outages.e2e-spec.ts, test/membership-changes.e2e-spec.ts) refuses a repeated task name
+ * Whether the simulator of the crash and chaos scenarios (test/faults/crash-recovery.e2e-spec.ts,
+ * test/faults/outages.e2e-spec.ts, test/faults/membership-changes.e2e-spec.ts) refuses a repeated task name
  * with -41, as the provider documents.
  * Off, a second call that gets through creates a second task, which the invariants count as a
  * duplicate task; on, the -41 hides it (then counted in `resendCallsAnsweredTaskExists`).

@@ -8,15 +8,15 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 const LONGEST_FIRST = [
   'test/model/model-check.spec.ts',
-  'test/shutdown.e2e-spec.ts',
-  'test/outages.e2e-spec.ts',
-  'test/crash-recovery.e2e-spec.ts',
-  'test/tracing.e2e-spec.ts',
-  'test/lookup-after-unknown-outcome.e2e-spec.ts',
-  'test/idempotency.e2e-spec.ts',
-  'test/provider-fidelity.e2e-spec.ts',
-  'test/secure-kafka.e2e-spec.ts',
-  'test/one-outcome.e2e-spec.ts',
+  'test/operations/shutdown.e2e-spec.ts',
+  'test/faults/outages.e2e-spec.ts',
+  'test/faults/crash-recovery.e2e-spec.ts',
+  'test/operations/tracing.e2e-spec.ts',
+  'test/submission/lookup-after-unknown-outcome.e2e-spec.ts',
+  'test/submission/idempotency.e2e-spec.ts',
+  'test/provider/provider-fidelity.e2e-spec.ts',
+  'test/infrastructure/secure-kafka.e2e-spec.ts',
+  'test/submission/one-outcome.e2e-spec.ts',
 ];
 
 export class LongestFirstSequencer extends BaseSequencer {
