@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import type { AfterCommit } from '#sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../../apps/resend-service/src/database/data-source-options.js';
 import { Sql } from '../../apps/resend-service/src/database/sql.js';
@@ -65,12 +66,30 @@ describe('Sql.transaction: pipelined statements', () => {
       return { claimed: tx.sendForRows<{ label: string }>(`INSERT INTO ${table} (label) VALUES ('f-2') RETURNING label`) };
     });
 
-    expect(await claimed).toEqual([{ label: 'f-2' }]);
+    expect(await claimed.read()).toEqual([{ label: 'f-2' }]);
     expect(await labels('f-')).toEqual(['f-1', 'f-2']);
   });
 
-  it('rejects the rows of a failing statement sent for later with its error, and commits nothing', async () => {
-    let claimed: Promise<unknown[]> | undefined;
+  it('refuses to hand over the rows of a statement sent for later inside its transaction', async () => {
+    let readInside: unknown;
+    const { claimed } = await sql.transaction(async (tx) => {
+      const claimed = tx.sendForRows<{ label: string }>(`INSERT INTO ${table} (label) VALUES ('h-1') RETURNING label`);
+      readInside = (() => {
+        try {
+          return claimed.read();
+        } catch (error) {
+          return error;
+        }
+      })();
+      return { claimed };
+    });
+
+    expect(readInside).toMatchObject({ message: expect.stringMatching(/before their transaction committed/) });
+    expect(await claimed.read()).toEqual([{ label: 'h-1' }]);
+  });
+
+  it('fails a transaction whose statement sent for later fails, with its error, and hands over no rows', async () => {
+    let claimed: AfterCommit<unknown[]> | undefined;
     const transaction = sql.transaction(async (tx) => {
       tx.send(insertLabel, ['g-1']);
       claimed = tx.sendForRows(`SELECT 1 / 0 AS never`);
@@ -78,7 +97,7 @@ describe('Sql.transaction: pipelined statements', () => {
     });
 
     await expect(transaction).rejects.toMatchObject({ code: '22012' });
-    await expect(claimed).rejects.toMatchObject({ code: '22012' });
+    expect(() => claimed!.read()).toThrow(/before their transaction committed/);
     expect(await labels('g-')).toEqual([]);
   });
 

@@ -61,7 +61,7 @@ async function insertNew(rows: NewRequestRow[]): Promise<string[]> {
   const { inserting } = await sql.transaction(async (transaction) => ({
     inserting: transaction.sendForRows<{ id: string }>(insertNewRequests, [JSON.stringify(rows)]),
   }));
-  return (await inserting).map((row) => row.id).sort();
+  return (await inserting.read()).map((row) => row.id).sort();
 }
 
 async function recorded(rows: NewRequestRow[]): Promise<string[]> {

@@ -104,7 +104,7 @@ async function finishAndReport(calls: Call[]): Promise<{ id: string; lease_owner
       null, // not held for a writer
     ]),
   }));
-  return (await finished).map(({ id, lease_owner }) => ({ id, lease_owner }));
+  return (await finished.read()).map(({ id, lease_owner }) => ({ id, lease_owner }));
 }
 
 async function stateOf(request: Request) {

@@ -101,7 +101,7 @@ async function finishAndReport(changes: ReturnType<typeof change>[], events: (Ou
       null, // not held for a writer
     ]),
   }));
-  return (await finished).map((row) => row.id).sort();
+  return (await finished.read()).map((row) => row.id).sort();
 }
 
 async function stateOf(request: Request) {
