@@ -13,11 +13,10 @@ RUN npm run build && npm prune --omit=dev
 FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-# A heap limit far above the service's live heap (about 60 MB under a full backlog), but below
-# Node's default here (about 4 GB): with that much room V8 lets the old generation grow to about
-# four times the live heap before it collects, and RSS follows; with this limit it grows less and
-# RSS stays flat. 512 MB cost about 13% more CPU per request in full collections; 1024 MB did not
-# (docs/performance.md, "RSS and the heap limit"). Override it with NODE_OPTIONS at run time.
+# A heap limit far above the service's live heap, but below Node's default here (about 4 GB): with
+# that much room V8 lets the old generation grow to several times the live heap before it
+# collects, and RSS follows; with this limit RSS stays flat, and a smaller one costs CPU in full
+# collections (docs/performance.md, "RSS and the heap limit"). Override it with NODE_OPTIONS.
 ENV NODE_OPTIONS="--max-old-space-size=1024"
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules

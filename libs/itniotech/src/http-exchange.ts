@@ -84,8 +84,6 @@ export class HttpExchange {
     for (const tunnel of this.#tunnels.values()) tunnel.destroy();
   }
 
-  // On the direct path (every call), headers and options are built without `{ ...x, more }`: on
-  // Node 20, keys added after a spread give every object a hidden class of its own (docs/performance.md).
   #open(request: HttpExchangeRequest, abandoned: AbortSignal): http.ClientRequest {
     const headers: Record<string, string> = Object.assign({}, request.headers);
     if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));

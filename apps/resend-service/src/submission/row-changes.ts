@@ -35,9 +35,7 @@ function leaseKey(requestId: string, leaseOwner: string): string {
 
 /**
  * The row change a call stands for; `eventId` is its own outcome event's id (null: none, or not
- * written by this statement). The step's columns come last: on Node 20, keys added after a spread
- * (`{ ...base, status }`) give every object a hidden class of its own, garbage that fills the old
- * generation (docs/performance.md).
+ * written by this statement).
  */
 export function changeOf({ request, step, attempt }: FinishedCall, eventId: string | null) {
   return { id: request.id, lease_owner: request.leaseOwner, event_id: eventId, attempt: attempt ?? null, ...stepColumns(step) };

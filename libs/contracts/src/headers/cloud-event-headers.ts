@@ -64,9 +64,8 @@ export interface CloudEventAttributes {
  * spec (attributes without a value, and `ce_datacontenttype`, which the binding maps to
  * `content-type` alone), plus the W3C trace context headers.
  *
- * Written here rather than through the SDK because this runs once per outcome event: the SDK builds
- * each event's headers with spreads and a property delete, and on Node 20 that cost about a dozen
- * new hidden classes per event, garbage that filled the old generation (docs/performance.md).
+ * Written here rather than through the SDK because this runs once per outcome event: the SDK
+ * validates and copies the whole event to build its headers, work the outcome path does not need.
  * Reading events back (readCloudEvent) still goes through the SDK.
  */
 export function buildCloudEventHeaders(attributes: CloudEventAttributes): Record<string, string> {
