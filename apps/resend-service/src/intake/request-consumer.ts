@@ -1,6 +1,5 @@
 import { createKafkaClient } from '#common';
 import { Injectable, Logger } from '@nestjs/common';
-import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { AppConfig } from '../config/app-config.js';
 import { kafkaClientConfig } from '../kafka/kafka-client-config.js';
@@ -13,15 +12,15 @@ import { OffsetCommitter } from './offset-committer.js';
 const DISCONNECT_WAIT_MS = 2_000;
 
 /**
- * The Kafka side of the hybrid app, as a Nest transport strategy (started with the app's
- * microservices, closed first by FlowLifecycle). It owns a kafkajs consumer in batch mode: each
+ * The Kafka side of the app, started once PostgreSQL and the topics are ready and stopped first
+ * on shutdown, both by FlowLifecycle. It owns a kafkajs consumer in batch mode: each
  * fetched batch of a partition is recorded in chunks of INTAKE_BATCH_SIZE, one transaction each,
  * and a chunk's offsets are resolved only after it is committed in PostgreSQL; OffsetCommitter
  * commits resolved offsets to the group on a timer, not after each batch.
  * Key, value and headers reach intake as the bytes that arrived (dead letters copy them exactly).
  */
 @Injectable()
-export class RequestConsumer extends Server implements CustomTransportStrategy {
+export class RequestConsumer {
   private readonly log = new Logger(RequestConsumer.name);
   private consumer: Consumer | null = null;
   private offsets: OffsetCommitter | null = null;
@@ -29,36 +28,30 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
   constructor(
     private readonly config: AppConfig,
     private readonly intake: IntakeService,
-  ) {
-    super();
-  }
+  ) {}
 
-  async listen(callback: (error?: Error) => void): Promise<void> {
-    try {
-      this.consumer = this.createConsumer();
-      this.offsets = this.createOffsetCommitter(this.consumer);
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: [this.config.topics.requested], fromBeginning: true });
-      await this.consumer.run({
-        // Partitions are independent (order matters only within one): record them in parallel.
-        partitionsConsumedConcurrently: this.config.intake.concurrentPartitions,
-        eachBatchAutoResolve: false,
-        // OffsetCommitter commits, on a timer: kafkajs would commit after every batch.
-        autoCommit: false,
-        eachBatch: (payload) => this.consumeBatch(payload),
-      });
-      this.offsets.start();
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
+  /** Connects, joins the group and starts fetching; after a failure, stop() before trying again. */
+  async start(): Promise<void> {
+    this.consumer = this.createConsumer();
+    this.offsets = this.createOffsetCommitter(this.consumer);
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.config.topics.requested], fromBeginning: true });
+    await this.consumer.run({
+      // Partitions are independent (order matters only within one): record them in parallel.
+      partitionsConsumedConcurrently: this.config.intake.concurrentPartitions,
+      eachBatchAutoResolve: false,
+      // OffsetCommitter commits, on a timer: kafkajs would commit after every batch.
+      autoCommit: false,
+      eachBatch: (payload) => this.consumeBatch(payload),
+    });
+    this.offsets.start();
   }
 
   /**
    * Commits the offsets of what is recorded, then stops fetching; a batch being recorded is given
    * up by IntakeService.stop() and redelivered.
    */
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     const consumer = this.consumer;
     const offsets = this.offsets;
     this.consumer = null;
@@ -75,14 +68,6 @@ export class RequestConsumer extends Server implements CustomTransportStrategy {
     if (!(await Promise.race([disconnected, timer]))) {
       this.log.warn(`the Kafka consumer did not disconnect within ${DISCONNECT_WAIT_MS} ms; going on with the shutdown`);
     }
-  }
-
-  on(): never {
-    throw new Error('RequestConsumer has no events to listen to');
-  }
-
-  unwrap<T>(): T {
-    return this.consumer as T;
   }
 
   private async consumeBatch(payload: EachBatchPayload) {

@@ -78,7 +78,7 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     this.stopping.abort();
     await Promise.race([this.startup, new Promise((resolve) => setTimeout(resolve, STARTUP_SETTLE_MS).unref())]);
     this.intake.stop();
-    await this.consumer.close();
+    await this.consumer.stop();
     const graceMs = this.config.shutdownGraceMs;
     await this.worker.stop(graceMs);
     await this.relay.stop(Math.min(graceMs, 5_000));
@@ -125,12 +125,8 @@ export class FlowLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     return waitForDependency(
       {
         name: 'Kafka consumer',
-        attempt: () =>
-          new Promise<void>((resolve, reject) => {
-            // listen() never rejects: it reports a failure to connect, subscribe or start through its callback.
-            void this.consumer.listen((error?: Error) => (error ? reject(error) : resolve()));
-          }),
-        afterFailure: () => this.consumer.close(),
+        attempt: () => this.consumer.start(),
+        afterFailure: () => this.consumer.stop(),
       },
       { signal: this.stopping.signal, logger: this.logger },
     );
