@@ -9,15 +9,21 @@
  */
 export type FailpointName = 'after_request_recorded' | 'after_claim' | 'before_result_commit' | 'before_publish' | 'after_publish';
 
-const armed = new Set(
-  (process.env.RESEND_RELAY_FAILPOINTS ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean),
-);
+let armed: ReadonlySet<string> | undefined;
+
+/** Read when a failpoint is first reached, not when the module is imported: importing reads no settings. */
+function armedFailpoints(): ReadonlySet<string> {
+  armed ??= new Set(
+    (process.env.RESEND_RELAY_FAILPOINTS ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+  return armed;
+}
 
 export async function failpoint(name: FailpointName): Promise<void> {
-  if (!armed.has(name)) return;
+  if (!armedFailpoints().has(name)) return;
   process.stderr.write(`FAILPOINT ${name}\n`);
   await new Promise<never>(() => undefined);
 }
