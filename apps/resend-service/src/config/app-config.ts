@@ -1,26 +1,10 @@
 import type { ProxySettings } from '#itniotech';
-import { z } from 'zod';
-import {
-  resolveConnectionSecurity,
-  type ConnectionSecurity,
-  type DatabaseSslSettings,
-  type KafkaSaslSettings,
-  type KafkaTlsSettings,
-} from './connection-security.js';
+import type { ConnectionSecurity, DatabaseSslSettings, KafkaSaslSettings, KafkaTlsSettings } from './connection-security.js';
 import { environmentSchema, type Environment } from './environment.schema.js';
-import { resolveSecretFiles } from './secret-files.js';
+import { ConfigurationError, parseEnvironment, variablesWhere } from './parse-environment.js';
 import { tracingSettings, type TracingSettings } from '../tracing/tracing-settings.js';
 
-/** A zod `pick` mask over the environment, built at run time from the variables' names. */
-type EnvironmentMask = { [K in keyof Environment]?: true };
-
-/** Thrown at start-up when the environment is incomplete or wrong; names every bad variable. */
-export class ConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigurationError';
-  }
-}
+export { ConfigurationError } from './parse-environment.js';
 
 /**
  * The default settle delay, in call timeouts: one for the client to give a call up, one more for the
@@ -240,13 +224,7 @@ function databaseTimingProblems(env: Environment): string[] {
  * that talk to the same cluster as the service but need none of its other settings.
  */
 export function loadKafkaConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'kafka' | 'topics'> {
-  const kafkaOnly = environmentSchema.pick<EnvironmentMask>(
-    Object.fromEntries(
-      Object.keys(environmentSchema.shape)
-        .filter((name) => name.startsWith('KAFKA_') || name === 'DATABASE_URL')
-        .map((name) => [name, true]),
-    ),
-  );
+  const kafkaOnly = variablesWhere((name) => name.startsWith('KAFKA_') || name === 'DATABASE_URL');
   const { env, security } = parseEnvironment(source, kafkaOnly);
   return {
     kafka: kafkaSettings(env, security),
@@ -264,48 +242,9 @@ export function loadKafkaConfig(source: Record<string, string | undefined> = pro
  * service's database but need none of its other settings.
  */
 export function loadDatabaseConfig(source: Record<string, string | undefined> = process.env): Pick<AppConfig, 'database'> {
-  const databaseOnly = environmentSchema.pick<EnvironmentMask>(
-    Object.fromEntries(
-      Object.keys(environmentSchema.shape)
-        .filter((name) => name.startsWith('DATABASE_'))
-        .map((name) => [name, true]),
-    ),
-  );
+  const databaseOnly = variablesWhere((name) => name.startsWith('DATABASE_'));
   const { env, security } = parseEnvironment(source, databaseOnly);
   const problems = databaseTimingProblems(env);
   if (problems.length > 0) throw new ConfigurationError(problems);
   return { database: databaseSettings(env, security) };
-}
-
-/** Secrets from files, then the schema, then the connection settings that depend on each other and on files. */
-function parseEnvironment(source: Record<string, string | undefined>, schema: z.ZodType<Partial<Environment>>) {
-  // An empty variable counts as unset, so `FOO=` falls back to the default instead of failing.
-  const present = Object.fromEntries(
-    Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
-  );
-  const secrets = resolveSecretFiles(withProxyVariables(present));
-  const result = schema.safeParse(secrets.values);
-  if (!result.success) {
-    throw new ConfigurationError([...secrets.problems, ...result.error.issues.map(describeIssue)]);
-  }
-  const env = result.data as Environment;
-  const { security, problems } = resolveConnectionSecurity(env);
-  if (secrets.problems.length + problems.length > 0) throw new ConfigurationError([...secrets.problems, ...problems]);
-  return { env, security };
-}
-
-/** curl reads `https_proxy` as well as `HTTPS_PROXY` (and so on); the upper-case name wins. */
-function withProxyVariables(source: Record<string, string>): Record<string, string> {
-  const values = { ...source };
-  for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
-    const lower = name.toLowerCase();
-    if (values[name] === undefined && values[lower] !== undefined) values[name] = values[lower];
-  }
-  return values;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const variable = issue.path.join('.') || '(environment)';
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-  return `${variable} ${message}`;
 }
