@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../apps/resend-service/src/config/app-config.js';
 import { dataSourceOptions } from '../../apps/resend-service/src/database/data-source-options.js';
+import { Sql } from '../../apps/resend-service/src/database/sql.js';
 import { ProviderCallBudget } from '../../apps/resend-service/src/submission/provider-call-budget.js';
 import { TestDatabase } from '../support/database.js';
 import { e2e } from '../support/e2e-context.js';
@@ -15,11 +16,12 @@ import { e2e } from '../support/e2e-context.js';
  */
 describe('provider call budget (shared by all instances)', () => {
   let dataSource: DataSource;
+  let sql: Sql;
   let db: TestDatabase;
   const inFlightRows: string[] = [];
 
   const budget = (env: Record<string, string>, registry = new Registry()) =>
-    new ProviderCallBudget(dataSource, loadConfig({ ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret', ...env }), registry);
+    new ProviderCallBudget(sql, loadConfig({ ITNIOTECH_API_KEY: 'key', ITNIOTECH_API_SECRET: 'secret', ...env }), registry);
   const rateGauge = async (registry: Registry) =>
     (await registry.getSingleMetric('resend_relay_provider_call_rate')?.get())?.values[0]?.value;
   const row = async () =>
@@ -37,6 +39,7 @@ describe('provider call budget (shared by all instances)', () => {
 
   beforeAll(async () => {
     dataSource = await new DataSource(dataSourceOptions(e2e.databaseUrl, 4)).initialize();
+    sql = new Sql(dataSource);
     db = new TestDatabase();
   });
 

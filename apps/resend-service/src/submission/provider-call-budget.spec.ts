@@ -1,9 +1,10 @@
 import { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import type { SqlStatement } from '#sql';
 import type { AppConfig } from '../config/app-config.js';
+import type { Sql } from '../database/sql.js';
 import { ProviderCallBudget } from './provider-call-budget.js';
-import { CHANGE_RATE, RECORD_THROTTLE, TAKE_CALLS, type BudgetRow } from './provider-call-budget.sql.js';
+import { compareAndSetRate, recordThrottle, takeCalls, type BudgetRow } from './provider-call-budget.sql.js';
 
 const config = { providerCalls: { maxPerSecond: 40, maxConcurrent: 0, adaptive: true, adaptiveCeilingPerSecond: 100 } } as AppConfig;
 
@@ -30,14 +31,14 @@ function row(overrides: Partial<BudgetRow>): BudgetRow {
  */
 function budgetSeeing(seen: BudgetRow) {
   const lines: { level: string; text: string }[] = [];
-  const dataSource = {
-    query: async (statement: string, params: unknown[]) => {
-      if (statement === TAKE_CALLS || statement === RECORD_THROTTLE) return [[seen], 1];
-      if (statement === CHANGE_RATE) return [[{ ...seen, rate: params[0] as number }], 1];
-      throw new Error('unexpected statement');
+  const sql = {
+    query: async (statement: SqlStatement, params: unknown[]) => {
+      if (statement === takeCalls || statement === recordThrottle) return [seen];
+      if (statement === compareAndSetRate) return [{ ...seen, rate: params[0] as number }];
+      throw new Error(`unexpected statement ${statement.name}`);
     },
-  } as unknown as DataSource;
-  const budget = new ProviderCallBudget(dataSource, config, new Registry());
+  } as unknown as Sql;
+  const budget = new ProviderCallBudget(sql, config, new Registry());
   const record = (level: string) => (text: string) => void lines.push({ level, text });
   Object.assign(budget, { logger: { warn: record('warn'), log: record('log'), debug: record('debug'), error: record('error') } });
   return { budget, lines };
@@ -94,8 +95,8 @@ describe('ProviderCallBudget: resend_relay_provider_throttled_total (docs/operat
 
   it('counts each -15 or 429 answer by the kind of call, from a zero series for both kinds', async () => {
     const registry = new Registry();
-    const dataSource = { query: async () => [[row({ rate: 40 })], 1] } as unknown as DataSource;
-    const budget = new ProviderCallBudget(dataSource, config, registry);
+    const sql = { query: async () => [row({ rate: 40 })] } as unknown as Sql;
+    const budget = new ProviderCallBudget(sql, config, registry);
     expect(await throttled(registry)).toEqual({ submit: 0, lookup: 0 });
     await budget.reportThrottled('submit');
     await budget.reportThrottled('submit');
@@ -105,7 +106,7 @@ describe('ProviderCallBudget: resend_relay_provider_throttled_total (docs/operat
 
   it('counts them with no limit configured too, where the budget itself ignores them', async () => {
     const registry = new Registry();
-    const untouched = { query: async () => expect.unreachable('no limit: the database is not asked') } as unknown as DataSource;
+    const untouched = { query: async () => expect.unreachable('no limit: the database is not asked') } as unknown as Sql;
     const unlimited = { providerCalls: { maxPerSecond: 0, maxConcurrent: 0, adaptive: false, adaptiveCeilingPerSecond: 100 } } as AppConfig;
     await new ProviderCallBudget(untouched, unlimited, registry).reportThrottled('lookup');
     expect(await throttled(registry)).toEqual({ submit: 0, lookup: 1 });

@@ -1,3 +1,5 @@
+import type { SqlStatement } from '#sql';
+
 /**
  * The statements of the provider call budget: one row (provider_call_budget, id 1) that every
  * instance updates atomically. Times are read with clock_timestamp(), after the row lock, so
@@ -21,7 +23,9 @@ const BUDGET_STATE = `
  * rate limit), $4 adaptive (keep the row's rate, at most $3); the bucket holds $5 seconds of the
  * rate, at least $6 calls.
  */
-export const TAKE_CALLS = `
+export const takeCalls: SqlStatement = {
+  name: 'budget.take-calls',
+  text: `
   WITH in_flight AS (
     SELECT count(*)::int AS calls FROM resend_request
      WHERE status = 'in_progress' AND lease_expires_at > now())
@@ -41,30 +45,40 @@ export const TAKE_CALLS = `
                                                   CASE WHEN r.rate IS NULL THEN $1::int ELSE floor(t.tokens)::int END,
                                                   CASE WHEN $2::int > 0 THEN $2::int - f.calls ELSE $1::int END)) AS calls) AS g)
    WHERE b.id = 1
-  RETURNING ${BUDGET_STATE}`;
+  RETURNING ${BUDGET_STATE}`,
+};
 
 /** Returns $1 tokens a batch was granted but could not use (fewer claimable requests), up to the burst ($2, $3 as $5, $6 above). */
-export const GIVE_BACK_CALLS = `
+export const giveBackCalls: SqlStatement = {
+  name: 'budget.give-back-calls',
+  text: `
   UPDATE provider_call_budget AS b
      SET tokens = least(greatest($3::float8, b.rate * $2::float8), b.tokens + $1::int)
-   WHERE b.id = 1 AND b.rate IS NOT NULL`;
+   WHERE b.id = 1 AND b.rate IS NOT NULL`,
+};
 
 /**
  * Charges $1 calls made without a grant of their own (the extra calls of one request's turn: see
  * ProviderCallBudget.chargeExtraCalls). The bucket may go below zero: claims then wait until the
  * refill has paid the debt, so the rate holds on average.
  */
-export const CHARGE_CALLS = `
+export const chargeCalls: SqlStatement = {
+  name: 'budget.charge-calls',
+  text: `
   UPDATE provider_call_budget AS b
      SET tokens = b.tokens - $1::int
-   WHERE b.id = 1 AND b.rate IS NOT NULL`;
+   WHERE b.id = 1 AND b.rate IS NOT NULL`,
+};
 
-/** A -15 answer: counted, and the calm period restarts. The rate is left to CHANGE_RATE. */
-export const RECORD_THROTTLE = `
+/** A -15 answer: counted, and the calm period restarts. The rate is left to compareAndSetRate. */
+export const recordThrottle: SqlStatement = {
+  name: 'budget.record-throttle',
+  text: `
   UPDATE provider_call_budget AS b
      SET throttled_at = clock_timestamp(), throttles = b.throttles + 1
    WHERE b.id = 1
-  RETURNING ${BUDGET_STATE}`;
+  RETURNING ${BUDGET_STATE}`,
+};
 
 /**
  * Compare-and-set of the adaptive rate: sets it to $1 only if nobody changed it since it was
@@ -72,12 +86,15 @@ export const RECORD_THROTTLE = `
  * and, when $3 is given, no -15 was reported since (a raise needs calm). $4: this is a cut.
  * Returns no row when the change did not land.
  */
-export const CHANGE_RATE = `
+export const compareAndSetRate: SqlStatement = {
+  name: 'budget.compare-and-set-rate',
+  text: `
   UPDATE provider_call_budget AS b
      SET rate = $1::float8, rate_version = b.rate_version + 1, rate_changed_at = clock_timestamp(),
          cut_at = CASE WHEN $4::boolean THEN clock_timestamp() ELSE b.cut_at END
    WHERE b.id = 1 AND b.rate_version = $2::bigint AND ($3::bigint IS NULL OR b.throttles = $3::bigint)
-  RETURNING ${BUDGET_STATE}`;
+  RETURNING ${BUDGET_STATE}`,
+};
 
 /** The row as returned by every statement above (pg returns bigint as text). */
 export interface BudgetRow {

@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+import type { SqlStatement } from '#sql';
 import { AppConfig } from '../config/app-config.js';
+import { Sql } from '../database/sql.js';
 import type { ProviderCallKind } from '../metrics/flow-metrics.js';
 import { adaptiveRatePolicy, rateAfterCalm, rateAfterThrottle, type AdaptiveRatePolicy, type AdaptiveRateState } from './adaptive-rate.js';
-import { CHANGE_RATE, CHARGE_CALLS, GIVE_BACK_CALLS, RECORD_THROTTLE, TAKE_CALLS, type BudgetRow } from './provider-call-budget.sql.js';
+import { chargeCalls, compareAndSetRate, giveBackCalls, recordThrottle, takeCalls, type BudgetRow } from './provider-call-budget.sql.js';
 
 /**
  * The bucket holds at most this many seconds of the rate: a short burst after an idle moment,
@@ -45,7 +46,7 @@ export class ProviderCallBudget {
   private readonly throttled: Counter<'kind'>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly config: AppConfig,
     registry: Registry,
   ) {
@@ -88,7 +89,7 @@ export class ProviderCallBudget {
   /** How many provider calls this instance may start now, out of `wanted`. */
   async take(wanted: number): Promise<CallGrant> {
     if (!this.enabled || wanted <= 0) return { calls: Math.max(0, wanted), retryInMs: null };
-    const row = await this.run(TAKE_CALLS, [
+    const row = await this.run(takeCalls, [
       wanted,
       this.config.providerCalls.maxConcurrent,
       this.ceiling,
@@ -103,7 +104,7 @@ export class ProviderCallBudget {
   /** Returns calls granted but not used, so that a short claim does not waste the shared rate. */
   async giveBack(unused: number): Promise<void> {
     if (!this.enabled || unused <= 0) return;
-    await this.dataSource.query(GIVE_BACK_CALLS, [unused, BURST_SECONDS, MIN_BURST_CALLS]);
+    await this.sql.query(giveBackCalls, [unused, BURST_SECONDS, MIN_BURST_CALLS]);
   }
 
   /**
@@ -114,8 +115,8 @@ export class ProviderCallBudget {
    */
   async chargeExtraCalls(calls: number): Promise<void> {
     if (!this.enabled || calls <= 0) return;
-    await this.dataSource
-      .query(CHARGE_CALLS, [calls])
+    await this.sql
+      .query(chargeCalls, [calls])
       .catch((error: unknown) => this.logger.warn(`could not charge ${calls} provider calls to the budget: ${(error as Error).message}`));
   }
 
@@ -146,7 +147,7 @@ export class ProviderCallBudget {
     this.throttled.inc({ kind });
     if (!this.enabled) return;
     try {
-      const row = await this.run(RECORD_THROTTLE, []);
+      const row = await this.run(recordThrottle, []);
       if (this.policy === null || row.rate === null) return;
       const cut = rateAfterThrottle(toRateState(row), row.now_ms, this.policy);
       if (cut !== null) await this.changeRate(row, cut, 'cut');
@@ -163,13 +164,12 @@ export class ProviderCallBudget {
 
   /** Compare-and-set: applies the change only if nobody changed the rate (or reported a -15, for a raise) since `seen`. */
   private async changeRate(seen: BudgetRow, rate: number, change: 'cut' | 'raise'): Promise<void> {
-    const [rows]: [BudgetRow[], number] = await this.dataSource.query(CHANGE_RATE, [
+    const [changed] = await this.sql.query<BudgetRow>(compareAndSetRate, [
       rate,
       seen.rate_version,
       change === 'raise' ? seen.throttles : null,
       change === 'cut',
     ]);
-    const changed = rows[0];
     if (!changed) return; // another instance changed it first
     this.lastSeen = changed;
     this.logRateChange(seen.rate!, rate, change);
@@ -182,10 +182,8 @@ export class ProviderCallBudget {
     else this.logger.debug(text);
   }
 
-  private async run(sql: string, params: unknown[]): Promise<BudgetRow> {
-    // For UPDATE ... RETURNING, TypeORM's postgres driver answers [rows, affectedCount].
-    const [rows]: [BudgetRow[], number] = await this.dataSource.query(sql, params);
-    const row = rows[0];
+  private async run(statement: SqlStatement, params: unknown[]): Promise<BudgetRow> {
+    const [row] = await this.sql.query<BudgetRow>(statement, params);
     if (!row) throw new Error('the provider_call_budget row is missing: run the migrations');
     this.lastSeen = row;
     return row;
