@@ -1,11 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { RequestStatus } from '../requests/resend-request.entity.js';
+import { Sql } from '../database/sql.js';
+import type { RequestStatus } from '../requests/request-status.js';
+import {
+  countLiveRequests,
+  limitScrapeStatements,
+  measureOutboxBacklog,
+  SCRAPE_QUERY_TIMEOUT_MS,
+  type LiveRequestCountRow,
+  type OutboxBacklogRow,
+} from './database-gauges.sql.js';
 import { withTimeout } from './with-timeout.js';
 
-/** A scrape must answer even when the database is slow or gone: its gauges then keep their last values. */
-const SCRAPE_QUERY_TIMEOUT_MS = 1_500;
 /** The three gauges are collected in parallel; one round of queries serves them all. */
 const SNAPSHOT_REUSE_MS = 1_000;
 const COUNTED_STATUSES: RequestStatus[] = ['pending', 'in_progress'];
@@ -27,8 +34,10 @@ export class DatabaseGauges {
   private readonly logger = new Logger(DatabaseGauges.name);
   private snapshot: { at: number; value: Promise<DatabaseSnapshot | null> } | null = null;
 
+  /** `dataSource`: only asked whether it is connected yet (FlowLifecycle connects it after HTTP listens). */
   constructor(
     registry: Registry,
+    private readonly sql: Sql,
     private readonly dataSource: DataSource,
   ) {
     const requests: Gauge<'status'> = new Gauge({
@@ -75,15 +84,12 @@ export class DatabaseGauges {
   private async query(): Promise<DatabaseSnapshot | null> {
     if (!this.dataSource.isInitialized) return null;
     return withTimeout(
-      this.dataSource.transaction(async (transaction) => {
-        await transaction.query(`SET LOCAL statement_timeout = ${SCRAPE_QUERY_TIMEOUT_MS}`);
-        const statuses: { status: string; count: string }[] = await transaction.query(
-          `SELECT status, count(*) AS count FROM resend_request WHERE status IN ('pending', 'in_progress') GROUP BY status`,
-        );
-        const [outbox]: { backlog: string; oldest_age_seconds: string | null }[] = await transaction.query(
-          `SELECT count(*) AS backlog, extract(epoch FROM now() - min(created_at)) AS oldest_age_seconds
-             FROM outbox_event WHERE published_at IS NULL AND refused_at IS NULL`,
-        );
+      this.sql.transaction(async (transaction) => {
+        transaction.send(limitScrapeStatements);
+        const [statuses, [outbox]] = await Promise.all([
+          transaction.query<LiveRequestCountRow>(countLiveRequests),
+          transaction.query<OutboxBacklogRow>(measureOutboxBacklog),
+        ]);
         return {
           requestsByStatus: new Map(statuses.map((row) => [row.status, Number(row.count)])),
           outboxBacklog: Number(outbox?.backlog ?? 0),

@@ -1,6 +1,6 @@
 import { BadRequestException, StandardSchemaValidationPipe } from '@nestjs/common';
 import { z } from 'zod';
-import type { RequestStatus } from '../requests/resend-request.entity.js';
+import type { RequestStatus } from '../requests/request-status.js';
 import { decodeCursor, type CursorKind } from './page-cursor.js';
 
 // Input schemas validate the operator API's parameters (Nest's StandardSchemaValidationPipe) and
