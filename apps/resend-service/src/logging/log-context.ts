@@ -31,6 +31,7 @@ export class LogContext {
   }
 }
 
+/** Global, as logging is: any part of the flow may add fields to the lines about its piece of work. */
 @Global()
 @Module({ providers: [LogContext], exports: [LogContext] })
 export class LogContextModule {}
