@@ -1,20 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { ListDeadLettersQuery } from './operator-api.schemas.js';
+import { Sql } from '../database/sql.js';
 import { iso } from './iso-time.js';
 import { newestFirstPage, type ListFilter } from './newest-first-page.js';
+import type { ListDeadLettersQuery } from './operator-api.schemas.js';
+import { deadLetterFilters, deadLetterList, findDeadLetter } from './operator-api.sql.js';
 
 /** What the operator API reads about dead letters. Listing leaves the bytes out; one dead letter has them. */
 @Injectable()
 export class DeadLetterQueries {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   async list(query: ListDeadLettersQuery) {
-    const filters: ListFilter[] = query.since === undefined ? [] : [[(p) => `received_at >= ${p}::timestamptz`, query.since]];
-    const { rows, nextCursor } = await newestFirstPage<DeadLetterRow>(this.dataSource, {
-      table: 'dead_letter',
-      columns: SUMMARY_COLUMNS,
-      kind: 'dead-letters',
+    const filters: ListFilter[] = query.since === undefined ? [] : [{ ...deadLetterFilters.since, value: query.since }];
+    const { rows, nextCursor } = await newestFirstPage<DeadLetterRow>(this.sql, deadLetterList, {
       filters,
       cursor: query.cursor,
       limit: query.limit,
@@ -23,10 +21,7 @@ export class DeadLetterQueries {
   }
 
   async find(id: string) {
-    const [row]: DeadLetterDetailRow[] = await this.dataSource.query(
-      `SELECT ${SUMMARY_COLUMNS}, message_key, message_value, headers FROM dead_letter WHERE id = $1`,
-      [id],
-    );
+    const [row] = await this.sql.query<DeadLetterDetailRow>(findDeadLetter, [id]);
     if (!row) return null;
     return {
       ...toSummary(row),
@@ -37,10 +32,6 @@ export class DeadLetterQueries {
     };
   }
 }
-
-const SUMMARY_COLUMNS = `id, kafka_topic, kafka_partition, kafka_offset, reason, error_message, received_at,
-  octet_length(message_key) AS key_size, octet_length(message_value) AS value_size,
-  replayed_at, replayed_by, replay_event_id`;
 
 interface DeadLetterRow {
   id: string;

@@ -3,6 +3,7 @@ import { ConflictException, Injectable, Logger, NotFoundException } from '@nestj
 import { OutboxWriter } from '#outbox';
 import { Sql } from '../database/sql.js';
 import { iso } from './iso-time.js';
+import { findDeadLetterReplayedAt, markDeadLetterReplayed } from './operator-api.sql.js';
 
 /**
  * Replays a dead letter once: republishes its original key, value and headers to the topic it
@@ -24,14 +25,7 @@ export class DeadLetterReplay {
   async replay(deadLetterId: string, operator: string) {
     const outboxEventId = randomUUID();
     const replayed = await this.sql.transaction(async (transaction) => {
-      const [marked] = await transaction.query<MarkedRow>(
-        `WITH marked AS (
-           UPDATE dead_letter SET replayed_at = now(), replayed_by = $2, replay_event_id = $3
-            WHERE id = $1 AND replayed_at IS NULL
-           RETURNING kafka_topic, message_key, message_value, headers, replayed_at)
-         SELECT * FROM marked`,
-        [deadLetterId, operator, outboxEventId],
-      );
+      const [marked] = await transaction.query<MarkedRow>(markDeadLetterReplayed, [deadLetterId, operator, outboxEventId]);
       if (!marked) return null;
       this.outbox.add(transaction, [
         {
@@ -57,7 +51,7 @@ export class DeadLetterReplay {
   }
 
   private async whyNotReplayed(deadLetterId: string): Promise<Error> {
-    const [row] = await this.sql.query<{ replayed_at: Date | null }>(`SELECT replayed_at FROM dead_letter WHERE id = $1`, [deadLetterId]);
+    const [row] = await this.sql.query<{ replayed_at: Date | null }>(findDeadLetterReplayedAt, [deadLetterId]);
     if (!row) return new NotFoundException(`no dead letter ${deadLetterId}`);
     const replayedAt = iso(row.replayed_at)!;
     return new ConflictException({

@@ -1,24 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql.js';
+import type { RequestStatus } from '../requests/request-status.js';
 import { iso } from './iso-time.js';
 import { newestFirstPage, type ListFilter } from './newest-first-page.js';
 import type { ListRequestsQuery } from './operator-api.schemas.js';
+import { findAttempts, findOutcomeEvents, findRequest, requestFilters, requestList } from './operator-api.sql.js';
 
-/** What the operator API reads about requests: plain SQL on the audit tables, mapped explicitly. */
+/** What the operator API reads about requests: the statements of operator-api.sql.ts, their rows mapped explicitly. */
 @Injectable()
 export class RequestQueries {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   /** Newest first; the next page starts after the cursor's row. */
   async list(query: ListRequestsQuery) {
     const filters: ListFilter[] = [];
-    if (query.keyId !== undefined) filters.push([(p) => `key_id = ${p}`, query.keyId]);
-    if (query.status !== undefined) filters.push([(p) => `status = ${p}`, query.status]);
-    const { rows, nextCursor } = await newestFirstPage<RequestRow>(this.dataSource, {
-      table: 'resend_request',
-      alias: 'r',
-      columns: SUMMARY_COLUMNS,
-      kind: 'requests',
+    if (query.keyId !== undefined) filters.push({ ...requestFilters.keyId, value: query.keyId });
+    if (query.status !== undefined) filters.push({ ...requestFilters.status, value: query.status });
+    const { rows, nextCursor } = await newestFirstPage<RequestRow>(this.sql, requestList, {
       filters,
       cursor: query.cursor,
       limit: query.limit,
@@ -28,27 +26,11 @@ export class RequestQueries {
 
   /** The request with its provider calls and outcome events, or null when no message had this requestId. */
   async find(requestId: string) {
-    const [row]: RequestDetailRow[] = await this.dataSource.query(
-      `SELECT ${SUMMARY_COLUMNS}, r.error_message, r.resolved_by_lookup, r.payload, r.provider_body,
-              r.kafka_topic, r.kafka_partition, r.kafka_offset, r.first_attempt_at, r.next_attempt_at,
-              r.lease_owner, r.lease_expires_at, r.outcome_unknown, r.trace_parent, original.request_id AS duplicate_of_request_id
-         FROM resend_request r LEFT JOIN resend_request original ON original.id = r.duplicate_of
-        WHERE r.request_id = $1`,
-      [requestId],
-    );
+    const [row] = await this.sql.query<RequestDetailRow>(findRequest, [requestId]);
     if (!row) return null;
     const [attempts, events] = await Promise.all([
-      this.dataSource.query<AttemptRow[]>(
-        `SELECT attempt_number, kind, outcome, started_at, finished_at, http_status, provider_status, provider_reason,
-                error_code, error_message, latency_ms, request_body
-           FROM submission_attempt WHERE request_id = $1 ORDER BY attempt_number`,
-        [row.id],
-      ),
-      this.dataSource.query<OutcomeEventRow[]>(
-        `SELECT id, topic, created_at, published_at, refused_at FROM outbox_event
-          WHERE request_id = $1 ORDER BY created_at, id`,
-        [requestId],
-      ),
+      this.sql.query<AttemptRow>(findAttempts, [row.id]),
+      this.sql.query<OutcomeEventRow>(findOutcomeEvents, [requestId]),
     ]);
     return {
       request: {
@@ -82,14 +64,11 @@ export class RequestQueries {
   }
 }
 
-const SUMMARY_COLUMNS = `r.id, r.request_id, r.key_id, r.status, r.task_name, r.correlation_id, r.attempts,
-  r.provider_task_id, r.error_code, r.error_category, r.received_at, r.finished_at`;
-
 interface RequestRow {
   id: string;
   request_id: string;
   key_id: string | null;
-  status: 'pending' | 'in_progress' | 'completed' | 'failed' | 'duplicate';
+  status: RequestStatus;
   task_name: string | null;
   correlation_id: string | null;
   attempts: number;
