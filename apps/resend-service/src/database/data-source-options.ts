@@ -1,18 +1,14 @@
 import { migrations } from '#migrations';
-import { OutboxEvent } from '#outbox';
 import type { TlsOptions } from 'node:tls';
 import type pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseLimits } from '../config/app-config.js';
-import { DeadLetter } from '../intake/dead-letter.entity.js';
-import { ResendRequest } from '../requests/resend-request.entity.js';
-import { SubmissionAttempt } from '../submission/submission-attempt.entity.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 
-export const entities = [ResendRequest, SubmissionAttempt, DeadLetter, OutboxEvent];
-
 /**
- * One definition for the service and the migration script. Schema changes go through migrations only.
+ * One definition for the service and the migration script. Schema changes go through migrations
+ * only; no entities: every query goes through the SQL port (sql.ts), TypeORM keeps the migrations
+ * and the connection's life.
  * `database`: a URL, or pg settings (postgres-connection.ts: separate password, TLS).
  * `limits`: the service's bounds on each connection and statement (poolLimits); the migration
  * script runs without statement timeouts, so that a long migration is not cut short.
@@ -29,7 +25,6 @@ export function dataSourceOptions(database: string | pg.ClientConfig, poolSize =
     database: connection.database,
     // pg takes Node's TLS connection options; TypeORM types them as server options.
     ssl: connection.ssl as boolean | TlsOptions | undefined,
-    entities,
     migrations,
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,

@@ -6,7 +6,12 @@ import { Sql } from './sql.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 import { postgresClientConfig } from './postgres-connection.js';
 
-/** The connection: TypeORM for entities and migrations, and `Sql` (plain statements over its pool) for the flow. */
+/**
+ * The connection: TypeORM for the migrations and the connection's life (the DataSource), and `Sql`
+ * (the SQL port over its pool) for every query. Global, as TypeORM's own module is: nearly every
+ * feature module queries the database, and OutboxModule.forRootAsync injects `Sql` into a factory
+ * that takes no imports of its own.
+ */
 @Global()
 @Module({
   imports: [
