@@ -1,4 +1,3 @@
-export * from './outbox-event.entity.js';
 export * from './outbox-key-order.js';
 export * from './outbox-publisher.js';
 export * from './outbox.relay.js';
