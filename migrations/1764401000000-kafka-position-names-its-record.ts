@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * at a used position must not be taken for a redelivery of the old one. The record's fingerprint
  * (SHA-256 of its timestamp, key, value and headers, recordFingerprint) joins the position in the
  * unique constraints of request rows and dead letters: the same record read again is turned away,
- * a different record at a used position is recorded. Rows from before have no fingerprint (NULL,
- * never equal to another): intake treats them as before — a request without requestId named by
+ * a different record at a used position is recorded. Rows written without a fingerprint (NULL,
+ * never equal to another) are matched by position alone: a request without requestId named by
  * that position is taken to be the same record, and so is a dead letter with the same key and
  * value bytes there (see intake.sql.ts).
  */

@@ -87,7 +87,7 @@ describe('claim order: lookups after unknown outcomes before new submissions', (
     expect(rows.find((row) => row.id === young)).toMatchObject({ outcome_unknown: true, calls: '1' });
   });
 
-  it('the database refuses a claimable request without its provider body: one such row, edited by hand, failed every claim that reached it', async () => {
+  it('the database refuses a claimable request without its provider body: such a row, edited in by hand, would fail every claim that reached it', async () => {
     const client = new pg.Client({ connectionString: e2e.databaseUrl });
     await client.connect();
     const statement = async (text: string, values: unknown[]) => {

@@ -48,7 +48,7 @@ export interface RunningService {
 }
 
 /**
- * Starts the real resend-service (hybrid Kafka + HTTP app) in-process against the file's database,
+ * Starts the real resend-service (Kafka consumer and HTTP server in one Nest app) in-process against the file's database,
  * topics and the given provider URL. `settings` are environment variables.
  */
 export async function startService(providerUrl: string, settings: Record<string, string> = {}): Promise<RunningService> {

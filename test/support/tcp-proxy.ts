@@ -51,7 +51,7 @@ export class TcpProxy {
   /**
    * The connections open now stop forwarding, in both directions, without being closed or reset:
    * a peer's bytes are read and dropped, nothing is answered, as when the machine behind a stable
-   * address failed over and the old one vanished. New connections are forwarded as before.
+   * address failed over and the old one vanished. New connections are forwarded as usual.
    * Returns how many connections went silent.
    */
   silenceExisting(): number {
