@@ -1,8 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createOutboxTable, dropOutboxTable } from '#outbox';
 
 /**
  * The audit record: one row per consumed request, one per provider call, one per dead letter,
- * and the transactional outbox of every event the service emits.
+ * and the transactional outbox of every event the service emits (its table, trigger and view are
+ * the outbox library's: createOutboxTable).
  */
 export class InitialSchema1764237600000 implements MigrationInterface {
   name = 'InitialSchema1764237600000';
@@ -88,48 +90,11 @@ export class InitialSchema1764237600000 implements MigrationInterface {
         CONSTRAINT dead_letter_kafka_position_unique UNIQUE (kafka_topic, kafka_partition, kafka_offset)
       )`);
 
-    await queryRunner.query(`
-      CREATE TABLE outbox_event (
-        id               uuid PRIMARY KEY,
-        topic            text NOT NULL,
-        message_key      bytea,
-        message_value    bytea NOT NULL,
-        headers          jsonb NOT NULL DEFAULT '{}',
-        created_at       timestamptz NOT NULL DEFAULT now(),
-        published_at     timestamptz,
-        publish_attempts integer NOT NULL DEFAULT 0,
-        last_error       text
-      )`);
-    await queryRunner.query(`
-      CREATE INDEX outbox_event_unpublished ON outbox_event (created_at) WHERE published_at IS NULL`);
-    await queryRunner.query(`CREATE INDEX outbox_event_published_at ON outbox_event (published_at)`);
-    // Wakes the relay as soon as an outbox row commits; polling remains the fallback.
-    await queryRunner.query(`
-      CREATE FUNCTION notify_outbox_event() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_notify('outbox_event', '');
-        RETURN NULL;
-      END $$`);
-    await queryRunner.query(`
-      CREATE TRIGGER outbox_event_inserted AFTER INSERT ON outbox_event
-        FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox_event()`);
-    // For operators: the outcome events with readable keys and JSON values. Dead letters
-    // carry the original bytes (possibly not text), so only JSON events are decoded.
-    await queryRunner.query(`
-      CREATE VIEW outbox_event_readable AS
-        SELECT id, topic, published_at IS NOT NULL AS published,
-               CASE WHEN headers->>'content-type' = 'application/json'
-                    THEN convert_from(message_key, 'UTF8') END AS message_key,
-               CASE WHEN headers->>'content-type' = 'application/json'
-                    THEN convert_from(message_value, 'UTF8')::jsonb END AS payload,
-               headers, created_at, published_at, publish_attempts, last_error
-          FROM outbox_event`);
+    await createOutboxTable(queryRunner);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP VIEW IF EXISTS outbox_event_readable`);
-    await queryRunner.query(`DROP TABLE IF EXISTS outbox_event`);
-    await queryRunner.query(`DROP FUNCTION IF EXISTS notify_outbox_event`);
+    await dropOutboxTable(queryRunner);
     await queryRunner.query(`DROP TABLE IF EXISTS dead_letter`);
     await queryRunner.query(`DROP TABLE IF EXISTS submission_attempt`);
     await queryRunner.query(`DROP TABLE IF EXISTS resend_request`);

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Publish-on-commit without a transaction of its own (OutboxRelay.holdForWriter, publishHeld): a
+ * Publish-on-commit without a transaction of its own (WriterPublication.hold, publish): a
  * writer that publishes its own outbox rows writes them with `held_until`, and relays leave them
  * alone until then. The writer publishes them from memory after its COMMIT and marks them published;
  * before, it claimed them again (SELECT … FOR UPDATE) in a second transaction to keep the relays off.
