@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimUnpublished } from '../../libs/outbox/src/outbox.relay.js';
+import { claimUnpublished } from '#outbox';
 import { planNodes } from '../support/query-plan.js';
 import { e2e } from '../support/e2e-context.js';
 

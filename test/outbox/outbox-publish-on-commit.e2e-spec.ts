@@ -29,7 +29,7 @@ const POLL_RARELY_MS = 60_000;
  * Such rows wake no relay, and relays leave them alone until the hold ends; rows the writer fails
  * to publish are released to the relay at once, woken in-process.
  */
-describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
+describe('publish-on-commit (WriterPublication.hold, publish)', () => {
   let statements: StatementTestDatabase;
   let notifications: Notifications;
   let kafka: KafkaTestClient;
@@ -72,7 +72,7 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
   /** Commits the record held for `hold` (an interval), as finishRequestsAndReport writes it. */
   const commitHeld = (record: OutboxRecord, hold: string, holding: OutboxRelay) =>
     statements.sql.transaction(async (tx) => {
-      holding.holdForWriter(tx);
+      holding.writerPublication.hold(tx);
       tx.send(insertHeld, [...outboxRowValues([record]), hold]);
     });
   const rowOf = async (id: string) =>
@@ -90,7 +90,7 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
       retentionDays: 0,
     });
     await statements.sql.transaction(async (tx) => {
-      quiet.holdForWriter(tx);
+      quiet.writerPublication.hold(tx);
       writer.add(tx, [outboxRowOn('outbox-trigger-probe')]);
     });
     await statements.sql.transaction(async (tx) => {
@@ -107,7 +107,7 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
     const record = outcomeRecord(`written-${randomUUID()}`);
     await commitHeld(record, '1 hour', publishing);
 
-    await publishing.publishHeld([record]);
+    await publishing.writerPublication.publish([record]);
 
     const [message] = await kafka.waitForMessages(TOPICS.completed, (m) => m.key === record.messageKey!.toString());
     expect(message!.json).toEqual(JSON.parse(record.messageValue.toString()));
@@ -122,13 +122,13 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
 
     // Nothing is awaited in between: every publication is still waiting for Kafka when the next starts.
     const publications = records.map((record) => {
-      expect(publishing.mayPublishWritten).toBe(true);
-      return publishing.publishHeld([record]);
+      expect(publishing.writerPublication.mayPublish).toBe(true);
+      return publishing.writerPublication.publish([record]);
     });
-    expect(publishing.mayPublishWritten).toBe(false);
+    expect(publishing.writerPublication.mayPublish).toBe(false);
     await Promise.all(publications);
 
-    expect(publishing.mayPublishWritten).toBe(true);
+    expect(publishing.writerPublication.mayPublish).toBe(true);
     for (const record of records) expect((await rowOf(record.id)).published_at).not.toBeNull();
     const keys = new Set(records.map((record) => record.messageKey!.toString()));
     await kafka.waitForMessages(TOPICS.completed, (m) => keys.has(m.key ?? ''), 16);
@@ -155,10 +155,10 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
     const record = outcomeRecord(`not-published-${randomUUID()}`);
     await commitHeld(record, '1 hour', failing);
 
-    await failing.publishHeld([record]); // never rejects
+    await failing.writerPublication.publish([record]); // never rejects
     // The relay's state says so before the row does: /health turns red, no more publish-on-commit.
     expect(failing.failure).toEqual(expect.any(String));
-    expect(failing.mayPublishWritten).toBe(false);
+    expect(failing.writerPublication.mayPublish).toBe(false);
     const released = await rowOf(record.id);
     expect(released).toMatchObject({ published_at: null, held_until: null, last_error: expect.any(String) });
     expect(released.publish_attempts).toBeGreaterThanOrEqual(1);
@@ -166,7 +166,7 @@ describe('publish-on-commit (OutboxRelay.holdForWriter, publishHeld)', () => {
     // The relay polls once a minute, so only the wake-up makes it try the row itself (and count that).
     await waitFor('the relay to try the row itself', async () => (await rowOf(record.id)).publish_attempts >= 2, 30_000, 50);
     expect((await rowOf(record.id)).published_at).toBeNull();
-    expect(failing.mayPublishWritten).toBe(false);
+    expect(failing.writerPublication.mayPublish).toBe(false);
     await statements.db.rows(`DELETE FROM outbox_event WHERE id = $1`, [record.id]);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { afterCommit, type SqlDatabase, type SqlStatement, type SqlTransaction } from '#sql';
-import { claimUnpublished, inWriteOrder } from './outbox-key-order.js';
+import { inWriteOrder } from './outbox-key-order.js';
 import type { OutboxPublisher, OutboxRecord } from './outbox-publisher.js';
 import { OutboxRelay } from './outbox.relay.js';
+import { claimUnpublished } from './outbox.sql.js';
 
 /** A claimed row as PostgreSQL returns it (`seq` as text: a bigint). */
 function claimedRow(id: string, seq: string, key: string) {

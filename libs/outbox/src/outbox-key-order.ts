@@ -1,5 +1,6 @@
-import type { AfterCommit, SqlStatement, SqlTransaction } from '#sql';
+import type { AfterCommit, SqlTransaction } from '#sql';
 import type { OutboxRecord } from './outbox-publisher.js';
+import { claimUnpublished, releaseHeldBehindEarlier } from './outbox.sql.js';
 
 /**
  * The events of one topic and key are published in the order they were written (`seq`, taken when
@@ -7,35 +8,9 @@ import type { OutboxRecord } from './outbox-publisher.js';
  * claimed by another relay, held by its writer, or failing. Whoever publishes a row has seen the
  * earlier ones published first (Kafka acknowledged them before they were marked), so publications
  * of one key never overlap, whatever the number of relays and writers. Rows without a key have no
- * order (Kafka spreads them over partitions anyway).
+ * order (Kafka spreads them over partitions anyway). The statements that keep the rule are in
+ * outbox.sql.ts (claimUnpublished, releaseHeldBehindEarlier).
  */
-
-/**
- * A batch of unpublished rows, oldest first, without those that must wait for an earlier row of
- * their key outside the batch. Rows another relay holds are skipped, not waited for. The batch
- * comes from the partial index outbox_event_unpublished in `seq` order without sorting the backlog
- * (test/outbox/outbox-claim-plan.e2e-spec.ts); each row's earlier rows of its key come from
- * outbox_event_unpublished_per_key. A row skipped for a locked or held earlier row stays locked
- * by this transaction until it ends: other relays would skip it too.
- */
-export const claimUnpublished: SqlStatement = {
-  name: 'outbox.claim-unpublished',
-  text: `WITH candidate AS MATERIALIZED (
-           SELECT id, seq, topic, message_key, message_value, headers, request_id, trace_parent, trace_state
-             FROM outbox_event
-            WHERE published_at IS NULL AND refused_at IS NULL AND (held_until IS NULL OR held_until < now())
-            ORDER BY seq
-            LIMIT $1
-              FOR UPDATE SKIP LOCKED
-         )
-         SELECT id, seq::text AS seq, topic, message_key, message_value, headers, request_id, trace_parent, trace_state
-           FROM candidate c
-          WHERE c.message_key IS NULL
-             OR NOT EXISTS (SELECT 1 FROM outbox_event earlier
-                             WHERE earlier.topic = c.topic AND earlier.message_key = c.message_key AND earlier.seq < c.seq
-                               AND earlier.published_at IS NULL AND earlier.refused_at IS NULL
-                               AND earlier.id NOT IN (SELECT id FROM candidate))`,
-};
 
 interface ClaimedRow {
   id: string;
@@ -71,23 +46,6 @@ export function inWriteOrder<Row extends { seq: string }>(rows: Row[]): Row[] {
     .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
     .map(({ row }) => row);
 }
-
-/**
- * Publish-on-commit, in the writer's transaction after its rows are written: releases to the
- * relays (held_until NULL) the rows ($1) that an earlier row of their key, not the writer's own,
- * still has to precede. A statement of its own, so that it sees what was committed while the
- * writer's statement waited for a row lock (the rows its snapshot missed were written earlier).
- */
-export const releaseHeldBehindEarlier: SqlStatement = {
-  name: 'outbox.release-held-behind-earlier',
-  text: `UPDATE outbox_event mine SET held_until = NULL
-          WHERE mine.id = ANY($1::uuid[]) AND mine.message_key IS NOT NULL
-            AND EXISTS (SELECT 1 FROM outbox_event earlier
-                         WHERE earlier.topic = mine.topic AND earlier.message_key = mine.message_key AND earlier.seq < mine.seq
-                           AND earlier.published_at IS NULL AND earlier.refused_at IS NULL
-                           AND earlier.id <> ALL($1::uuid[]))
-         RETURNING mine.id::text AS id`,
-};
 
 /**
  * Sends releaseHeldBehindEarlier for the records a writer holds (call it after the statement that

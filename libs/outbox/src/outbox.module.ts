@@ -25,7 +25,6 @@ export class OutboxModule implements OnApplicationShutdown {
     return {
       module: OutboxModule,
       providers: [
-        OutboxWriter,
         {
           provide: OutboxRelay,
           inject: options.inject,
@@ -34,6 +33,8 @@ export class OutboxModule implements OnApplicationShutdown {
             return new OutboxRelay(settings.database, new KafkaOutboxPublisher(settings.kafka), settings);
           },
         },
+        // Publish-on-commit goes through the relay's writer publication: failing, it leaves the rows to that relay.
+        { provide: OutboxWriter, inject: [OutboxRelay], useFactory: (relay: OutboxRelay) => new OutboxWriter(relay.writerPublication) },
       ],
       exports: [OutboxWriter, OutboxRelay],
     };

@@ -1,93 +1,100 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import type { TraceContextText } from '#common';
-import type { SqlStatement, SqlTransaction } from '#sql';
+import type { AfterCommit, SqlTransaction } from '#sql';
+import { outboxRowValues, toOutboxRecord, withIds, type OutboxMessage } from './outbox-message.js';
 import type { OutboxRecord } from './outbox-publisher.js';
+import { insertHeldOutboxEvents, insertOutboxEvents } from './outbox.sql.js';
+import type { WriterPublication } from './writer-publication.js';
 
-export interface OutboxMessage {
-  /** Defaults to a new UUID; pass one when the headers must already carry it (CloudEvents ce_id). */
-  id?: string;
-  topic: string;
-  key: string | Buffer | null;
-  /** An object is sent as JSON; a Buffer is sent verbatim. */
-  value: object | Buffer;
-  headers?: Record<string, string>;
-  /** The request this message reports on (outcome events), for operators' look-ups. */
-  requestId?: string;
+export interface OutboxWriteOptions {
   /**
-   * The trace context its publication continues: the relay's publish span becomes a child of it.
-   * Not a header: a message that should carry the context has it in `headers` as well.
+   * Publish-on-commit: the writer publishes its rows itself right after its COMMIT, a hop sooner
+   * than a relay woken by the INSERT, when the relay lets it (WriterPublication.mayPublish). Meant
+   * for a few rows: the relay's batches publish a backlog with less work per row.
    */
-  trace?: TraceContextText | null;
+  publishOnCommit?: boolean;
 }
 
-/**
- * Outbox rows as one set: `outboxRows(n)` reads them from the 8 arrays `outboxRowValues` gives,
- * passed as parameters $n to $n+7. Shared by the writer's own INSERT and by statements that write
- * their events with the state change they report (submission's finishRequestsAndReport).
- */
-export const OUTBOX_ROW_COLUMNS = 'id, topic, message_key, message_value, headers, request_id, trace_parent, trace_state';
-const OUTBOX_ROW_TYPES = ['uuid', 'text', 'bytea', 'bytea', 'jsonb', 'text', 'text', 'text'];
-
-export function outboxRows(firstParameter: number): string {
-  const arrays = OUTBOX_ROW_TYPES.map((type, index) => `$${firstParameter + index}::${type}[]`);
-  return `unnest(${arrays.join(', ')}) AS outbox_row(${OUTBOX_ROW_COLUMNS})`;
+/** What a write leaves to do once its transaction has committed. */
+export interface OutboxWritten {
+  /** The messages' ids. */
+  readonly ids: string[];
+  /**
+   * Call after the COMMIT, once it succeeded. With publish-on-commit, hands the rows to their
+   * publication — `written`: the ids of those the statement wrote, when it may write fewer than it
+   * was given (all when omitted) — and wakes the relay for those it had to release; otherwise there
+   * is nothing to do (their INSERT woke the relays). Resolves once the rows are handed over;
+   * `published` settles when their publication has ended (it never rejects).
+   */
+  afterCommit(written?: readonly string[]): Promise<{ published: Promise<void> }>;
 }
 
-/** The parameters of `outboxRows`. */
-export function outboxRowValues(records: OutboxRecord[]): unknown[][] {
-  return [
-    records.map((record) => record.id),
-    records.map((record) => record.topic),
-    records.map((record) => record.messageKey),
-    records.map((record) => record.messageValue),
-    records.map((record) => JSON.stringify(record.headers)),
-    records.map((record) => record.requestId ?? null),
-    records.map((record) => record.traceParent ?? null),
-    records.map((record) => record.traceState ?? null),
-  ];
-}
-
-/** A message as its outbox row holds it (and a publisher sends it); it must have its id (`withIds`). */
-export function toOutboxRecord(message: OutboxMessage & { id: string }): OutboxRecord {
-  return {
-    id: message.id,
-    topic: message.topic,
-    messageKey: message.key === null ? null : Buffer.from(message.key),
-    messageValue: Buffer.isBuffer(message.value) ? message.value : Buffer.from(JSON.stringify(message.value)),
-    headers: message.headers ?? {},
-    requestId: message.requestId ?? null,
-    traceParent: message.trace?.traceParent ?? null,
-    traceState: message.trace?.traceState ?? null,
-  };
-}
-
-const insertOutboxEvents: SqlStatement = {
-  name: 'outbox.insert-events',
-  text: `INSERT INTO outbox_event (${OUTBOX_ROW_COLUMNS}) SELECT * FROM ${outboxRows(1)}`,
-};
+/** What publish-on-commit needs of the relay's side. */
+export type PublishOnCommit = Pick<WriterPublication, 'mayPublish' | 'hold' | 'releaseOutOfOrder' | 'publish' | 'wakeRelay'>;
 
 /**
  * Adds messages to the outbox inside the caller's transaction, so that they exist if and only if
  * the caller's state change commits. Any number of messages is one statement, sent without
- * waiting for its answer: the transaction's COMMIT goes out right behind it.
+ * waiting for its answer: the transaction's COMMIT goes out right behind it. Without a
+ * publication (a writer made on its own), publish-on-commit is never used.
  */
-@Injectable()
 export class OutboxWriter {
-  /** Returns the messages' ids. */
-  add(transaction: SqlTransaction, messages: OutboxMessage[]): string[] {
-    if (messages.length === 0) return [];
+  constructor(private readonly publication?: PublishOnCommit) {}
+
+  add(transaction: SqlTransaction, messages: OutboxMessage[], options: OutboxWriteOptions = {}): OutboxWritten {
+    if (messages.length === 0) return leftToRelays([]);
     const records = withIds(messages).map(toOutboxRecord);
-    transaction.send(insertOutboxEvents, outboxRowValues(records));
-    return records.map((record) => record.id);
+    const hold = this.holdIfPublishing(transaction, records, options);
+    if (hold === null) {
+      transaction.send(insertOutboxEvents, outboxRowValues(records));
+      return leftToRelays(records);
+    }
+    transaction.send(insertHeldOutboxEvents, [...outboxRowValues(records), hold]);
+    return this.publishedAfterCommit(transaction, records);
+  }
+
+  /**
+   * For a statement of the caller's that writes the messages with the state change they report, in
+   * one statement: its INSERT part is insertOutboxRows (outbox.sql.ts), whose parameters `send`
+   * gets (OUTBOX_WRITE_PARAMETERS of them) to send the statement with. Returns what `send` returned
+   * and the write's after-commit handle.
+   */
+  addInStatement<Sent>(
+    transaction: SqlTransaction,
+    messages: OutboxMessage[],
+    options: OutboxWriteOptions,
+    send: (outboxParameters: unknown[]) => Sent,
+  ): { sent: Sent; written: OutboxWritten } {
+    const records = withIds(messages).map(toOutboxRecord);
+    const hold = this.holdIfPublishing(transaction, records, options);
+    const sent = send([...outboxRowValues(records), hold]);
+    return { sent, written: hold === null ? leftToRelays(records) : this.publishedAfterCommit(transaction, records) };
+  }
+
+  /** Publish-on-commit, when asked and allowed: sent before the rows; the interval they are held for. */
+  private holdIfPublishing(transaction: SqlTransaction, records: OutboxRecord[], options: OutboxWriteOptions): string | null {
+    if (!options.publishOnCommit || records.length === 0 || !this.publication?.mayPublish) return null;
+    return this.publication.hold(transaction);
+  }
+
+  /** Sent after the rows: the key-order check, whose answer comes with the COMMIT. */
+  private publishedAfterCommit(transaction: SqlTransaction, records: OutboxRecord[]): OutboxWritten {
+    const publication = this.publication!;
+    const released: AfterCommit<Set<string>> = publication.releaseOutOfOrder(transaction, records);
+    return {
+      ids: records.map((record) => record.id),
+      afterCommit: async (written) => {
+        const releasedIds = await released.read();
+        const held = records.filter((record) => !releasedIds.has(record.id) && (written === undefined || written.includes(record.id)));
+        const published = held.length > 0 ? publication.publish(held) : NOTHING_TO_PUBLISH;
+        if (releasedIds.size > 0) publication.wakeRelay();
+        return { published };
+      },
+    };
   }
 }
 
-/** The messages with their ids: their own (the message itself), or a new UUID. */
-export function withIds(messages: OutboxMessage[]): (OutboxMessage & { id: string })[] {
-  // A message with its id (every outcome event) is used as it is, not copied as `{ ...message, id }`:
-  // on Node 20 a key added after a spread gives each object a hidden class of its own (docs/performance.md).
-  return messages.map((message) =>
-    message.id !== undefined ? (message as OutboxMessage & { id: string }) : { ...message, id: randomUUID() },
-  );
+const NOTHING_TO_PUBLISH = Promise.resolve();
+
+/** Rows the relays publish: their INSERT woke them. */
+function leftToRelays(records: OutboxRecord[]): OutboxWritten {
+  return { ids: records.map((record) => record.id), afterCommit: async () => ({ published: NOTHING_TO_PUBLISH }) };
 }

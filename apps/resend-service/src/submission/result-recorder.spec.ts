@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { afterCommit, type SqlStatement, type SqlTransaction } from '#sql';
-import { OutboxWriter, releaseHeldBehindEarlier, type OutboxMessage, type OutboxRecord, type OutboxRelay } from '#outbox';
+import {
+  OutboxWriter,
+  releaseHeldBehindEarlier,
+  WriterPublication,
+  type OutboxMessage,
+  type OutboxPublisher,
+  type OutboxRecord,
+} from '#outbox';
 import type { Sql } from '../database/sql.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { OutcomeEvents, OutcomeSubject } from '../outcome/outcome-events.js';
@@ -30,6 +37,11 @@ class FakeDatabase {
   readonly keysBehindEarlier = new Set<string>();
   private readonly keyOfEvent = new Map<string, string>();
   opened: Promise<void> = Promise.resolve();
+
+  /** Outside a transaction: the writer's publication marking what it published. */
+  async query(): Promise<never[]> {
+    return [];
+  }
 
   async transaction<T>(work: (transaction: SqlTransaction) => Promise<T>): Promise<T> {
     await this.opened;
@@ -64,13 +76,25 @@ function outcomeMessage(topic: string, subject: OutcomeSubject): OutboxMessage {
   return { id: randomUUID(), topic, key: String(subject.keyId), value: { requestId: subject.requestId }, requestId: subject.requestId };
 }
 
+/** Keeps what the writer's publication hands it: the records of each publication. */
+class RecordingPublisher implements OutboxPublisher {
+  readonly publications: OutboxRecord[][] = [];
+
+  async publish(records: OutboxRecord[]): Promise<void> {
+    this.publications.push(records);
+  }
+
+  async close(): Promise<void> {}
+
+  get published(): OutboxRecord[] {
+    return this.publications.flat();
+  }
+}
+
 function recorderOn(database: FakeDatabase) {
-  const relay = {
-    mayPublishWritten: true,
-    holdForWriter: () => '10 seconds',
-    publishHeld: vi.fn(async (_records: OutboxRecord[]) => {}),
-    wake: vi.fn(),
-  };
+  const publisher = new RecordingPublisher();
+  const relay = { isRunning: true, wake: vi.fn() };
+  const publication = new WriterPublication(database, publisher, relay);
   const metrics = {
     outcomesWritten: vi.fn((_events: readonly OutboxMessage[]) => {}),
     retryScheduled: vi.fn((_count: number) => {}),
@@ -82,13 +106,12 @@ function recorderOn(database: FakeDatabase) {
   };
   const recorder = new ResultRecorder(
     database as unknown as Sql,
-    new OutboxWriter(),
-    relay as unknown as OutboxRelay,
+    new OutboxWriter(publication),
     outcomes as unknown as OutcomeEvents,
     metrics as unknown as FlowMetrics,
     new FlowProgress(),
   );
-  return { recorder, relay, metrics };
+  return { recorder, publication, publisher, relay, metrics };
 }
 
 /** A request in progress under `leaseOwner`, as its claim handed it to a worker. */
@@ -115,16 +138,16 @@ describe('ResultRecorder: two calls of one request in one group', () => {
     const database = new FakeDatabase();
     database.leases.set('other', 'instance-b/1');
     database.leases.set('r1', 'instance-a/2'); // claimed again after the first lease ran out
-    const { recorder, relay, metrics } = recorderOn(database);
+    const { recorder, publication, publisher, metrics } = recorderOn(database);
     const stale = { request: claimed('r1', 'instance-a/1'), step: completed };
     const current = { request: claimed('r1', 'instance-a/2'), step: { ...completed, resolvedByLookup: true } };
 
     const accepted = await recordInOneGroup(database, recorder, [stale, current]);
+    await publication.settled();
 
     expect(accepted).toEqual([false, true]);
     expect(database.eventsWritten).toHaveLength(1);
-    const published = relay.publishHeld.mock.calls.flatMap(([records]) => records);
-    expect(published.map((record) => record.id)).toEqual(database.eventsWritten);
+    expect(publisher.published.map((record) => record.id)).toEqual(database.eventsWritten);
     const counted = metrics.outcomesWritten.mock.calls.flatMap(([events]) => events);
     expect(counted.map((event) => event.id)).toEqual(database.eventsWritten);
   });
@@ -133,16 +156,17 @@ describe('ResultRecorder: two calls of one request in one group', () => {
     const database = new FakeDatabase();
     database.leases.set('other', 'instance-b/1');
     database.leases.set('r1', 'instance-a/2');
-    const { recorder, relay, metrics } = recorderOn(database);
+    const { recorder, publication, publisher, metrics } = recorderOn(database);
 
     const accepted = await recordInOneGroup(database, recorder, [
       { request: claimed('r1', 'instance-a/1'), step: completed },
       { request: claimed('r1', 'instance-a/2'), step: retry },
     ]);
+    await publication.settled();
 
     expect(accepted).toEqual([false, true]);
     expect(database.eventsWritten).toEqual([]);
-    expect(relay.publishHeld).not.toHaveBeenCalled();
+    expect(publisher.publications).toEqual([]);
     expect(metrics.outcomesWritten.mock.calls.flatMap(([events]) => events)).toEqual([]);
     expect(metrics.retryScheduled.mock.calls.map(([count]) => count)).toEqual([1, 1]); // the holder's retry, and this group's
   });
@@ -155,15 +179,15 @@ describe('ResultRecorder: publish-on-commit keeps the events of a key in order',
     database.leases.set('behind', 'instance-a/1');
     database.leases.set('free', 'instance-a/1');
     database.keysBehindEarlier.add('7'); // e.g. a conflict's failed event of keyId 7, still unpublished
-    const { recorder, relay } = recorderOn(database);
+    const { recorder, publication, publisher, relay } = recorderOn(database);
 
     await recordInOneGroup(database, recorder, [
       { request: claimed('behind', 'instance-a/1', 7), step: completed },
       { request: claimed('free', 'instance-a/1', 8), step: completed },
     ]);
+    await publication.settled();
 
-    const published = relay.publishHeld.mock.calls.flatMap(([records]) => records);
-    expect(published.map((record) => record.messageKey?.toString())).toEqual(['8']);
+    expect(publisher.published.map((record) => record.messageKey?.toString())).toEqual(['8']);
     expect(database.eventsWritten).toHaveLength(2);
     expect(relay.wake).toHaveBeenCalled();
   });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TraceContextText } from '#common';
 import type { SqlTransaction } from '#sql';
-import { OutboxRelay, OutboxWriter, outboxRowValues, releaseHeldOutOfOrder, toOutboxRecord, withIds, type OutboxMessage } from '#outbox';
+import { OutboxWriter, withIds, type OutboxMessage } from '#outbox';
 import type { ErrorCategory } from '#contracts';
 import { classifyDatabaseError } from '../database/database-errors.js';
 import { Sql } from '../database/sql.js';
@@ -68,7 +68,6 @@ export class ResultRecorder {
   constructor(
     private readonly sql: Sql,
     private readonly outbox: OutboxWriter,
-    private readonly relay: OutboxRelay,
     private readonly outcomes: OutcomeEvents,
     private readonly metrics: FlowMetrics,
     private readonly progress: FlowProgress,
@@ -118,38 +117,28 @@ export class ResultRecorder {
   /**
    * New states, attempt rows and outcome events in one statement, sent with BEGIN and COMMIT:
    * nothing is read before it. Events are built for every call that ends; the statement writes
-   * only those of the calls it accepted. A few events, when the relay lets it, are published from
-   * here after the COMMIT (publish-on-commit): written held for this writer, they wake no relay —
-   * except those an earlier event of their key must precede, released to the relays at once.
+   * only those of the calls it accepted. A few events are published from here after the COMMIT
+   * when the outbox lets it (publish-on-commit, OutboxWriter): the outbox's after-commit step.
    */
   private async finishAndReport(calls: FinishedCall[]): Promise<Written> {
     const now = new Date();
     const ending = calls.filter(endsRequest);
     const events = withIds(ending.map((call) => this.outcomeOf(call, now)));
     const eventIds = new Map(ending.map((call, index) => [call, events[index]!.id]));
-    const records = events.map(toOutboxRecord);
-    const publishHere = events.length > 0 && events.length <= MAX_EVENTS_PUBLISHED_ON_COMMIT && this.relay.mayPublishWritten;
+    const publishOnCommit = events.length <= MAX_EVENTS_PUBLISHED_ON_COMMIT;
     // Wrapped: the rows come with the COMMIT's answer, which must not be awaited inside the transaction.
-    const { finished, released } = await this.sql.transaction(async (transaction) => {
-      const hold = publishHere ? this.relay.holdForWriter(transaction) : null;
-      return {
-        finished: transaction.sendForRows<AcceptedRow>(finishRequestsAndReport, [
+    const { sent: finished, written } = await this.sql.transaction(async (transaction) =>
+      this.outbox.addInStatement(transaction, events, { publishOnCommit }, (outboxParameters) =>
+        transaction.sendForRows<AcceptedRow>(finishRequestsAndReport, [
           JSON.stringify(calls.map((call) => changeOf(call, eventIds.get(call) ?? null))),
-          ...outboxRowValues(records),
-          hold,
+          ...outboxParameters,
         ]),
-        released: publishHere ? releaseHeldOutOfOrder(transaction, records) : null,
-      };
-    });
+      ),
+    );
     const accepted = AcceptedCalls.of(await finished.read());
-    const written = ending.map((call) => accepted.has(call));
-    if (released) {
-      const releasedIds = await released.read();
-      const held = records.filter((record, index) => written[index] && !releasedIds.has(record.id));
-      if (held.length > 0) void this.relay.publishHeld(held);
-      if (releasedIds.size > 0) this.relay.wake();
-    }
-    return { accepted, events: events.filter((_, index) => written[index]) };
+    const reported = events.filter((_, index) => accepted.has(ending[index]!));
+    await written.afterCommit(reported.map((event) => event.id));
+    return { accepted, events: reported };
   }
 
   /** The long way, for requests whose repeats are answered with them: their new state is read back first. */

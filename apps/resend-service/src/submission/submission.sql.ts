@@ -1,5 +1,5 @@
 import type { SqlStatement } from '#sql';
-import { OUTBOX_ROW_COLUMNS, outboxRows } from '#outbox';
+import { insertOutboxRows } from '#outbox';
 
 /**
  * The statements of submission. A request's happy path is two of them, each shared by a group of
@@ -235,10 +235,10 @@ export const finishRequests: SqlStatement = {
 
 /**
  * finishRequests and the outcome events in one statement, for the usual group: sent with BEGIN and
- * COMMIT in one round trip, as nothing has to be read first. An event ($2..$9, outboxRows) is
- * written only if the change naming it (`event_id`) was accepted — never the event of another call
- * of the same request; $10 is how long its writer holds them (OutboxRelay.holdForWriter;
- * NULL: not held). A request that would end while repeats wait for it is
+ * COMMIT in one round trip, as nothing has to be read first. An event ($2..$10: the outbox
+ * library's insertOutboxRows, with the parameters OutboxWriter.addInStatement gives) is written
+ * only if the change naming it (`event_id`) was accepted — never the event of another call of the
+ * same request. A request that would end while repeats wait for it is
  * left as it is (not returned): its repeats must be answered in the same transaction, by a
  * statement of their own (answerRepeats), so ResultRecorder writes it again with finishRequests.
  * `has_repeats` is read after any wait for the row's lock (READ COMMITTED rechecks the updated
@@ -248,9 +248,7 @@ export const finishRequestsAndReport: SqlStatement = {
   name: 'submission.finish-requests-and-report',
   text: `WITH ${changes}, ${finishedWhere(`NOT (r.has_repeats AND c.status IN ('completed', 'failed'))`)}, ${attemptsLogged},
          reported AS (
-           INSERT INTO outbox_event (${OUTBOX_ROW_COLUMNS}, held_until)
-           SELECT outbox_row.*, now() + $10::interval
-             FROM ${outboxRows(2)} WHERE outbox_row.id IN (SELECT event_id FROM finished)
+           ${insertOutboxRows(2, 'SELECT event_id FROM finished')}
          )
          SELECT id, lease_owner FROM finished`,
 };
