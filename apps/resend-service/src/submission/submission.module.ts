@@ -3,6 +3,7 @@ import { ItniotechClient } from '#itniotech';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { OutcomeModule } from '../outcome/outcome.module.js';
 import { RequestsModule } from '../requests/requests.module.js';
+import { IntakeClaims } from './intake-claims.js';
 import { ProviderCallBudget } from './provider-call-budget.js';
 import { providerProviders } from './provider.providers.js';
 import { RequestClaims } from './request-claims.js';
@@ -14,8 +15,17 @@ import { SubmissionWorker } from './submission.worker.js';
 /** Step 2 of the flow: claim pending requests and submit them to the provider. */
 @Module({
   imports: [MetricsModule, RequestsModule, OutcomeModule],
-  providers: [...providerProviders, RequestClaims, ProviderCallBudget, RetryPolicy, ResultRecorder, SubmissionProcessor, SubmissionWorker],
-  exports: [SubmissionWorker, RequestClaims, ProviderCallBudget],
+  providers: [
+    ...providerProviders,
+    RequestClaims,
+    IntakeClaims,
+    ProviderCallBudget,
+    RetryPolicy,
+    ResultRecorder,
+    SubmissionProcessor,
+    SubmissionWorker,
+  ],
+  exports: [SubmissionWorker, RequestClaims, IntakeClaims, ProviderCallBudget],
 })
 export class SubmissionModule implements OnApplicationShutdown {
   constructor(private readonly client: ItniotechClient) {}

@@ -12,7 +12,7 @@ import { RequestClaims } from './request-claims.js';
 import { LeaseLostError, SubmissionProcessor } from './submission.processor.js';
 import { SubmitSpan } from './submit-span.js';
 
-/** Call slots set aside for requests that intake claims in the transaction recording them. */
+/** Call slots set aside for requests that intake claims in the transaction recording them (IntakeClaim). */
 export interface CallSlotReservation {
   readonly slots: number;
   /** After intake's commit: processes the requests it claimed, in the slots set aside. */
@@ -27,7 +27,7 @@ export interface CallSlotReservation {
  * "call slot" each). A call that has ended gives its slot to the next request while its result
  * waits for the commit it shares with others; at most as many again wait like that.
  * New requests usually arrive claimed: intake claims them in the transaction that records them,
- * in slots set aside here (reserveCallSlots). The worker claims the rest: woken by intake when it
+ * in slots set aside here (reserveCallSlots, through IntakeClaims). The worker claims the rest: woken by intake when it
  * records a request it could not claim, and polling as a fallback, which also picks up retries
  * that come due and leases that expired elsewhere.
  */
@@ -87,7 +87,7 @@ export class SubmissionWorker {
 
   /**
    * Sets aside up to `wanted` free call slots for new requests intake claims in the transaction
-   * that records them (RequestClaims.claimRecorded): their calls start as soon as intake commits,
+   * that records them (IntakeClaim): their calls start as soon as intake commits,
    * without a claim of their own. None while the worker is stopped, and none under a provider call
    * budget (a rate or concurrency limit), which only the worker's claims take from.
    */
