@@ -12,7 +12,7 @@ export type ReceivedMessage =
       kind: 'request';
       message: ConsumedMessage;
       /**
-       * The context of the span that records it (IntakeService sets it; null until then, and when
+       * The context of the span that records it (RecordSpans sets it; null until then, and when
        * there is no trace at all): stored with the request and its dead letter, sent with its outcome.
        */
       trace: TraceContextText | null;

@@ -25,7 +25,7 @@ import { SubmissionWorker } from './submission.worker.js';
     SubmissionProcessor,
     SubmissionWorker,
   ],
-  exports: [SubmissionWorker, RequestClaims, IntakeClaims, ProviderCallBudget],
+  exports: [SubmissionWorker, IntakeClaims, ProviderCallBudget],
 })
 export class SubmissionModule implements OnApplicationShutdown {
   constructor(private readonly client: ItniotechClient) {}
