@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long fault-injection run (issue: no request lost, no task created twice). Runs the fault
+# The long fault-injection run: no request lost, no task created twice. Runs the fault
 # scenarios at full size (FAULT_SUITE=long) on a throw-away broker and prints one table:
 # scenario, requests, kills/faults, lost, duplicate tasks, duplicate event ids, second calls,
 # -41 answers, time.
@@ -21,6 +21,13 @@
 #   FAULT_SUITE_PASSES=unique scripts/fault-suite.sh         # only pass 1 (not-unique: only pass 2)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+  sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
+for file in "$@"; do
+  [[ -f "$file" ]] || { echo "fault-suite.sh: no such test file: $file" >&2; exit 2; }
+done
 rm -f .run/fault-suite.jsonl
 files=("$@")
 ((${#files[@]})) || files=(test/faults/crash-recovery.e2e-spec.ts test/faults/outages.e2e-spec.ts test/operations/scale.e2e-spec.ts test/intake/poison-messages.e2e-spec.ts test/provider/provider-text.e2e-spec.ts test/intake/topic-recreated.e2e-spec.ts test/faults/database-faults.e2e-spec.ts test/faults/membership-changes.e2e-spec.ts)

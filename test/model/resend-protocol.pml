@@ -22,7 +22,7 @@
  *     it is) -> for such a request, finishRequests (the same fenced UPDATE and event, then answerRepeats
  *     as a separate statement of the same transaction). has_repeats is set by a trigger in the
  *     transaction that records a repeat.
- *   Publish-on-commit (ResultRecorder -> OutboxRelay.publishHeld): after finishRequestsAndReport commits,
+ *   Publish-on-commit (ResultRecorder -> OutboxWriter afterCommit -> WriterPublication.publish): after finishRequestsAndReport commits,
  *     the worker may publish the outcome event it wrote (held for it: relays leave the row alone for a
  *     while) from memory, then mark it published; what it publishes is checked, its effects are the relay's.
  *   Outbox relay (OutboxRelay.publishBatch): claim unpublished rows, publish, mark published, COMMIT.
@@ -221,7 +221,7 @@ inline assertKeyOrder(r) {
 }
 
 /*
- * Publish-on-commit (OutboxRelay.publishHeld), after the COMMIT of finishRequestsAndReport: the worker
+ * Publish-on-commit (WriterPublication.publish), after the COMMIT of finishRequestsAndReport: the worker
  * publishes the event it wrote from memory (no claim), then marks it published — or leaves it to the
  * relays (busy; its publication failed and released the row; a crash before or after publishing; a
  * failed mark), which take it once the hold has passed and publish the same id. What it may publish is

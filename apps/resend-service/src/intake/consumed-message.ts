@@ -28,7 +28,7 @@ export function consumedMessageFrom(topic: string, partition: number, message: K
   };
 }
 
-/** A header may repeat (an array); its values are joined, as the earlier transport did. */
+/** A header may repeat (an array); its values are concatenated into one text. */
 function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string {
   if (value === undefined) return '';
   const parts = Array.isArray(value) ? value : [value];

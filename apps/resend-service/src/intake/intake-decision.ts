@@ -74,8 +74,8 @@ export function decideIntake(
 /**
  * The id a request is recorded under. A request without requestId is named by its position — or,
  * when a different record (another fingerprint) was recorded under that name before, because the
- * topic was deleted and created again, by its position and its own fingerprint. A row recorded
- * before fingerprints were kept is taken to be this record (as every row at a position was).
+ * topic was deleted and created again, by its position and its own fingerprint. A row without a
+ * fingerprint (NULL) is taken to be this record.
  */
 export function requestIdAtPosition(received: ReceivedRequest, recorded: RecordedBefore): string {
   if (!received.requestIdFromPosition) return received.requestId;

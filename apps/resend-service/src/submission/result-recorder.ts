@@ -44,8 +44,8 @@ const MAX_GROUP = 256;
 /**
  * Publish-on-commit for a group of up to this many outcome events. Calls that finish one by one
  * (no backlog) get their events to Kafka one hop sooner; bigger groups mean a backlog, and the
- * relay's batches publish them with less work per event (publishing every group from here cost
- * 12-18% more CPU per request and 17% of the throughput with a backlog; docs/performance.md).
+ * relay's batches publish them with less work per event (docs/performance.md, "Publish-on-commit
+ * only for small groups").
  */
 const MAX_EVENTS_PUBLISHED_ON_COMMIT = 4;
 /**
