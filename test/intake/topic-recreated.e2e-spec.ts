@@ -149,7 +149,7 @@ describe('insertDeadLetter: a dead letter is the record at its position, not the
     expect(await insert(0, 'poison', randomBytes(32).toString('hex'))).toBe(true);
   });
 
-  it('takes a row from before fingerprints were kept to be the record with the same key and value bytes at its position', async () => {
+  it('takes a row without a record fingerprint to be the record with the same key and value bytes at its position', async () => {
     await database.db.rows(
       `INSERT INTO dead_letter (kafka_topic, kafka_partition, kafka_offset, message_key, message_value, reason, error_message)
        VALUES ($1, 0, 1, $2, $3, 'not_json', 'not JSON')`,

@@ -74,9 +74,10 @@ describe('provider text PostgreSQL cannot store (NUL, lone surrogates)', { timeo
   it('answers released together, some with such text: every request reaches its outcome once, none sent twice', async () => {
     const startedAt = Date.now();
     // Calls held until every one is in, then answered: a call timeout long enough for all of them
-    // to arrive also on a busy machine (with the tests' 3 s, the first calls timed out while later
-    // ones were still coming, and were sent again after the lookup found nothing, as they should be).
-    await parts.start('dirty-group', { ITNIOTECH_TIMEOUT_MS: '30000' });
+    // to arrive also on a busy machine, and a lease longer than the timeout (docs/guarantees.md,
+    // limits). A call that timed out, or whose lease ran out, would be looked up and sent again
+    // after its -42, as it should be, and this test could not tell which answer a request got.
+    await parts.start('dirty-group', { ITNIOTECH_TIMEOUT_MS: '120000', SUBMISSION_LEASE_MS: '180000' });
     // At most SUBMISSION_CONCURRENCY (64) calls in flight, or they could never all be held.
     const requests = Array.from({ length: suiteSize(12, 60) }, () => sampleRequest());
     const dirty = new Set(requests.filter((_, index) => index % 4 === 1).map((request) => request.requestId));
@@ -89,7 +90,7 @@ describe('provider text PostgreSQL cannot store (NUL, lone surrogates)', { timeo
       ),
     );
     for (const request of requests) await parts.kafka.sendJson(TOPICS.requested, request);
-    await waitFor('every call to be held', async () => (await parts.simulator.held()).count === requests.length, 60_000);
+    await waitFor('every call to be held', async () => (await parts.simulator.held()).count === requests.length, 110_000);
     await parts.simulator.release();
 
     const report = await waitUntilSettled(requests, parts, 60_000);
