@@ -52,15 +52,19 @@ describe('OutboxRelay: the loop', () => {
     running = undefined;
   });
 
+  /** Starts the relay (stopped after the test) and waits until its first batch is done and it sleeps. */
+  async function startAsleep(relay: OutboxRelay): Promise<void> {
+    running = relay;
+    await relay.start();
+    await until(() => relay.isSleeping);
+  }
+
   it('publishes a claimed batch in write order, marks it published with the claim’s COMMIT, then sleeps until woken', async () => {
     const [first, second] = [outboxRecord('first'), outboxRecord('second')];
     const database = new FakeSqlDatabase().answer(claimUnpublished, [claimedRow(second, 8), claimedRow(first, 7)]);
     const publisher = new FakePublisher();
     const { relay, notifications } = relayOn(database, publisher);
-    running = relay;
-
-    await relay.start();
-    await until(() => relay.isSleeping);
+    await startAsleep(relay);
 
     expect(notifications.listening).toBe(true);
     expect(idsOfEach(publisher.attempts)).toEqual([['first', 'second']]);
@@ -119,9 +123,7 @@ describe('OutboxRelay: the loop', () => {
     const database = new FakeSqlDatabase();
     const publisher = new FakePublisher();
     const { relay } = relayOn(database, publisher);
-    running = relay;
-    await relay.start();
-    await until(() => relay.isSleeping);
+    await startAsleep(relay);
 
     publisher.hold();
     const publishing = relay.writerPublication.publish([outboxRecord('held')]);
@@ -142,9 +144,7 @@ describe('OutboxRelay: the loop', () => {
     const database = new FakeSqlDatabase();
     const publisher = new FakePublisher();
     const { relay } = relayOn(database, publisher);
-    running = relay;
-    await relay.start();
-    await until(() => relay.isSleeping);
+    await startAsleep(relay);
     const [late, later] = [outboxRecord('late'), outboxRecord('later')];
     database.answer(claimUnpublished, [claimedRow(late, 1)], [claimedRow(later, 2)]);
 
@@ -157,10 +157,7 @@ describe('OutboxRelay: the loop', () => {
   it('prunes old rows when the retention is set, once per hour', async () => {
     const database = new FakeSqlDatabase().answer(pruneOld, [{ published: 3, refused: 1 }]);
     const { relay } = relayOn(database, new FakePublisher(), { retentionDays: 7 });
-    running = relay;
-
-    await relay.start();
-    await until(() => relay.isSleeping);
+    await startAsleep(relay);
     relay.wake();
     await until(() => claims(database) === 2 && relay.isSleeping);
 

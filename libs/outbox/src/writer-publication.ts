@@ -14,8 +14,8 @@ import { endPublishSpans, failPublishSpans, startPublishSpans } from './publish-
 const WRITER_HOLD = '10 seconds';
 /**
  * Writers' publications at once. Results that finish one by one overlap a little (a request's
- * publication is often still waiting for Kafka when the next one's result commits; with one at a
- * time, a quarter of the paced requests went the longer way through NOTIFY and a relay's claim).
+ * publication is often still waiting for Kafka when the next one's result commits; one at a time
+ * would send about a quarter of paced requests the longer way, through NOTIFY and a relay's claim).
  * More than this means Kafka is slow: the relay's batches take over.
  */
 const MAX_WRITER_PUBLICATIONS = 16;
